@@ -1,0 +1,36 @@
+"""Errors that ferrosim reports to the user as one line.
+
+`InputError` is bad input (a file, a config value, a command-line option): the CLI prints
+`error: <file>:<line>: <what> (<hint>)` and exits 2. Anything else is a bug or an
+environment failure and exits 1 (see `ferrosim.cli`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class InputError(Exception):
+    """Bad input from the user: printed as one line, exit code 2."""
+
+    def __init__(
+        self,
+        what: str,
+        *,
+        file: str | Path | None = None,
+        line: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.what = what
+        self.file = None if file is None else str(file)
+        self.line = line
+        self.hint = hint
+        super().__init__(self.one_line())
+
+    def one_line(self) -> str:
+        """The message as the CLI prints it, without the leading `error: `."""
+        where = ""
+        if self.file is not None:
+            where = f"{self.file}:{self.line}: " if self.line is not None else f"{self.file}: "
+        hint = f" ({self.hint})" if self.hint else ""
+        return f"{where}{self.what}{hint}"
