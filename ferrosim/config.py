@@ -1,0 +1,232 @@
+"""The configuration of one training run, validated once where it enters.
+
+`RunConfig` is the unit of work: one dataset, network, device, algorithm and seed. A sweep
+(DESIGN.md section 6) expands into many of them. Every section is a typed model whose fields
+carry their meaning, unit and default; unknown keys, wrong types and out-of-range values are
+rejected with the file, line and key (`load_run_config`).
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ferrosim.device.models import DeviceModel, GranularityMode, steps_from_aihwkit
+from ferrosim.errors import InputError
+from ferrosim.io.yaml_source import Loc, line_of, load_yaml
+from ferrosim.nn.mlp import Activation
+
+Algorithm = Literal["ideal", "sgd"]
+ALGORITHMS: tuple[str, ...] = ("ideal", "sgd")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatasetConfig(_Section):
+    name: str = "digits"
+    """digits (bundled 8x8, no download) | mnist | fashion-mnist | idx:<dir>."""
+    data_dir: str | None = None
+    """Folder with the IDX files (else $FERROSIM_DATA, else the user cache)."""
+    train_subset: int | None = Field(None, gt=0)
+    """Use only the first N training samples (quick runs and tests); all when absent."""
+    test_subset: int | None = Field(None, gt=0)
+    """Use only the first N test samples; all when absent."""
+
+
+class NetworkConfig(_Section):
+    hidden: list[int] = Field(default_factory=lambda: [32])
+    """Hidden layer sizes; the input and output sizes come from the dataset."""
+    activation: Activation = "sigmoid"
+    """Hidden-layer activation; the output is softmax with cross-entropy loss."""
+
+    @model_validator(mode="after")
+    def _positive(self) -> "NetworkConfig":
+        if any(h <= 0 for h in self.hidden):
+            raise ValueError("hidden layer sizes must be positive integers")
+        return self
+
+
+class TrainingConfig(_Section):
+    epochs: int = Field(10, gt=0)
+    batch_size: int = Field(1, gt=0)
+    lr: float = Field(0.1, gt=0)
+    """Learning rate of `W -= lr * d x^T` (weight units)."""
+    target_accuracy: float | None = Field(None, gt=0, le=1)
+    """Test accuracy that counts as converged (epochs_to_target, energy_to_target_J)."""
+
+
+class UpdateConfig(_Section):
+    bl: int = Field(31, gt=0)
+    """Maximum pulse-train length BL (aihwkit `desired_bl`)."""
+    update_management: bool = True
+    """Balance the input and error pulse probabilities (aihwkit `update_management`)."""
+    update_bl_management: bool = True
+    """Shorten BL to ceil(lr*max|x|*max|d|/eps) when that is smaller (aihwkit)."""
+    granularity: GranularityMode = "aihwkit"
+    """Step `eps` that converts weight change to pulses: aihwkit | min | mean (DESIGN.md s.2)."""
+
+
+_RESPONSE_KEYS = {
+    "model", "a_up", "a_down", "w_min", "w_max", "c2c", "d2d", "d2d_bounds", "gamma_up",
+    "gamma_down", "g", "mean_up", "std_up", "mean_down", "std_down",
+}
+
+
+class DeviceConfig(_Section):
+    """The device the weights live on: a response model plus energy per pulse.
+
+    In YAML the response fields may be written flat (`device: {model: softbounds, a_up: ...}`)
+    or aihwkit-style (`dw_min`, `up_down` instead of `a_up`, `a_down`).
+    """
+
+    response: DeviceModel = Field(default_factory=lambda: _default_response())
+    """Response model (see `ferrosim.device.models`)."""
+    energy_up_J: float | None = Field(None, ge=0)
+    """Energy of one up (potentiating) pulse, J; unknown when absent (energy columns empty)."""
+    energy_down_J: float | None = Field(None, ge=0)
+    """Energy of one down (depressing) pulse, J."""
+    weight_scale: float = Field(1.0, gt=0)
+    """`s` in `W = s*(g - g_ref)`: weight units per normalised conductance unit."""
+    synthetic: bool = False
+    """True when the device parameters do not come from measurements of a real device."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat_form(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "response" in data:
+            return data
+        data = dict(data)
+        response = {k: data.pop(k) for k in list(data) if k in _RESPONSE_KEYS | {"dw_min", "up_down"}}
+        if "dw_min" in response:
+            a_up, a_down = steps_from_aihwkit(response.pop("dw_min"), response.pop("up_down", 0.0))
+            response.setdefault("a_up", a_up)
+            response.setdefault("a_down", a_down)
+        elif "up_down" in response:
+            raise ValueError("up_down needs dw_min (aihwkit convention)")
+        if response:
+            response.setdefault("model", "softbounds")
+            data["response"] = response
+        return data
+
+
+def _default_response():
+    from ferrosim.device.models import SoftBoundsDevice
+
+    return SoftBoundsDevice()
+
+
+class RunConfig(_Section):
+    """One training run."""
+
+    name: str = "run"
+    seed: int = Field(0, ge=0)
+    """Seeds weight init, device-to-device draws, data order and every pulse."""
+    algorithm: Algorithm = "sgd"
+    """ideal (floating point) | sgd (pulsed, aihwkit stochastic-compressed)."""
+    dataset: DatasetConfig = Field(default_factory=DatasetConfig)
+    network: NetworkConfig = Field(default_factory=NetworkConfig)
+    training: TrainingConfig = Field(default_factory=TrainingConfig)
+    device: DeviceConfig = Field(default_factory=DeviceConfig)
+    update: UpdateConfig = Field(default_factory=UpdateConfig)
+
+
+# -- loading with one-line errors -------------------------------------------------------------
+# pydantic puts the chosen member of a discriminated union into an error's path; users never
+# wrote those names, so they are dropped from the key shown.
+_UNION_TAGS = {"linear", "softbounds", "powstep", "table"}
+
+def _allowed_keys(model: type[BaseModel], loc: Loc) -> list[str]:
+    """Field names of the section at `loc` (for 'did you mean' hints)."""
+    cls: Any = model
+    for part in loc:
+        fields = getattr(cls, "model_fields", None)
+        if not fields or part not in fields:
+            return []
+        ann = fields[part].annotation
+        cls = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+        if cls is None:
+            return sorted(_RESPONSE_KEYS) if part in ("device", "response") else []
+    keys = list(getattr(cls, "model_fields", {}))
+    if cls is DeviceConfig:
+        keys += sorted(_RESPONSE_KEYS | {"dw_min", "up_down"})
+    return keys
+
+
+def validation_error(exc: ValidationError, model: type[BaseModel], file: str | Path | None,
+                     lines: dict[Loc, int]) -> InputError:
+    """The first pydantic error as a one-line InputError naming the key and its line."""
+    err = exc.errors()[0]
+    # Drop the union tags pydantic inserts (e.g. 'softbounds') from the user-facing path.
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in _UNION_TAGS))
+    key = ".".join(str(p) for p in loc) or "config"
+    hint = None
+    if err["type"] == "extra_forbidden":
+        what = f"unknown key '{key}'"
+        allowed = _allowed_keys(model, loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else (
+            f"allowed here: {', '.join(allowed)}" if allowed else None)
+    elif err["type"] == "missing":
+        what = f"missing key '{key}'"
+    else:
+        msg = err["msg"].removeprefix("Value error, ")
+        value = err.get("input")
+        shown = f" (got {value!r})" if not isinstance(value, dict | list) else ""
+        what = f"{key}: {msg}{shown}"
+    return InputError(what, file=file, line=line_of(lines, loc), hint=hint)
+
+
+
+def parse_run_config(data: Any, *, file: str | Path | None = None,
+                     lines: dict[Loc, int] | None = None) -> RunConfig:
+    """Validate a mapping as a RunConfig; errors become one-line InputErrors."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InputError("expected a mapping of sections at the top level", file=file, line=1)
+    try:
+        return RunConfig.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc, RunConfig, file, lines or {}) from None
+
+
+def load_run_config(path: str | Path, overrides: list[str] | None = None) -> RunConfig:
+    """Read a run config from YAML, apply `key.sub=value` overrides, validate."""
+    data, lines = load_yaml(path)
+    data = apply_overrides(data if data is not None else {}, overrides or [])
+    return parse_run_config(data, file=path, lines=lines)
+
+
+def apply_overrides(data: dict, overrides: list[str]) -> dict:
+    """Apply command-line `section.key=value` overrides (values parsed as YAML scalars)."""
+    import copy
+
+    import yaml
+
+    data = copy.deepcopy(data)
+    for item in overrides:
+        if "=" not in item:
+            raise InputError(f"--set {item!r}: expected KEY=VALUE", hint="e.g. --set training.lr=0.05")
+        key, raw = item.split("=", 1)
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            value = raw
+        node = data
+        parts = key.strip().split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise InputError(f"--set {key}: '{part}' is not a section")
+        node[parts[-1]] = value
+    return data
+
+
+def default_config_path() -> Path:
+    """The embedded default run config shipped with the package."""
+    return Path(__file__).parent / "default_run.yaml"

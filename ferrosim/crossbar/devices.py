@@ -1,0 +1,120 @@
+"""A population of devices: per-device parameter arrays for one weight matrix.
+
+`DeviceArrays.build` turns one device model into arrays of the shape of a weight matrix,
+drawing device-to-device variation once from a seeded generator (DESIGN.md section 2). The
+kernels read these arrays; nothing here runs per pulse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ferrosim.device.models import (
+    MODEL_CODES,
+    POWSTEP,
+    SOFTBOUNDS,
+    TABLE,
+    DeviceModel,
+    TableDevice,
+)
+
+
+@dataclass
+class DeviceArrays:
+    """Per-device parameters of one crossbar (arrays shaped like its weight matrix)."""
+
+    model_code: int
+    a_up: np.ndarray
+    a_down: np.ndarray
+    w_min: np.ndarray
+    w_max: np.ndarray
+    gamma_up: float
+    gamma_down: float
+    c2c: float
+    t_g0: float
+    t_dg: float
+    t_vals: np.ndarray  # (4, n) table: mean_up, std_up, mean_down, std_down; dummy otherwise
+
+    @classmethod
+    def build(cls, model: DeviceModel, shape: tuple[int, int], rng: np.random.Generator) -> "DeviceArrays":
+        """Arrays for `shape` devices of `model`, with d2d factors drawn from `rng`."""
+
+        def factors(rel_std: float) -> np.ndarray:
+            if rel_std == 0.0:
+                return np.ones(shape)
+            # A negative step has no physical meaning: such a device is stuck.
+            return np.maximum(1.0 + rel_std * rng.standard_normal(shape), 0.0)
+
+        code = MODEL_CODES[model.model]
+        if isinstance(model, TableDevice):
+            a_up0 = a_down0 = 1.0  # relative factors on the measured tables
+            t_g0, t_dg, t_vals = model.uniform_grid()
+        else:
+            a_up0, a_down0 = model.a_up, model.a_down
+            t_g0, t_dg, t_vals = 0.0, 1.0, np.zeros((4, 2))
+        return cls(
+            model_code=code,
+            a_up=a_up0 * factors(model.d2d),
+            a_down=a_down0 * factors(model.d2d),
+            w_min=model.w_min * factors(model.d2d_bounds),
+            w_max=model.w_max * factors(model.d2d_bounds),
+            gamma_up=float(getattr(model, "gamma_up", 1.0)),
+            gamma_down=float(getattr(model, "gamma_down", 1.0)),
+            c2c=0.0 if code == TABLE else model.c2c,
+            t_g0=t_g0,
+            t_dg=t_dg,
+            t_vals=np.ascontiguousarray(t_vals, dtype=np.float64),
+        )
+
+    @property
+    def noisy(self) -> bool:
+        """Whether pulses need a normal draw (c2c noise or a measured step spread)."""
+        return self.c2c > 0.0 or (self.model_code == TABLE and bool(np.any(self.t_vals[[1, 3]] > 0)))
+
+    def mean_steps(self, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Noise-free (up, down) step magnitudes of every device at states `g` (vectorised)."""
+        g = np.asarray(g, dtype=float)
+        if self.model_code == SOFTBOUNDS:
+            return self.a_up * (1.0 - g / self.w_max), self.a_down * (1.0 - g / self.w_min)
+        if self.model_code == POWSTEP:
+            rng_w = self.w_max - self.w_min
+            up = self.a_up * np.power(np.clip((self.w_max - g) / rng_w, 0, None), self.gamma_up)
+            down = self.a_down * np.power(np.clip((g - self.w_min) / rng_w, 0, None), self.gamma_down)
+            return up, down
+        if self.model_code == TABLE:
+            grid = self.t_g0 + self.t_dg * np.arange(self.t_vals.shape[1])
+            return self.a_up * np.interp(g, grid, self.t_vals[0]), self.a_down * np.interp(g, grid, self.t_vals[2])
+        return self.a_up + 0.0 * g, self.a_down + 0.0 * g  # LINEAR
+
+    def symmetry_points(self) -> np.ndarray:
+        """Each device's own symmetry point (where its mean up and down steps balance).
+
+        Softbounds: the closed form of DESIGN.md section 2. Other models: vectorised bisection
+        on `up - down` over [w_min, w_max] (60 halvings: below 1e-15 of the range); a device
+        whose up step wins everywhere sits at w_max, one whose down step wins at w_min.
+        """
+        if self.model_code == SOFTBOUNDS:
+            return (self.a_up - self.a_down) / (self.a_up / self.w_max - self.a_down / self.w_min)
+        lo, hi = self.w_min.copy(), self.w_max.copy()
+
+        def excess(g: np.ndarray) -> np.ndarray:
+            up, down = self.mean_steps(g)
+            return up - down
+
+        f_lo = excess(lo)
+        f_hi = excess(hi)
+        for _ in range(60):
+            mid = 0.5 * (lo + hi)
+            f_mid = excess(mid)
+            go_right = np.sign(f_mid) == np.sign(f_lo)
+            lo = np.where(go_right, mid, lo)
+            f_lo = np.where(go_right, f_mid, f_lo)
+            hi = np.where(go_right, hi, mid)
+        sp = 0.5 * (lo + hi)
+        sp = np.where((f_lo > 0) & (f_hi > 0), self.w_max, sp)
+        sp = np.where((f_lo < 0) & (f_hi < 0), self.w_min, sp)
+        # Equal constant steps balance everywhere: the centre of the range.
+        balanced = (excess(self.w_min) == 0) & (f_hi == 0)
+        return np.where(balanced, 0.5 * (self.w_min + self.w_max), sp)

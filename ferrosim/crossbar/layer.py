@@ -1,0 +1,58 @@
+"""One weight matrix stored on devices: states `g`, reference `g_ref`, scale `s`.
+
+The network reads `W = s*(g - g_ref)` (DESIGN.md section 2) and requests changes `dW`; this
+class turns them into pulses through the kernels and counts every pulse it applies.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ferrosim.crossbar.devices import DeviceArrays
+from ferrosim.crossbar.sgd import pulsed_sgd_update, scratch_buffers
+from ferrosim.nn.mlp import DTYPE
+
+
+class CrossbarLayer:
+    """Device states of one layer, with the reference and scale that make them weights."""
+
+    def __init__(self, devices: DeviceArrays, g_ref: float | np.ndarray, scale: float, eps: float) -> None:
+        self.devices = devices
+        self.g = np.zeros(devices.a_up.shape, dtype=np.float64)
+        self.g_ref = np.broadcast_to(np.asarray(g_ref, dtype=np.float64), self.g.shape).copy()
+        self.scale = float(scale)
+        self.eps = float(eps)
+        self.counts = np.zeros(2, dtype=np.int64)  # pulses up, pulses down
+        self._w = np.empty(self.g.shape, dtype=DTYPE)
+        self._scratch: tuple[np.ndarray, ...] | None = None
+
+    def program(self, w: np.ndarray) -> None:
+        """Set the states so that the layer reads `w` (clipped to each device's bounds).
+
+        Initial weights are written directly, not by pulses, as aihwkit does; no pulses are
+        counted.
+        """
+        g = self.g_ref + np.asarray(w, dtype=np.float64) / self.scale
+        np.clip(g, self.devices.w_min, self.devices.w_max, out=self.g)
+
+    def read(self) -> np.ndarray:
+        """The weights `s*(g - g_ref)` as float32 (a buffer reused between calls)."""
+        np.subtract(self.g, self.g_ref, out=self._w, casting="unsafe")
+        if self.scale != 1.0:
+            self._w *= self.scale
+        return self._w
+
+    def pulsed_update(self, xs: np.ndarray, ds: np.ndarray, lr: float, bl: int,
+                      update_management: bool, bl_management: bool, key: np.uint64,
+                      sample0: int) -> None:
+        """Pulse trains for `-lr * d x^T` per sample (DESIGN.md section 4), in sample order."""
+        if self._scratch is None or self._scratch[0].shape[0] < bl:
+            self._scratch = scratch_buffers(bl, self.g.shape[1])
+        d = self.devices
+        # The kernel works in device units: a weight change dW is a state change dW/s.
+        pulsed_sgd_update(
+            self.g, np.ascontiguousarray(xs), np.ascontiguousarray(ds), lr / self.scale, self.eps,
+            bl, update_management, bl_management, key, sample0,
+            d.model_code, d.a_up, d.a_down, d.w_min, d.w_max, d.gamma_up, d.gamma_down, d.c2c,
+            d.noisy, d.t_g0, d.t_dg, d.t_vals, *self._scratch, self.counts,
+        )

@@ -1,0 +1,130 @@
+"""Fully parallel pulsed SGD update: aihwkit's stochastic-compressed pulse trains.
+
+DESIGN.md section 4. For each sample, with `k = lr*max|x|*max|d|/eps`:
+
+    BL = min(ceil(k), BL_max)              (update-BL management; BL_max otherwise)
+    A = B = sqrt(lr/(eps*BL))
+    A *= sqrt(max|x|/max|d|), B *= sqrt(max|d|/max|x|)   (update management)
+
+In each of the BL slots input j fires with probability min(B|x_j|, 1) and error i with
+min(A|d_i|, 1); every coincidence is one pulse on device (i, j), down when x_j*d_i > 0 (the
+weight must fall), up otherwise. Then E[pulses_ij] = lr|d_i x_j|/eps and E[dW] ~= -lr d x^T
+in the linear regime. Pulses of a sample are applied in slot order; samples in batch order.
+
+Random streams (see `rng`): the input bits of a sample come from stream (key, sample, 0),
+row i's error bits and its c2c noise from stream (key, sample, i + 1). Rows touch disjoint
+devices, so the result does not depend on the order rows are processed in.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, uint64
+
+from ferrosim.crossbar.pulse import pulse_step
+from ferrosim.crossbar.rng import derive_key, next_normal, next_uniform, seed_state
+
+
+@njit(cache=True, inline="always")
+def pulse_train_scales(lr, x_max, d_max, eps, bl_max, update_management, bl_management):
+    """(BL, A, B) of one sample: BL slots, A scales the error side, B the input side."""
+    if bl_management:
+        k = lr * x_max * d_max / eps
+        bl = min(max(int(math.ceil(k)), 1), bl_max)
+    else:
+        bl = bl_max
+    a = math.sqrt(lr / (eps * bl))
+    b = a
+    if update_management:
+        a *= math.sqrt(x_max / d_max)
+        b *= math.sqrt(d_max / x_max)
+    return bl, a, b
+
+
+@njit(cache=True)
+def pulsed_sgd_update(
+    g, xs, ds, lr, eps, bl_max, update_management, bl_management, key, sample0,
+    model, a_up, a_down, w_min, w_max, gamma_up, gamma_down, c2c, noisy, t_g0, t_dg, t_vals,
+    x_idx, x_cnt, x_sgn, counts,
+):
+    """Apply the pulse trains of samples `xs[b]`, `ds[b]` (in order) to device states `g`.
+
+    g: (n_out, n_in) float64 device states, updated in place. xs: (batch, n_in) inputs (bias
+    column included); ds: (batch, n_out) errors, so the requested change is -lr * d x^T (in
+    units of g). eps: granularity (the step a pulse is assumed to make). key/sample0: random
+    stream and index of the first sample (a global sample counter keeps streams unique).
+    x_idx (bl_max, n_in) int32, x_cnt (bl_max,) int32, x_sgn (n_in,) int8: scratch buffers.
+    counts: int64 [pulses_up, pulses_down], accumulated in place.
+    """
+    n_out, n_in = g.shape
+    for b in range(xs.shape[0]):
+        x = xs[b]
+        d = ds[b]
+        x_max = 0.0
+        for j in range(n_in):
+            x_max = max(x_max, abs(x[j]))
+        d_max = 0.0
+        for i in range(n_out):
+            d_max = max(d_max, abs(d[i]))
+        if x_max == 0.0 or d_max == 0.0:
+            continue
+        bl, a_scale, b_scale = pulse_train_scales(
+            lr, x_max, d_max, eps, bl_max, update_management, bl_management)
+        skey = derive_key(key, uint64(sample0 + b))
+
+        # Input side: for each slot, the list of inputs that fire.
+        st = seed_state(derive_key(skey, uint64(0)))
+        for j in range(n_in):
+            x_sgn[j] = 1 if x[j] > 0 else -1
+        for t in range(bl):
+            n = 0
+            for j in range(n_in):
+                if x[j] == 0.0:
+                    continue
+                p = b_scale * abs(x[j])
+                st, u = next_uniform(st)
+                if u < p:
+                    x_idx[t, n] = j
+                    n += 1
+            x_cnt[t] = n
+
+        # Error side, row by row: each firing slot of row i meets that slot's inputs.
+        n_up = 0
+        n_down = 0
+        for i in range(n_out):
+            if d[i] == 0.0:
+                continue
+            p = a_scale * abs(d[i])
+            d_pos = d[i] > 0
+            rs = seed_state(derive_key(skey, uint64(i + 1)))
+            for t in range(bl):
+                rs, u = next_uniform(rs)
+                if u >= p:
+                    continue
+                for m in range(x_cnt[t]):
+                    j = x_idx[t, m]
+                    # sign(x_j * d_i) > 0 asks for a smaller weight: a down pulse.
+                    up = (x_sgn[j] > 0) != d_pos
+                    xi = 0.0
+                    if noisy:
+                        rs, xi = next_normal(rs)
+                    g[i, j] = pulse_step(model, g[i, j], up, a_up[i, j], a_down[i, j],
+                                         w_min[i, j], w_max[i, j], gamma_up, gamma_down, c2c, xi,
+                                         t_g0, t_dg, t_vals)
+                    if up:
+                        n_up += 1
+                    else:
+                        n_down += 1
+        counts[0] += n_up
+        counts[1] += n_down
+
+
+def scratch_buffers(bl_max: int, n_in: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The kernel's scratch buffers for one layer (allocated once per run)."""
+    return (
+        np.zeros((bl_max, n_in), dtype=np.int32),
+        np.zeros(bl_max, dtype=np.int32),
+        np.zeros(n_in, dtype=np.int8),
+    )

@@ -1,0 +1,148 @@
+"""The training loop of one run, and its per-epoch records (DESIGN.md sections 4-5)."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from ferrosim.config import RunConfig, load_run_config, parse_run_config
+from ferrosim.io.datasets import Dataset, load_dataset
+from ferrosim.nn.mlp import MLP, cross_entropy
+from ferrosim.train.updaters import make_updater
+
+EPOCH_COLUMNS = ("epoch", "train_loss", "train_accuracy", "test_accuracy", "pulses_up",
+                 "pulses_down", "energy_J", "cumulative_energy_J", "wall_s")
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """One line of `epochs.csv`: figures at the end of an epoch, pulses during it."""
+
+    epoch: int
+    train_loss: float
+    train_accuracy: float
+    test_accuracy: float
+    pulses_up: int
+    pulses_down: int
+    energy_J: float
+    cumulative_energy_J: float
+    wall_s: float
+
+
+@dataclass
+class TrainResult:
+    """What a run produced: its config, per-epoch records and run-level figures."""
+
+    config: RunConfig
+    records: list[EpochRecord]
+    info: dict[str, Any] = field(default_factory=dict)
+    weights: list[np.ndarray] = field(default_factory=list, repr=False)
+
+    @property
+    def final_accuracy(self) -> float:
+        return self.records[-1].test_accuracy
+
+    @property
+    def best_accuracy(self) -> float:
+        return max(r.test_accuracy for r in self.records)
+
+    @property
+    def pulses_total(self) -> int:
+        return sum(r.pulses_up + r.pulses_down for r in self.records)
+
+    @property
+    def total_energy_J(self) -> float:
+        return self.records[-1].cumulative_energy_J
+
+    @property
+    def epochs_to_target(self) -> int | None:
+        """First epoch whose test accuracy reaches the target (None if never or no target)."""
+        target = self.config.training.target_accuracy
+        if target is None:
+            return None
+        return next((r.epoch for r in self.records if r.test_accuracy >= target), None)
+
+    @property
+    def energy_to_target_J(self) -> float | None:
+        e = self.epochs_to_target
+        return None if e is None else self.records[e - 1].cumulative_energy_J
+
+    def to_frame(self):
+        """The per-epoch records as a pandas DataFrame (columns as in epochs.csv)."""
+        import pandas as pd
+
+        return pd.DataFrame([asdict(r) for r in self.records], columns=list(EPOCH_COLUMNS))
+
+
+def _prepare(cfg: RunConfig, dataset: Dataset | None) -> Dataset:
+    data = dataset or load_dataset(cfg.dataset.name, cfg.dataset.data_dir)
+    n_tr, n_te = cfg.dataset.train_subset, cfg.dataset.test_subset
+    if n_tr is None and n_te is None:
+        return data
+    return Dataset(name=data.name, x_train=data.x_train[:n_tr], y_train=data.y_train[:n_tr],
+                   x_test=data.x_test[:n_te], y_test=data.y_test[:n_te],
+                   n_classes=data.n_classes, source=data.source)
+
+
+def train(config: RunConfig | dict | str | Path, *, dataset: Dataset | None = None,
+          on_epoch: Callable[[EpochRecord], None] | None = None) -> TrainResult:
+    """Train one network as `config` says and return its per-epoch records.
+
+    `config` may be a RunConfig, a mapping with the same sections, or a YAML file path.
+    `dataset` skips loading (useful when one process trains many runs on the same data).
+    `on_epoch` is called with each epoch's record as soon as it exists.
+    """
+    if isinstance(config, (str, Path)):
+        cfg = load_run_config(config)
+    elif isinstance(config, dict):
+        cfg = parse_run_config(config)
+    else:
+        cfg = config
+    data = _prepare(cfg, dataset)
+    net = MLP((data.n_features, *cfg.network.hidden, data.n_classes), cfg.network.activation)
+    # Independent generators for independent choices, so that e.g. switching d2d on does
+    # not change the initial weights or the data order.
+    rng_init, rng_d2d, rng_order = (np.random.default_rng([cfg.seed, k]) for k in range(3))
+    updater = make_updater(cfg, net.init_weights(rng_init), rng_d2d)
+
+    t = cfg.training
+    e_up, e_down = cfg.device.energy_up_J, cfg.device.energy_down_J
+    energy_known = cfg.algorithm == "ideal" or (e_up is not None and e_down is not None)
+    n = len(data.y_train)
+    records: list[EpochRecord] = []
+    cumulative = 0.0
+    prev_up, prev_down = updater.pulse_counts()
+    for epoch in range(1, t.epochs + 1):
+        t0 = time.perf_counter()
+        order = rng_order.permutation(n)
+        loss_sum = 0.0
+        correct = 0
+        for s in range(0, n, t.batch_size):
+            idx = order[s : s + t.batch_size]
+            xb, yb = data.x_train[idx], data.y_train[idx]
+            weights = updater.weights()
+            inputs, probs = net.forward(weights, xb)
+            loss_sum += cross_entropy(probs, yb) * len(idx)
+            correct += int(np.sum(probs.argmax(axis=1) == yb))
+            updater.update(inputs, net.backward(weights, inputs, probs, yb), t.lr)
+        test_acc = float(np.mean(net.predict(updater.weights(), data.x_test) == data.y_test))
+        up, down = updater.pulse_counts()
+        d_up, d_down = up - prev_up, down - prev_down
+        prev_up, prev_down = up, down
+        energy = (d_up * e_up + d_down * e_down) if cfg.algorithm != "ideal" and energy_known else (
+            0.0 if cfg.algorithm == "ideal" else math.nan)
+        cumulative += energy
+        record = EpochRecord(epoch, loss_sum / n, correct / n, test_acc, d_up, d_down, energy,
+                             cumulative, time.perf_counter() - t0)
+        records.append(record)
+        if on_epoch is not None:
+            on_epoch(record)
+    info = {"algorithm": cfg.algorithm, "n_train": n, "n_test": len(data.y_test),
+            "dataset_source": data.source, "layer_sizes": list(net.sizes), "float_dtype": "float32",
+            "device_state_dtype": "float64", **updater.describe()}
+    return TrainResult(cfg, records, info, [w.copy() for w in updater.weights()])
