@@ -22,11 +22,11 @@ __all__ = ["__version__", "train", "RunConfig", "TrainResult", "load_run_config"
 def __getattr__(name: str):
     # Lazy imports keep `ferrosim --help` fast: numba and pandas load only when needed.
     if name == "train":
-        from ferrosim.train.run import train
+        from ferrosim.training.loop import train
 
         return train
     if name == "TrainResult":
-        from ferrosim.train.run import TrainResult
+        from ferrosim.training.loop import TrainResult
 
         return TrainResult
     if name in ("RunConfig", "load_run_config"):

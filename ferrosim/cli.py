@@ -75,7 +75,7 @@ def train_cmd(
 ) -> None:
     """Train one network on simulated devices and print accuracy, pulses and energy per epoch."""
     from ferrosim.config import default_config_path, load_run_config
-    from ferrosim.train.run import train
+    from ferrosim.training.loop import train
 
     overrides = list(set_)
     if algorithm is not None:

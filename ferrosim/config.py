@@ -8,14 +8,13 @@ rejected with the file, line and key (`load_run_config`).
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ferrosim.device.models import DeviceModel, GranularityMode, steps_from_aihwkit
-from ferrosim.errors import InputError
+from ferrosim.errors import InputError, closest
 from ferrosim.io.yaml_source import Loc, line_of, load_yaml
 from ferrosim.nn.mlp import Activation
 
@@ -163,13 +162,15 @@ def validation_error(exc: ValidationError, model: type[BaseModel], file: str | P
     err = exc.errors()[0]
     # Drop the union tags pydantic inserts (e.g. 'softbounds') from the user-facing path.
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in _UNION_TAGS))
+    if loc[:2] == ("device", "response") and ("device", "response") not in lines:
+        loc = ("device",) + loc[2:]  # the user wrote the response fields flat under device
     key = ".".join(str(p) for p in loc) or "config"
     hint = None
     if err["type"] == "extra_forbidden":
         what = f"unknown key '{key}'"
         allowed = _allowed_keys(model, loc[:-1])
-        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else (
+        close = closest(str(loc[-1]), allowed)
+        hint = f"did you mean '{close}'?" if close else (
             f"allowed here: {', '.join(allowed)}" if allowed else None)
     elif err["type"] == "missing":
         what = f"missing key '{key}'"

@@ -34,3 +34,15 @@ class InputError(Exception):
             where = f"{self.file}:{self.line}: " if self.line is not None else f"{self.file}: "
         hint = f" ({self.hint})" if self.hint else ""
         return f"{where}{self.what}{hint}"
+
+
+def closest(name: str, options: list[str] | tuple[str, ...]) -> str | None:
+    """The valid option a user most likely meant by `name` (for 'did you mean' hints)."""
+    import difflib
+
+    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    if close:
+        return close[0]
+    # Abbreviations and extensions (lr_rate -> lr, hid -> hidden) defeat edit distance.
+    contained = [o for o in options if len(o) >= 2 and (o in name or name in o)]
+    return max(contained, key=len) if contained else None

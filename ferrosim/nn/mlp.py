@@ -66,7 +66,7 @@ class MLP:
         out = []
         for n_out, n_in1 in self.shapes:
             bound = 1.0 / np.sqrt(n_in1 - 1)
-            out.append(rng.uniform(-bound, bound, size=(n_out, n_in1)))
+            out.append(rng.uniform(-bound, bound, size=(n_out, n_in1)).astype(self.dtype))
         return out
 
     def forward(self, weights: list[np.ndarray], x: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:

@@ -13,7 +13,7 @@ import numpy as np
 from ferrosim.config import RunConfig, load_run_config, parse_run_config
 from ferrosim.io.datasets import Dataset, load_dataset
 from ferrosim.nn.mlp import MLP, cross_entropy
-from ferrosim.train.updaters import make_updater
+from ferrosim.training.updaters import make_updater
 
 EPOCH_COLUMNS = ("epoch", "train_loss", "train_accuracy", "test_accuracy", "pulses_up",
                  "pulses_down", "energy_J", "cumulative_energy_J", "wall_s")

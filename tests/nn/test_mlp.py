@@ -1,0 +1,50 @@
+"""MLP forward/backward: gradients against central finite differences (float64)."""
+
+import numpy as np
+import pytest
+
+from ferrosim.nn.mlp import MLP, cross_entropy
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
+def test_backward_matches_finite_differences(activation):
+    rng = np.random.default_rng(0)
+    net = MLP((6, 5, 4, 3), activation, dtype=np.float64)
+    weights = [w.astype(np.float64) for w in net.init_weights(rng)]
+    x = rng.uniform(0, 1, (7, 6))
+    y = rng.integers(0, 3, 7)
+
+    def loss(ws):
+        return cross_entropy(net.forward(ws, x)[1], y)
+
+    inputs, probs = net.forward(weights, x)
+    deltas = net.backward(weights, inputs, probs, y)
+    h = 1e-6
+    for k, w in enumerate(weights):
+        analytic = deltas[k].T @ inputs[k]
+        numeric = np.zeros_like(w)
+        for idx in np.ndindex(w.shape):
+            wp = [v.copy() for v in weights]
+            wm = [v.copy() for v in weights]
+            wp[k][idx] += h
+            wm[k][idx] -= h
+            numeric[idx] = (loss(wp) - loss(wm)) / (2 * h)
+        np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-8)
+
+
+def test_shapes_and_bias_column():
+    net = MLP((64, 32, 10))
+    assert net.shapes == [(32, 65), (10, 33)]
+    ws = net.init_weights(np.random.default_rng(0))
+    assert all(np.abs(w).max() <= 1 / np.sqrt(w.shape[1] - 1) for w in ws)
+    inputs, probs = net.forward(ws, np.zeros((3, 64), dtype=np.float32))
+    assert np.all(inputs[0][:, -1] == 1.0)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-6)
+    assert probs.dtype == np.float32
+
+
+def test_predict_in_chunks_equals_one_pass():
+    net = MLP((8, 4, 3))
+    ws = net.init_weights(np.random.default_rng(1))
+    x = np.random.default_rng(2).uniform(0, 1, (50, 8)).astype(np.float32)
+    np.testing.assert_array_equal(net.predict(ws, x, batch=7), net.forward(ws, x)[1].argmax(axis=1))
