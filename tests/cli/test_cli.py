@@ -1,0 +1,67 @@
+"""The command line as a batch job sees it: exit codes, one-line errors, outputs."""
+
+import subprocess
+import sys
+
+import pytest
+
+
+def ferrosim(*args, env=None, cwd=None):
+    return subprocess.run([sys.executable, "-m", "ferrosim", *args], capture_output=True, text=True,
+                          env=env, cwd=cwd, timeout=300)
+
+
+def one_error_line(proc):
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in proc.stderr
+    return lines[0]
+
+
+def test_version_and_help():
+    proc = ferrosim("--version")
+    assert proc.returncode == 0 and proc.stdout.startswith("ferrosim ")
+    proc = ferrosim("--help")
+    assert proc.returncode == 0
+    for command in ("fit-device", "sweep", "report", "train"):
+        assert command in proc.stdout
+
+
+def test_train_prints_table_and_writes_csv(tmp_path):
+    csv = tmp_path / "epochs.csv"
+    proc = ferrosim("train", "--epochs", "2", "--set", "dataset.train_subset=300", "--csv", str(csv))
+    assert proc.returncode == 0, proc.stderr
+    assert "test acc" in proc.stdout and "final test accuracy" in proc.stdout
+    assert csv.read_text().splitlines()[0].startswith("epoch,train_loss,train_accuracy,test_accuracy")
+    assert len(csv.read_text().splitlines()) == 3
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["train", "--set", "dataset.name=minst"], "did you mean 'mnist'"),
+    (["train", "--set", "training.lr=-0.1"], "training.lr"),
+    (["train", "--algorithm", "adam"], "algorithm"),
+    (["train", "no-such-config.yaml"], "no-such-config.yaml: file not found"),
+    (["train", "--set", "training.epoch=3"], "did you mean 'epochs'"),
+    (["train", "--no-such-option"], "No such option"),
+])
+def test_bad_input_exits_2_with_one_line(args, needle):
+    proc = ferrosim(*args)
+    assert proc.returncode == 2, proc.stderr
+    assert needle in one_error_line(proc)
+
+
+def test_missing_data_dir_offline_exits_2(tmp_path):
+    import os
+
+    env = {**os.environ, "FERROSIM_OFFLINE": "1", "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    proc = ferrosim("train", "--set", "dataset.name=mnist", "--data-dir", str(tmp_path / "none"), env=env)
+    assert proc.returncode == 2
+    line = one_error_line(proc)
+    assert "mnist" in line and "none" in line
+
+
+def test_not_yet_implemented_commands_exit_1():
+    proc = ferrosim("report", "results")
+    assert proc.returncode == 1
+    assert "not yet implemented" in one_error_line(proc)
