@@ -65,7 +65,8 @@ class UpdateConfig(_Section):
     update_management: bool = True
     """Balance the input and error pulse probabilities (aihwkit `update_management`)."""
     update_bl_management: bool = True
-    """Shorten BL to ceil(lr*max|x|*max|d|/eps) when that is smaller (aihwkit)."""
+    """Shorten BL to ceil(lr*max|x|*max|d|/eps) when that is smaller (aihwkit). As in aihwkit,
+    this switches update management on too."""
     granularity: GranularityMode = "aihwkit"
     """Step `eps` that converts weight change to pulses: aihwkit | min | mean (DESIGN.md s.2)."""
 

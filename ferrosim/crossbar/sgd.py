@@ -6,6 +6,8 @@ DESIGN.md section 4. For each sample, with `k = lr*max|x|*max|d|/eps`:
     A = B = sqrt(lr/(eps*BL))
     A *= sqrt(max|x|/max|d|), B *= sqrt(max|d|/max|x|)   (update management)
 
+(aihwkit's `rpu_pulsed_meta_parameter.cpp`; see `pulse_train_scales` for its two details.)
+
 In each of the BL slots input j fires with probability min(B|x_j|, 1) and error i with
 min(A|d_i|, 1); every coincidence is one pulse on device (i, j), down when x_j*d_i > 0 (the
 weight must fall), up otherwise. Then E[pulses_ij] = lr|d_i x_j|/eps and E[dW] ~= -lr d x^T
@@ -29,17 +31,25 @@ from ferrosim.crossbar.rng import derive_key, next_normal, next_uniform, seed_st
 
 @njit(cache=True, inline="always")
 def pulse_train_scales(lr, x_max, d_max, eps, bl_max, update_management, bl_management):
-    """(BL, A, B) of one sample: BL slots, A scales the error side, B the input side."""
+    """(BL, A, B) of one sample: BL slots, A scales the error side, B the input side.
+
+    Follows aihwkit's `calculateBlAB`/`performUpdateManagement`: update-BL management implies
+    update management, and when k exceeds BL the error side is the one scaled down, so the
+    input side fires with probability at most 1 and the error side saturates.
+    """
+    k = lr * x_max * d_max / eps
     if bl_management:
-        k = lr * x_max * d_max / eps
         bl = min(max(int(math.ceil(k)), 1), bl_max)
     else:
         bl = bl_max
     a = math.sqrt(lr / (eps * bl))
     b = a
-    if update_management:
-        a *= math.sqrt(x_max / d_max)
-        b *= math.sqrt(d_max / x_max)
+    if update_management or bl_management:
+        d_val = d_max
+        if k > bl_max:
+            d_val *= bl_max / k
+        a *= math.sqrt(x_max / d_val)
+        b *= math.sqrt(d_val / x_max)
     return bl, a, b
 
 

@@ -18,8 +18,12 @@ sizes by `dw_min` and `up_down` and shrinks only the weaker direction:
 and back: `dw_min = max(a_up, a_down)`, `up_down = 1 - a_down/dw_min` when `a_up >= a_down`,
 else `a_up/dw_min - 1`. aihwkit's SoftBounds slopes are `-a_up/w_max` (up) and `-a_down/w_min`
 (down, w_min < 0), i.e. exactly `a_up*(1 - g/w_max)` and `a_down*(1 - g/w_min)` here.
-aihwkit's PowStep uses `gamma_up = pow_gamma*(1 + pow_up_down)` and
-`gamma_down = pow_gamma*(1 - pow_up_down)`.
+aihwkit's PowStep treats `pow_up_down` the same way (rpu_powstep_device.cpp; its docstring
+says otherwise, the code rules): `gamma_up = pow_gamma*(1 + min(pow_up_down, 0))`,
+`gamma_down = pow_gamma*(1 - max(pow_up_down, 0))`.
+
+Not converted: aihwkit's device-to-device draws (a gain shared by both directions plus an
+opposite-signed `up_down_dtod` term); ferrosim draws independent up and down factors.
 """
 
 from __future__ import annotations
@@ -281,7 +285,10 @@ MODEL_CODES = {"linear": LINEAR, "softbounds": SOFTBOUNDS, "powstep": POWSTEP, "
 
 # -- aihwkit conversion -----------------------------------------------------------------------
 def steps_from_aihwkit(dw_min: float, up_down: float) -> tuple[float, float]:
-    """aihwkit `(dw_min, up_down)` -> `(a_up, a_down)`: only the weaker direction shrinks."""
+    """aihwkit `(dw_min, up_down)` -> `(a_up, a_down)`: only the weaker direction shrinks.
+
+    The same map turns `(pow_gamma, pow_up_down)` into `(gamma_up, gamma_down)`.
+    """
     return dw_min * (1.0 + min(up_down, 0.0)), dw_min * (1.0 - max(up_down, 0.0))
 
 
@@ -316,11 +323,8 @@ def from_aihwkit(
     if kind == "constantstep":
         return LinearDevice(**common)
     if kind == "powstep":
-        return PowStepDevice(
-            **common,
-            gamma_up=pow_gamma * (1.0 + pow_up_down),
-            gamma_down=pow_gamma * (1.0 - pow_up_down),
-        )
+        gamma_up, gamma_down = steps_from_aihwkit(pow_gamma, pow_up_down)
+        return PowStepDevice(**common, gamma_up=gamma_up, gamma_down=gamma_down)
     raise ValueError(f"unknown aihwkit device kind {kind!r}")
 
 
@@ -339,10 +343,12 @@ def to_aihwkit(device: LinearDevice | SoftBoundsDevice | PowStepDevice) -> dict[
     elif isinstance(device, LinearDevice):
         out["kind"] = "ConstantStepDevice"
     elif isinstance(device, PowStepDevice):
-        gsum = device.gamma_up + device.gamma_down
         out["kind"] = "PowStepDevice"
-        out["pow_gamma"] = 0.5 * gsum
-        out["pow_up_down"] = 0.0 if gsum == 0 else (device.gamma_up - device.gamma_down) / gsum
+        if max(device.gamma_up, device.gamma_down) == 0:
+            out["pow_gamma"], out["pow_up_down"] = 0.0, 0.0
+        else:
+            # Same weaker-direction convention as dw_min/up_down.
+            out["pow_gamma"], out["pow_up_down"] = steps_to_aihwkit(device.gamma_up, device.gamma_down)
     else:  # pragma: no cover - the type hint excludes it
         raise TypeError(f"no aihwkit equivalent for {type(device).__name__}")
     return out

@@ -24,8 +24,8 @@ def run_kernel(dev, g, xs, ds, lr, *, bl=31, um=True, blm=True, key=np.uint64(1)
     return counts
 
 
-@pytest.mark.parametrize("um,blm,lr", [(True, True, 0.1), (False, True, 0.1), (True, False, 0.1),
-                                       (False, False, 0.05), (True, True, 0.9)])
+@pytest.mark.parametrize("um,blm,lr", [(True, True, 0.1), (True, False, 0.1), (False, False, 0.05),
+                                       (True, True, 0.9)])
 def test_mean_update_equals_minus_lr_d_xT(um, blm, lr):
     """Linear device, wide bounds: E[dW] = -lr d x^T within 3 standard errors, per weight."""
     x = np.array([0.9, -0.4, 0.05, 0.0, 1.0], dtype=np.float32)
@@ -57,16 +57,24 @@ def test_update_saturates_when_pulse_train_is_too_short():
     assert counts[1] == 31 and g[0, 0] == pytest.approx(-0.31)
 
 
+def test_bl_management_implies_update_management_as_in_aihwkit():
+    assert pulse_train_scales(0.1, 1.0, 0.3, EPS, 31, False, True) == pulse_train_scales(
+        0.1, 1.0, 0.3, EPS, 31, True, True)
+
+
 def test_probabilities_never_exceed_one_with_bl_management():
     for lr, xm, dm in [(0.1, 1.0, 0.5), (1.0, 1.0, 1.0), (0.001, 0.2, 0.01), (5.0, 1.0, 0.9)]:
         bl, a, b = pulse_train_scales(lr, xm, dm, EPS, 31, True, True)
         assert 1 <= bl <= 31
         k = lr * xm * dm / EPS
         assert bl == min(max(math.ceil(k), 1), 31)
+        assert b * xm <= 1 + 1e-12  # the input side never saturates
         if k <= 31:
-            assert a * dm <= 1 + 1e-12 and b * xm <= 1 + 1e-12
-        # The expected pulse count of the largest coincidence is lr*xm*dm/eps.
-        assert bl * (a * dm) * (b * xm) == pytest.approx(k)
+            assert a * dm <= 1 + 1e-12
+            # The expected pulse count of the largest coincidence is lr*xm*dm/eps.
+            assert bl * (a * dm) * (b * xm) == pytest.approx(k)
+        else:
+            assert a * dm > 1  # the error side saturates: at most BL pulses
 
 
 def reference_pulses(g, x, d, lr, key, sample, bl_max=31):

@@ -166,6 +166,7 @@ def test_aihwkit_step_conversion(dw_min, up_down, a_up, a_down):
 @pytest.mark.parametrize("dev", [
     SoftBoundsDevice(a_up=0.03, a_down=0.01, w_min=-1, w_max=1, c2c=0.1),
     PowStepDevice(a_up=0.01, a_down=0.02, gamma_up=1.2, gamma_down=0.8, w_min=-0.6, w_max=0.6),
+    PowStepDevice(a_up=0.01, a_down=0.02, gamma_up=0.5, gamma_down=2.0, w_min=-0.6, w_max=0.6),
     LinearDevice(a_up=0.01, a_down=0.01, w_min=-100, w_max=100),
 ])
 def test_aihwkit_round_trip(dev):
@@ -197,3 +198,11 @@ def test_table_validation():
 
 def test_model_codes_cover_all_models():
     assert set(MODEL_CODES) == {"linear", "softbounds", "powstep", "table"}
+
+
+def test_aihwkit_powstep_gamma_convention():
+    """pow_up_down shrinks only the weaker exponent, like up_down (aihwkit's C++ code)."""
+    p = from_aihwkit("powstep", dw_min=0.01, pow_gamma=2.0, pow_up_down=0.25)
+    assert (p.gamma_up, p.gamma_down) == pytest.approx((2.0, 1.5))
+    q = from_aihwkit("powstep", dw_min=0.01, pow_gamma=2.0, pow_up_down=-0.25)
+    assert (q.gamma_up, q.gamma_down) == pytest.approx((1.5, 2.0))
