@@ -75,6 +75,7 @@ def train_cmd(
 ) -> None:
     """Train one network on simulated devices and print accuracy, pulses and energy per epoch."""
     from ferrosim.config import default_config_path, load_run_config
+    from ferrosim.io.datasets import load_dataset
     from ferrosim.training.loop import train
 
     overrides = list(set_)
@@ -87,6 +88,8 @@ def train_cmd(
     if data_dir is not None:
         overrides.append(f"dataset.data_dir={data_dir}")
     cfg = load_run_config(config or default_config_path(), overrides)
+    # Load the data before printing anything, so bad input stays a single error line.
+    dataset = load_dataset(cfg.dataset.name, cfg.dataset.data_dir)
 
     dev = cfg.device.response
     err_console.print(
@@ -102,7 +105,7 @@ def train_cmd(
             f"{rec.wall_s:.1f}s"
         )
 
-    result = train(cfg, on_epoch=show)
+    result = train(cfg, dataset=dataset, on_epoch=show)
     table = Table(title=f"{cfg.name}: {cfg.algorithm}" + ("" if cfg.algorithm == "ideal" else f" on {dev.model}"))
     for col in ("epoch", "train loss", "train acc", "test acc", "pulses up", "pulses down",
                 "energy (J)", "cum. energy (J)", "wall (s)"):

@@ -65,7 +65,7 @@ class PulsedSGDUpdater:
         u = self.update_cfg
         for k, (layer, a, d) in enumerate(zip(self.layers, inputs, deltas)):
             layer.pulsed_update(a, d, lr, u.bl, u.update_management, u.update_bl_management,
-                                derive_key(self._key, np.uint64(k)), self._sample)
+                                np.uint64(derive_key(self._key, np.uint64(k))), self._sample)
         self._sample += inputs[0].shape[0]
 
     def pulse_counts(self) -> tuple[int, int]:
