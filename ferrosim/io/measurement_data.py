@@ -1,0 +1,152 @@
+"""What the measurement readers hand to the fitter: pulse-response traces and step tables.
+
+Every reader (`ferrosim.io.measurements`) turns one input file into a list of these records, in
+physical units where the file gives them. Nothing here fits or normalises; `ferrosim.device.fitting`
+does that.
+
+A sidecar `measurements.yaml` in a measurement folder (`Sidecar`) adds what the files do not
+say: pulse widths and read voltage for ramp files, the device geometry for the energy estimate,
+measured energies, a provenance line, and whether the data are synthetic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+Direction = Literal["up", "down"]
+Units = Literal["S", "normalised"]
+
+
+@dataclass
+class Ramp:
+    """One train of pulses in one direction: the state read after each pulse.
+
+    `up` = potentiation (conductance rises), `down` = depression, whatever the sign of the
+    voltage that did it. `start` is the state read before the first pulse when the file has it
+    (for back-to-back ramps: the previous ramp's last read), so the first pulse's step is known.
+    """
+
+    direction: Direction
+    values: np.ndarray
+    """State after each pulse (float64): conductance in S, or normalised units (`Trace.units`)."""
+    start: float | None = None
+    amplitude_V: np.ndarray | None = None
+    """Pulse amplitude of each pulse (same length as `values`) when the file gives it."""
+    cycle: int = 0
+    line: int | None = None
+    """Line of the file where the ramp starts (for error messages)."""
+
+    def states(self) -> np.ndarray:
+        """`start` (when known) followed by `values`: consecutive differences are the steps."""
+        if self.start is None:
+            return self.values
+        return np.concatenate([[self.start], self.values])
+
+
+@dataclass
+class Trace:
+    """Pulse responses of one device at one pulse width, read from one file."""
+
+    device: str
+    pulse_width_s: float | None
+    ramps: list[Ramp]
+    source: Path
+    units: Units = "S"
+    format: str = ""
+    energy_up_J: float | None = None
+    """Measured energy per up pulse when the file gives it (else estimated by the fitter)."""
+    energy_down_J: float | None = None
+    read_voltage_V: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StepTable:
+    """A measured step-vs-state lookup table (CrossSim dG tables): becomes a `table` model as is.
+
+    `g` are the state bins (S or normalised), `mean_*`/`std_*` the mean and std of the step
+    magnitude per bin (positive numbers, same units as `g`).
+    """
+
+    device: str
+    pulse_width_s: float | None
+    g: np.ndarray
+    mean_up: np.ndarray
+    std_up: np.ndarray
+    mean_down: np.ndarray
+    std_down: np.ndarray
+    sources: list[Path]
+    units: Units = "S"
+    format: str = "dg-table"
+    notes: list[str] = field(default_factory=list)
+
+
+Measurement = Trace | StepTable
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EnergyPerPulse(_Strict):
+    up: float = Field(gt=0)
+    """Measured energy of one potentiation pulse (J)."""
+    down: float = Field(gt=0)
+    """Measured energy of one depression pulse (J)."""
+
+
+class PulseWidthInfo(_Strict):
+    energy_per_pulse_J: EnergyPerPulse | None = None
+    """Measured energies; when given they are used instead of the estimate."""
+    amplitude_V: float | None = None
+    """Pulse amplitude for the energy estimate when the files do not give one (magnitude, V)."""
+
+
+class DeviceGeometry(_Strict):
+    """Physical device parameters for the capacitive energy term C*V^2, C = eps0*eps_r*A/t.
+
+    Defaults: thickness 10 nm and relative permittivity 30 are typical of HfO2/ZrO2 ferroelectric
+    films (HZO eps_r ~ 25-40, e.g. Mueller et al., Nano Lett. 12, 4318 (2012); Boescke et al.,
+    APL 99, 102903 (2011)). The area has no default: it comes from here or, for names like
+    ID161ZR15000 (circle of radius 15000 nm), from the device name.
+    """
+
+    area_um2: float | None = Field(None, gt=0)
+    thickness_nm: float = Field(10.0, gt=0)
+    permittivity: float = Field(30.0, gt=0)
+
+
+class FileInfo(_Strict):
+    """Per-file settings (keys of `Sidecar.files` are file names or glob patterns)."""
+
+    device: str | None = None
+    pulse_width: str | float | None = None
+    direction: Direction | None = None
+    """For ramp files holding one direction only (CrossSim set = up, reset = down)."""
+    cycle: int | None = None
+
+
+class Sidecar(_Strict):
+    """`measurements.yaml` beside measurement files."""
+
+    synthetic: bool = False
+    """True when the data were generated, not measured: copied into every device file."""
+    provenance: str | None = None
+    """Free text copied into every output (who measured what, where, when; or the generator)."""
+    device_name: str | None = None
+    """Device name for files that do not name one."""
+    pulse_width: str | float | None = None
+    """Pulse width for files that do not give one, e.g. 20ns or 2e-8."""
+    read_voltage_V: float | None = Field(None, gt=0)
+    """Read voltage: ramp files holding read currents are divided by it."""
+    quantity: Literal["conductance_S", "current_A"] | None = None
+    """What ramp-file values are; current_A needs read_voltage_V."""
+    geometry: DeviceGeometry = Field(default_factory=DeviceGeometry)
+    pulse_widths: dict[str, PulseWidthInfo] = Field(default_factory=dict)
+    """Per pulse width (keys like 20ns): measured energies or the amplitude for the estimate."""
+    files: dict[str, FileInfo] = Field(default_factory=dict)
