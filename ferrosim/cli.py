@@ -33,7 +33,8 @@ app = typer.Typer(
 )
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
-out_console = Console(highlight=False)
+# Batch jobs pipe stdout: give tables room instead of rich's 80-column default.
+out_console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
 
 
 def _version_callback(value: bool) -> None:
@@ -131,13 +132,87 @@ def _not_yet(command: str, issue: str) -> None:
 
 @app.command("fit-device")
 def fit_device_cmd(
-    path: Path = typer.Argument(..., help="Measurement file or folder (WGFMU _Summary.dat, long CSV, ramps CSV, two-column trace)."),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Device file to write (YAML)."),
-    model: str = typer.Option("auto", "--model", help="auto | softbounds | powstep | table."),
-    format: Optional[str] = typer.Option(None, "--format", help="Force the input format instead of detecting it."),
+    path: Path = typer.Argument(..., help="A measurement file or a folder of them (with an optional "
+                                "measurements.yaml sidecar)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output",
+                                          help="Device file to write (default devices/<input name>.yaml). "
+                                          "Figures go to <output>-figures/."),
+    model: str = typer.Option("auto", "--model", help="auto | softbounds | powstep | table. auto picks "
+                              "the simplest model within 2% of the best held-out step error."),
+    format: Optional[str] = typer.Option(None, "--format", help="Force the input format: wgfmu | long-csv "
+                                         "| ramps-csv | two-column | dg-table (default: detect)."),
+    pulse_width: Optional[str] = typer.Option(None, "--pulse-width", help="Pulse width for files that "
+                                              "do not give one, e.g. 20ns."),
+    read_voltage: Optional[float] = typer.Option(None, "--read-voltage", help="Read voltage (V) for "
+                                                 "ramp files holding read currents."),
+    device: Optional[str] = typer.Option(None, "--device", help="Device name for files that do not give one."),
+    refine: str = typer.Option("steps", "--refine", help="steps (reweighted step-vs-state fit, best "
+                               "under pulse noise) | traces (then least squares on simulated traces)."),
+    figures: bool = typer.Option(True, "--figures/--no-figures", help="Write PNG figures."),
 ) -> None:
-    """Fit device response models to measured pulse responses, one per pulse width."""
-    _not_yet("fit-device", "planned: measured pulse responses -> device file")
+    """Fit device response models to measured pulse responses, one per device and pulse width.
+
+    Reads WGFMU _Summary.dat files, the native long CSV, CrossSim ramp CSVs and dG tables, and
+    aihwkit two-column traces; writes one YAML device file (the input of `sweep`) with fit
+    quality, symmetry point, granularity, c2c and energy per pulse, plus figures.
+    """
+    from ferrosim.device.fit_run import fit_path
+    from ferrosim.device.fitting import MODEL_CHOICES
+
+    if model not in MODEL_CHOICES:
+        raise InputError(f"--model {model}: choose one of {', '.join(MODEL_CHOICES)}")
+    if refine not in ("steps", "traces"):
+        raise InputError(f"--refine {refine}: choose steps or traces")
+    if read_voltage is not None and not read_voltage > 0:
+        raise InputError(f"--read-voltage must be positive, got {read_voltage}")
+    if pulse_width is not None:
+        from ferrosim.units import parse_pulse_width
+
+        try:
+            parse_pulse_width(pulse_width)
+        except ValueError as exc:
+            raise InputError(f"--pulse-width: {exc}") from None
+    run = fit_path(path, output, model=model, fmt=format, pulse_width=pulse_width,
+                   read_voltage_V=read_voltage, device=device, refine=refine, figures=figures,
+                   command="ferrosim fit-device " + " ".join(sys.argv[2:]))
+    _print_fits(run)
+
+
+def _print_fits(run) -> None:
+    from ferrosim.units import format_pulse_width
+
+    synthetic = " [SYNTHETIC data]" if run.device_file.synthetic else ""
+    table = Table(title=f"fitted devices{synthetic}")
+    for col in ("device", "pulse width", "model", "R^2 trace", "step@0 up", "step@0 down", "up/down",
+                "g*", "states", "c2c", "G range (S)", "E up (J)", "E down (J)"):
+        table.add_column(col, justify="right" if col not in ("device", "model") else "left")
+    for res in run.results:
+        s = res.stats
+        entry = run.device_file.devices[res.device].pulse_widths[format_pulse_width(res.pulse_width_s)]
+        e = entry.energy_per_pulse_J
+        est = "~" if e.source == "estimated" else ""
+        r2 = s.get("trace_r2")
+        table.add_row(
+            res.device, format_pulse_width(res.pulse_width_s), res.model.model,
+            "-" if r2 is None else f"{r2:.3f}", f"{s['step_up_at_zero']:.3g}", f"{s['step_down_at_zero']:.3g}",
+            "-" if s["step_ratio_at_zero"] is None else f"{s['step_ratio_at_zero']:.2f}",
+            f"{s['symmetry_point']:.2f}", f"{s['n_states']:.0f}",
+            "-" if s.get("c2c") is None else f"{s['c2c']:.2f}",
+            "-" if res.range_S is None else f"{res.range_S[0]:.2e}..{res.range_S[1]:.2e}",
+            "-" if e.up is None else f"{est}{e.up:.3g}", "-" if e.down is None else f"{est}{e.down:.3g}",
+        )
+    out_console.print(table)
+    for res in run.results:
+        if res.candidates:
+            err_console.print(f"{res.device} {format_pulse_width(res.pulse_width_s)}: {res.model.model}, "
+                              f"{res.reason}", markup=False)
+        for note in res.notes:
+            err_console.print(f"note: {res.device} {format_pulse_width(res.pulse_width_s)}: {note}", markup=False)
+    out_console.print(f"wrote {run.output}" + (f" and {len(run.figures)} figures in {run.figures[0].parent}"
+                                               if run.figures else "")
+                      + ("; ~ = estimated energy (C*V^2 + V^2*G*pw)" if any(
+                          e.energy_per_pulse_J.source == "estimated" for d in run.device_file.devices.values()
+                          for e in d.pulse_widths.values()) else ""), markup=False)
 
 
 @app.command("sweep")

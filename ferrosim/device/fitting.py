@@ -4,10 +4,12 @@ Per (device, pulse width):
 1. normalise: the measured conductance range [G_min, G_max] maps linearly onto [-1, 1];
 2. steps vs state: every pair of consecutive reads gives a step `dg` at the state `g` before the
    pulse. Soft bounds are linear in that plane (`dg = a_up - (a_up/w_max) g`), which gives robust
-   starting values for both parametric models;
-3. refine on the traces: simulate each measured ramp from its first read with the model's mean
-   step (clipped to the bounds) and least-squares the simulated reads onto the measured ones
-   (scipy.optimize.least_squares). Standard errors come from the Jacobian at the optimum;
+   starting values; both parametric models are then least-squares fitted to the steps
+   (scipy.optimize.least_squares), reweighted by 1/|mean step| because pulse noise is
+   multiplicative. Standard errors come from the Jacobian at the optimum;
+3. optionally (`refine="traces"`) refine on the traces: simulate each measured ramp from its
+   first read with the model's mean step (clipped to the bounds) and least-squares the simulated
+   reads onto the measured ones. Trace R^2/RMSE are always reported this way;
 4. `table`: binned mean and std of the steps per direction, empty bins interpolated, smoothed;
 5. `auto`: every model is fitted on the even-numbered steps of each ramp and scored on the odd
    ones (held-out step RMSE); the simplest model within 2% of the best wins.
