@@ -18,8 +18,8 @@ from ferrosim.errors import InputError, closest
 from ferrosim.io.yaml_source import Loc, line_of, load_yaml
 from ferrosim.nn.mlp import Activation
 
-Algorithm = Literal["ideal", "sgd"]
-ALGORITHMS: tuple[str, ...] = ("ideal", "sgd")
+Algorithm = Literal["ideal", "sgd", "mixed_precision", "sgd_symmetry_shift", "sgd_balanced"]
+ALGORITHMS: tuple[str, ...] = ("ideal", "sgd", "mixed_precision", "sgd_symmetry_shift", "sgd_balanced")
 
 
 class _Section(BaseModel):
@@ -57,6 +57,16 @@ class TrainingConfig(_Section):
     """Learning rate of `W -= lr * d x^T` (weight units)."""
     target_accuracy: float | None = Field(None, gt=0, le=1)
     """Test accuracy that counts as converged (epochs_to_target, energy_to_target_J)."""
+    lr_decay_every: int | None = Field(None, gt=0)
+    """Step decay: multiply lr by `lr_decay_factor` every this many epochs (none when absent)."""
+    lr_decay_factor: float = Field(0.5, gt=0, le=1)
+    """Factor of the step decay (0.5 halves the learning rate)."""
+
+    def lr_at(self, epoch: int) -> float:
+        """Learning rate of `epoch` (1-based) under the step decay."""
+        if self.lr_decay_every is None:
+            return self.lr
+        return self.lr * self.lr_decay_factor ** ((epoch - 1) // self.lr_decay_every)
 
 
 class UpdateConfig(_Section):
@@ -69,6 +79,36 @@ class UpdateConfig(_Section):
     this switches update management on too."""
     granularity: GranularityMode = "aihwkit"
     """Step `eps` that converts weight change to pulses: aihwkit | min | mean (DESIGN.md s.2)."""
+
+
+class MixedPrecisionConfig(_Section):
+    """`mixed_precision` (Nandakumar et al. 2020): a float accumulator chi per weight; after
+    every `transfer_every` mini-batches, n = trunc(chi/eps) pulses per device, chi -= n*eps."""
+
+    granularity: float | None = Field(None, gt=0)
+    """eps of the transfer in normalised device units; default the device's granularity
+    (`update.granularity` mode at the weight zero)."""
+    transfer_every: int = Field(1, gt=0)
+    """Transfer after every this many mini-batches."""
+    max_pulses: int = Field(0, ge=0)
+    """Cap on pulses per device per transfer (0: no cap)."""
+
+
+class SymmetryConfig(_Section):
+    """How `sgd_symmetry_shift` finds each device's symmetry point."""
+
+    method: Literal["auto", "analytic", "pulses"] = "auto"
+    """analytic: closed form (softbounds; powstep with equal exponents; linear); pulses:
+    alternating up/down noise-free pulses on each device; auto: analytic where it exists."""
+    pulse_pairs: int = Field(1000, gt=0)
+    """Up/down pulse pairs applied from g = 0 by the `pulses` method."""
+    average_last: int = Field(100, gt=0)
+    """The symmetry point is the mean state over this many last pairs (both half-steps)."""
+
+
+class EnergyConfig(_Section):
+    digital_op_J: float | None = Field(None, ge=0)
+    """Energy of one digital accumulate operation (mixed precision), J; reported separately."""
 
 
 _RESPONSE_KEYS = {
@@ -94,6 +134,14 @@ class DeviceConfig(_Section):
     """`s` in `W = s*(g - g_ref)`: weight units per normalised conductance unit."""
     synthetic: bool = False
     """True when the device parameters do not come from measurements of a real device."""
+    file: str | None = None
+    """A device file written by `fit-device` (path relative to this config); its response
+    and energies for `name` at `pulse_width` are used, and response keys written here
+    override single fields (e.g. `d2d: 0.1`)."""
+    name: str | None = None
+    """Device in `file` (may be omitted when the file holds one)."""
+    pulse_width: str | float | None = None
+    """Pulse width in `file`, e.g. 20ns."""
 
     @model_validator(mode="before")
     @classmethod
@@ -127,12 +175,17 @@ class RunConfig(_Section):
     seed: int = Field(0, ge=0)
     """Seeds weight init, device-to-device draws, data order and every pulse."""
     algorithm: Algorithm = "sgd"
-    """ideal (floating point) | sgd (pulsed, aihwkit stochastic-compressed)."""
+    """ideal (floating point) | sgd (pulsed, aihwkit stochastic-compressed) | mixed_precision
+    | sgd_symmetry_shift (reference at each device's symmetry point) | sgd_balanced (up/down
+    pulse counts scaled to equal mean steps at the weight zero). See docs/algorithms.md."""
     dataset: DatasetConfig = Field(default_factory=DatasetConfig)
     network: NetworkConfig = Field(default_factory=NetworkConfig)
     training: TrainingConfig = Field(default_factory=TrainingConfig)
     device: DeviceConfig = Field(default_factory=DeviceConfig)
     update: UpdateConfig = Field(default_factory=UpdateConfig)
+    mixed_precision: MixedPrecisionConfig = Field(default_factory=MixedPrecisionConfig)
+    symmetry: SymmetryConfig = Field(default_factory=SymmetryConfig)
+    energy: EnergyConfig = Field(default_factory=EnergyConfig)
 
 
 # -- loading with one-line errors -------------------------------------------------------------
@@ -191,10 +244,49 @@ def parse_run_config(data: Any, *, file: str | Path | None = None,
         data = {}
     if not isinstance(data, dict):
         raise InputError("expected a mapping of sections at the top level", file=file, line=1)
+    data = _with_device_file(data, file, lines or {})
     try:
         return RunConfig.model_validate(data)
     except ValidationError as exc:
         raise validation_error(exc, RunConfig, file, lines or {}) from None
+
+
+def _with_device_file(data: dict, file: str | Path | None, lines: dict[Loc, int]) -> dict:
+    """Fill `device.response` and energies from `device.file` (fit-device output)."""
+    device = data.get("device")
+    if not isinstance(device, dict) or not device.get("file"):
+        return data
+    from ferrosim.io.device_file import load_device_file
+
+    base = Path(file).parent if file is not None else Path.cwd()
+    path = Path(device["file"]).expanduser()
+    if not path.is_absolute():
+        # relative to the config file; a --set on the command line means the working directory
+        path = base / path if (base / path).is_file() else Path.cwd() / path
+    if not path.is_file():
+        raise InputError(f"device.file: {path} not found", file=file, line=line_of(lines, ("device", "file")))
+    dev_file = load_device_file(path)
+    if device.get("pulse_width") is None:
+        raise InputError("device.pulse_width is needed with device.file", file=file,
+                         line=line_of(lines, ("device", "file")))
+    try:
+        entry = dev_file.entry(device.get("name"), device["pulse_width"])
+    except InputError as exc:
+        key = "name" if "device" in exc.what and "pulse width" not in exc.what else "pulse_width"
+        raise InputError(f"device.{key}: {exc.what}", file=file, line=line_of(lines, ("device", key)),
+                         hint=exc.hint) from None
+    device = dict(device)
+    overrides = {k: device.pop(k) for k in list(device) if k in _RESPONSE_KEYS and k != "model"}
+    if "model" in device:
+        raise InputError("device.model cannot be set together with device.file", file=file,
+                         line=line_of(lines, ("device", "model")))
+    device["response"] = {**entry.response.model_dump(), **overrides}
+    energy = entry.energy_per_pulse_J
+    device.setdefault("energy_up_J", energy.up)
+    device.setdefault("energy_down_J", energy.down)
+    device["synthetic"] = bool(device.get("synthetic", False) or dev_file.synthetic)
+    device["name"] = dev_file.device_name(device.get("name"))
+    return {**data, "device": device}
 
 
 def load_run_config(path: str | Path, overrides: list[str] | None = None) -> RunConfig:

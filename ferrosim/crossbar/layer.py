@@ -10,6 +10,7 @@ import numpy as np
 
 from ferrosim.crossbar.devices import DeviceArrays
 from ferrosim.crossbar.sgd import pulsed_sgd_update, scratch_buffers
+from ferrosim.crossbar.transfer import transfer_pulses
 from ferrosim.nn.mlp import DTYPE
 
 
@@ -25,6 +26,9 @@ class CrossbarLayer:
         self.counts = np.zeros(2, dtype=np.int64)  # pulses up, pulses down
         self._w = np.empty(self.g.shape, dtype=DTYPE)
         self._scratch: tuple[np.ndarray, ...] | None = None
+        # Probability that a coincidence fires its pulse, per device and direction (sgd_balanced).
+        self.p_up = np.ones(self.g.shape)
+        self.p_down = np.ones(self.g.shape)
 
     def program(self, w: np.ndarray) -> None:
         """Set the states so that the layer reads `w` (clipped to each device's bounds).
@@ -54,5 +58,13 @@ class CrossbarLayer:
             self.g, np.ascontiguousarray(xs), np.ascontiguousarray(ds), lr / self.scale, self.eps,
             bl, update_management, bl_management, key, sample0,
             d.model_code, d.a_up, d.a_down, d.w_min, d.w_max, d.gamma_up, d.gamma_down, d.c2c,
-            d.noisy, d.t_g0, d.t_dg, d.t_vals, *self._scratch, self.counts,
+            d.noisy, d.t_g0, d.t_dg, d.t_vals, *self._scratch, self.counts, self.p_up, self.p_down,
         )
+
+    def transfer(self, chi: np.ndarray, eps: float, max_pulses: int, key: np.uint64,
+                 transfer_index: int) -> None:
+        """Mixed precision: fire trunc(chi/eps) pulses per device, keep the remainder in chi."""
+        d = self.devices
+        transfer_pulses(self.g, chi, eps, max_pulses, key, transfer_index, d.model_code, d.a_up,
+                        d.a_down, d.w_min, d.w_max, d.gamma_up, d.gamma_down, d.c2c, d.noisy,
+                        d.t_g0, d.t_dg, d.t_vals, self.counts)

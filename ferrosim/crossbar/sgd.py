@@ -57,7 +57,7 @@ def pulse_train_scales(lr, x_max, d_max, eps, bl_max, update_management, bl_mana
 def pulsed_sgd_update(
     g, xs, ds, lr, eps, bl_max, update_management, bl_management, key, sample0,
     model, a_up, a_down, w_min, w_max, gamma_up, gamma_down, c2c, noisy, t_g0, t_dg, t_vals,
-    x_idx, x_cnt, x_sgn, counts,
+    x_idx, x_cnt, x_sgn, counts, p_up, p_down,
 ):
     """Apply the pulse trains of samples `xs[b]`, `ds[b]` (in order) to device states `g`.
 
@@ -67,6 +67,8 @@ def pulsed_sgd_update(
     stream and index of the first sample (a global sample counter keeps streams unique).
     x_idx (bl_max, n_in) int32, x_cnt (bl_max,) int32, x_sgn (n_in,) int8: scratch buffers.
     counts: int64 [pulses_up, pulses_down], accumulated in place.
+    p_up, p_down: per-device probability that a coincidence fires its pulse (`sgd_balanced`
+    thins the stronger direction; all ones for plain sgd, which then draws no extra numbers).
     """
     n_out, n_in = g.shape
     for b in range(xs.shape[0]):
@@ -117,6 +119,11 @@ def pulsed_sgd_update(
                     j = x_idx[t, m]
                     # sign(x_j * d_i) > 0 asks for a smaller weight: a down pulse.
                     up = (x_sgn[j] > 0) != d_pos
+                    keep = p_up[i, j] if up else p_down[i, j]
+                    if keep < 1.0:
+                        rs, u_keep = next_uniform(rs)
+                        if u_keep >= keep:
+                            continue
                     xi = 0.0
                     if noisy:
                         rs, xi = next_normal(rs)

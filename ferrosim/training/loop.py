@@ -16,7 +16,11 @@ from ferrosim.nn.mlp import MLP, cross_entropy
 from ferrosim.training.updaters import make_updater
 
 EPOCH_COLUMNS = ("epoch", "train_loss", "train_accuracy", "test_accuracy", "pulses_up",
-                 "pulses_down", "energy_J", "cumulative_energy_J", "wall_s")
+                 "pulses_down", "energy_J", "cumulative_energy_J", "wall_s", "lr", "digital_ops",
+                 "digital_energy_J")
+"""DESIGN.md section 7's columns, then the epoch's learning rate and the digital accumulator
+operations of mixed precision (0 otherwise) with their energy (`energy.digital_op_J`; NaN when
+not given), kept apart from the pulse energy."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,9 @@ class EpochRecord:
     energy_J: float
     cumulative_energy_J: float
     wall_s: float
+    lr: float = math.nan
+    digital_ops: int = 0
+    digital_energy_J: float = math.nan
 
 
 @dataclass
@@ -117,8 +124,11 @@ def train(config: RunConfig | dict | str | Path, *, dataset: Dataset | None = No
     records: list[EpochRecord] = []
     cumulative = 0.0
     prev_up, prev_down = updater.pulse_counts()
+    prev_ops = 0
+    op_J = cfg.energy.digital_op_J
     for epoch in range(1, t.epochs + 1):
         t0 = time.perf_counter()
+        lr = t.lr_at(epoch)
         order = rng_order.permutation(n)
         loss_sum = 0.0
         correct = 0
@@ -129,7 +139,8 @@ def train(config: RunConfig | dict | str | Path, *, dataset: Dataset | None = No
             inputs, probs = net.forward(weights, xb)
             loss_sum += cross_entropy(probs, yb) * len(idx)
             correct += int(np.sum(probs.argmax(axis=1) == yb))
-            updater.update(inputs, net.backward(weights, inputs, probs, yb), t.lr)
+            updater.update(inputs, net.backward(weights, inputs, probs, yb), lr)
+        updater.end_of_epoch()
         test_acc = float(np.mean(net.predict(updater.weights(), data.x_test) == data.y_test))
         up, down = updater.pulse_counts()
         d_up, d_down = up - prev_up, down - prev_down
@@ -137,8 +148,11 @@ def train(config: RunConfig | dict | str | Path, *, dataset: Dataset | None = No
         energy = (d_up * e_up + d_down * e_down) if cfg.algorithm != "ideal" and energy_known else (
             0.0 if cfg.algorithm == "ideal" else math.nan)
         cumulative += energy
+        ops = updater.digital_ops()
+        d_ops, prev_ops = ops - prev_ops, ops
         record = EpochRecord(epoch, loss_sum / n, correct / n, test_acc, d_up, d_down, energy,
-                             cumulative, time.perf_counter() - t0)
+                             cumulative, time.perf_counter() - t0, lr, d_ops,
+                             d_ops * op_J if op_J is not None else math.nan)
         records.append(record)
         if on_epoch is not None:
             on_epoch(record)

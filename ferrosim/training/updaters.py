@@ -13,6 +13,7 @@ from ferrosim.config import RunConfig
 from ferrosim.crossbar.devices import DeviceArrays
 from ferrosim.crossbar.layer import CrossbarLayer
 from ferrosim.crossbar.rng import derive_key, root_key
+from ferrosim.errors import InputError
 from ferrosim.nn.mlp import DTYPE
 
 
@@ -34,52 +35,204 @@ class IdealUpdater:
     def pulse_counts(self) -> tuple[int, int]:
         return 0, 0
 
+    def digital_ops(self) -> int:
+        return 0
+
+    def end_of_epoch(self) -> None:
+        pass
+
     def describe(self) -> dict:
         return {}
 
 
 class PulsedSGDUpdater:
-    """Plain pulsed SGD (aihwkit stochastic-compressed pulse trains) on every layer."""
+    """Plain pulsed SGD (aihwkit stochastic-compressed pulse trains) on every layer.
+
+    The weight zero is the centre of the normalised range (`g_ref = 0`). Subclasses move the
+    reference (`sgd_symmetry_shift`) or thin the stronger direction's pulses (`sgd_balanced`).
+    """
 
     name = "sgd"
 
     def __init__(self, cfg: RunConfig, w0: list[np.ndarray], rng_d2d: np.random.Generator) -> None:
-        model = cfg.device.response
-        g_ref = 0.0  # the centre of the normalised range: plain SGD's weight zero
-        self.eps = model.granularity(cfg.update.granularity, g_ref)
+        self.model = cfg.device.response
+        self.cfg = cfg
         self.layers = []
         for w in w0:
-            devices = DeviceArrays.build(model, w.shape, rng_d2d)
-            layer = CrossbarLayer(devices, g_ref, cfg.device.weight_scale, self.eps)
-            layer.program(w)
+            devices = DeviceArrays.build(self.model, w.shape, rng_d2d)
+            layer = CrossbarLayer(devices, self._reference(devices), cfg.device.weight_scale, 1.0)
             self.layers.append(layer)
+        self.eps = self._granularity()
+        for layer, w in zip(self.layers, w0):
+            layer.eps = self.eps
+            self._prepare(layer)
+            layer.program(w)  # initial weights are programmed around the reference
         self.update_cfg = cfg.update
         self._key = root_key(cfg.seed)
         self._sample = 0  # global sample counter: each sample gets its own random streams
-        self._symmetry_point = model.symmetry_point()
+        self._symmetry_point = self.model.symmetry_point()
 
+    # -- what the variants change ---------------------------------------------------------
+    def _reference(self, devices: DeviceArrays) -> float | np.ndarray:
+        return 0.0  # the centre of the normalised range: plain SGD's weight zero
+
+    def _granularity(self) -> float:
+        return self.model.granularity(self.cfg.update.granularity, 0.0)
+
+    def _prepare(self, layer: CrossbarLayer) -> None:
+        """Per-layer set-up after the reference and eps are known."""
+
+    # -- the updater interface ------------------------------------------------------------
     def weights(self) -> list[np.ndarray]:
         return [layer.read() for layer in self.layers]
+
+    def _layer_key(self, k: int) -> np.uint64:
+        return np.uint64(derive_key(self._key, np.uint64(k)))
 
     def update(self, inputs: list[np.ndarray], deltas: list[np.ndarray], lr: float) -> None:
         u = self.update_cfg
         for k, (layer, a, d) in enumerate(zip(self.layers, inputs, deltas)):
             layer.pulsed_update(a, d, lr, u.bl, u.update_management, u.update_bl_management,
-                                np.uint64(derive_key(self._key, np.uint64(k))), self._sample)
+                                self._layer_key(k), self._sample)
         self._sample += inputs[0].shape[0]
+
+    def end_of_epoch(self) -> None:
+        """Hook for updaters that hold work back (none here)."""
 
     def pulse_counts(self) -> tuple[int, int]:
         up = sum(int(layer.counts[0]) for layer in self.layers)
         down = sum(int(layer.counts[1]) for layer in self.layers)
         return up, down
 
+    def digital_ops(self) -> int:
+        return 0
+
     def describe(self) -> dict:
         return {"granularity": self.update_cfg.granularity, "eps": self.eps,
                 "symmetry_point": self._symmetry_point, "g_ref": 0.0}
+
+
+class SymmetryShiftUpdater(PulsedSGDUpdater):
+    """`sgd_symmetry_shift`: plain pulsed SGD with each device's reference at its own symmetry
+    point, `g_ref = g*` (per device when d2d is on), so the state random updates drift to is
+    the weight zero. eps is the device's granularity at g*."""
+
+    name = "sgd_symmetry_shift"
+
+    def _reference(self, devices: DeviceArrays) -> np.ndarray:
+        sym = self.cfg.symmetry
+        analytic = _has_closed_form(self.model)
+        method = ("analytic" if analytic else "pulses") if sym.method == "auto" else sym.method
+        if method == "analytic" and not analytic:
+            raise InputError(f"symmetry.method analytic: the {self.model.model} model has no closed "
+                             "form here", hint="use auto or pulses")
+        self._method = method
+        if method == "analytic":
+            return devices.symmetry_points()
+        return devices.symmetry_points_by_pulses(sym.pulse_pairs, sym.average_last)
+
+    def _granularity(self) -> float:
+        return self.model.granularity(self.cfg.update.granularity, self.model.symmetry_point())
+
+    def describe(self) -> dict:
+        refs = np.concatenate([layer.g_ref.ravel() for layer in self.layers])
+        sym = self.cfg.symmetry
+        how = ("closed form per device" if self._method == "analytic" else
+               f"{sym.pulse_pairs} alternating up/down pulse pairs from g=0, mean of the last "
+               f"{min(sym.average_last, sym.pulse_pairs)} pairs")
+        return {**super().describe(), "g_ref": float(refs.mean()), "g_ref_std": float(refs.std()),
+                "variant": "reference moved to each device's symmetry point",
+                "symmetry_point_method": how}
+
+
+class BalancedSGDUpdater(PulsedSGDUpdater):
+    """`sgd_balanced`: plain pulsed SGD whose stronger direction fires each coincidence only
+    with probability (weaker step / stronger step) at the weight zero, per device. The mean
+    up and down steps at g = 0 are then equal (g* moves to 0); eps is the weaker step."""
+
+    name = "sgd_balanced"
+
+    def _granularity(self) -> float:
+        return self.model.granularity("min", 0.0)
+
+    def _prepare(self, layer: CrossbarLayer) -> None:
+        up, down = layer.devices.mean_steps(np.zeros_like(layer.g))
+        layer.p_up = np.where(up > down, np.divide(down, up, out=np.ones_like(up), where=up > 0), 1.0)
+        layer.p_down = np.where(down > up, np.divide(up, down, out=np.ones_like(down), where=down > 0), 1.0)
+
+    def describe(self) -> dict:
+        p_up = np.concatenate([layer.p_up.ravel() for layer in self.layers])
+        p_down = np.concatenate([layer.p_down.ravel() for layer in self.layers])
+        return {**super().describe(), "variant": "pulse counts balanced at the weight zero",
+                "p_up_mean": float(p_up.mean()), "p_down_mean": float(p_down.mean())}
+
+
+class MixedPrecisionUpdater(PulsedSGDUpdater):
+    """`mixed_precision`: float accumulator chi per weight (device units), transferred to the
+    devices as whole pulses after every `transfer_every` mini-batches (Nandakumar et al.)."""
+
+    name = "mixed_precision"
+
+    def _granularity(self) -> float:
+        mp = self.cfg.mixed_precision
+        if mp.granularity is not None:
+            return mp.granularity
+        return super()._granularity()
+
+    def _prepare(self, layer: CrossbarLayer) -> None:
+        layer.chi = np.zeros_like(layer.g)
+
+    def __init__(self, cfg: RunConfig, w0: list[np.ndarray], rng_d2d: np.random.Generator) -> None:
+        super().__init__(cfg, w0, rng_d2d)
+        self._batches = 0
+        self._transfers = 0
+        self._ops = 0
+
+    def update(self, inputs: list[np.ndarray], deltas: list[np.ndarray], lr: float) -> None:
+        batch = inputs[0].shape[0]
+        for layer, a, d in zip(self.layers, inputs, deltas):
+            # chi += -lr d x^T in device units (weights are s*(g - g_ref)); one multiply-
+            # accumulate per weight and sample.
+            layer.chi -= (lr / layer.scale) * (d.T.astype(np.float64) @ a.astype(np.float64))
+            self._ops += batch * layer.chi.size
+        self._batches += 1
+        if self._batches % self.cfg.mixed_precision.transfer_every == 0:
+            self._transfer()
+
+    def _transfer(self) -> None:
+        mp = self.cfg.mixed_precision
+        for k, layer in enumerate(self.layers):
+            layer.transfer(layer.chi, self.eps, mp.max_pulses, self._layer_key(k), self._transfers)
+        self._transfers += 1
+
+    def end_of_epoch(self) -> None:
+        # A transfer period straddling the epoch end is finished, so the epoch's test
+        # accuracy sees every update requested in it.
+        if self._batches % self.cfg.mixed_precision.transfer_every != 0:
+            self._transfer()
+            self._batches = 0
+
+    def digital_ops(self) -> int:
+        return self._ops
+
+    def describe(self) -> dict:
+        mp = self.cfg.mixed_precision
+        return {**super().describe(), "transfer_every": mp.transfer_every,
+                "max_pulses": mp.max_pulses, "transfers": self._transfers}
+
+
+def _has_closed_form(model) -> bool:
+    if model.model in ("softbounds", "linear"):
+        return True
+    return model.model == "powstep" and model.gamma_up == model.gamma_down and model.gamma_up > 0
+
+
+_UPDATERS = {"sgd": PulsedSGDUpdater, "sgd_symmetry_shift": SymmetryShiftUpdater,
+             "sgd_balanced": BalancedSGDUpdater, "mixed_precision": MixedPrecisionUpdater}
 
 
 def make_updater(cfg: RunConfig, w0: list[np.ndarray], rng_d2d: np.random.Generator):
     """The updater of `cfg.algorithm`."""
     if cfg.algorithm == "ideal":
         return IdealUpdater(w0)
-    return PulsedSGDUpdater(cfg, w0, rng_d2d)
+    return _UPDATERS[cfg.algorithm](cfg, w0, rng_d2d)

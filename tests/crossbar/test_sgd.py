@@ -14,13 +14,16 @@ EPS = 0.01
 LINEAR_WIDE = LinearDevice(a_up=EPS, a_down=EPS, w_min=-100.0, w_max=100.0)
 
 
-def run_kernel(dev, g, xs, ds, lr, *, bl=31, um=True, blm=True, key=np.uint64(1), sample0=0, arrays=None):
+def run_kernel(dev, g, xs, ds, lr, *, bl=31, um=True, blm=True, key=np.uint64(1), sample0=0, arrays=None,
+               p_up=None, p_down=None):
     arrays = arrays or DeviceArrays.build(dev, g.shape, np.random.default_rng(0))
     counts = np.zeros(2, dtype=np.int64)
+    ones = np.ones(g.shape)
     pulsed_sgd_update(g, xs.astype(np.float32), ds.astype(np.float32), lr, EPS, bl, um, blm, key,
                       sample0, arrays.model_code, arrays.a_up, arrays.a_down, arrays.w_min,
                       arrays.w_max, arrays.gamma_up, arrays.gamma_down, arrays.c2c, arrays.noisy,
-                      arrays.t_g0, arrays.t_dg, arrays.t_vals, *scratch_buffers(bl, g.shape[1]), counts)
+                      arrays.t_g0, arrays.t_dg, arrays.t_vals, *scratch_buffers(bl, g.shape[1]), counts,
+                      ones if p_up is None else p_up, ones if p_down is None else p_down)
     return counts
 
 

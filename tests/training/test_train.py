@@ -47,8 +47,11 @@ def test_symmetric_softbounds_loses_accuracy_but_learns(reference_runs):
 
 def test_records_have_design_columns_and_pulse_counts(reference_runs):
     frame = reference_runs["linear"].to_frame()
+    # DESIGN.md section 7's columns first, in order; then lr and the digital accumulator columns
     assert list(frame.columns) == ["epoch", "train_loss", "train_accuracy", "test_accuracy",
-                                   "pulses_up", "pulses_down", "energy_J", "cumulative_energy_J", "wall_s"]
+                                   "pulses_up", "pulses_down", "energy_J", "cumulative_energy_J", "wall_s",
+                                   "lr", "digital_ops", "digital_energy_J"]
+    assert (frame.digital_ops == 0).all() and (frame.lr == 0.1).all()
     assert (frame.pulses_up > 0).all() and (frame.pulses_down > 0).all()
     assert frame.energy_J.isna().all()  # the device gives no energy per pulse
     assert reference_runs["linear"].info["eps"] == pytest.approx(0.01)

@@ -1,0 +1,60 @@
+"""Mixed-precision transfer: digital accumulator -> device pulses (Nandakumar et al. 2020).
+
+DESIGN.md section 4. Each device (i, j) has a float accumulator `chi[i, j]` of requested state
+change (device units). A transfer fires `n = trunc(chi/eps)` pulses (up when n > 0), capped
+at `max_pulses` when that is positive, applied one by one through the device response (so
+steps shrink near the bounds and carry c2c noise), and keeps the remainder: `chi -= n*eps`.
+The accumulator is debited by what was *requested*, not by what the device did: that is the
+algorithm (the device's nonlinearity is not measured back).
+
+Random streams: row i of transfer number `t` draws its c2c noise from (key, t, i), so the
+result does not depend on the order rows are processed in.
+"""
+
+from __future__ import annotations
+
+from numba import njit, uint64
+
+from ferrosim.crossbar.pulse import pulse_step
+from ferrosim.crossbar.rng import derive_key, next_normal, seed_state
+
+
+@njit(cache=True)
+def transfer_pulses(
+    g, chi, eps, max_pulses, key, transfer_index,
+    model, a_up, a_down, w_min, w_max, gamma_up, gamma_down, c2c, noisy, t_g0, t_dg, t_vals,
+    counts,
+):
+    """Move whole `eps` quanta from `chi` to the devices `g` as pulses; counts[0] up, [1] down."""
+    n_out, n_in = g.shape
+    tkey = derive_key(key, uint64(transfer_index))
+    n_up = 0
+    n_down = 0
+    for i in range(n_out):
+        rs = seed_state(derive_key(tkey, uint64(i)))
+        for j in range(n_in):
+            n = int(chi[i, j] / eps)  # truncation toward zero
+            if n == 0:
+                continue
+            if max_pulses > 0:
+                if n > max_pulses:
+                    n = max_pulses
+                elif n < -max_pulses:
+                    n = -max_pulses
+            up = n > 0
+            m = n if up else -n
+            gij = g[i, j]
+            for _ in range(m):
+                xi = 0.0
+                if noisy:
+                    rs, xi = next_normal(rs)
+                gij = pulse_step(model, gij, up, a_up[i, j], a_down[i, j], w_min[i, j], w_max[i, j],
+                                 gamma_up, gamma_down, c2c, xi, t_g0, t_dg, t_vals)
+            g[i, j] = gij
+            chi[i, j] -= n * eps
+            if up:
+                n_up += m
+            else:
+                n_down += m
+    counts[0] += n_up
+    counts[1] += n_down
