@@ -134,7 +134,8 @@ def _energy(res: FitResult, measurements, sidecar: Sidecar, label: str) -> Energ
             if a is None:
                 continue
             amps.append(np.asarray(a)[:n])
-            cond.append(r.conductance_S[1:])
+            during = info.conductance_during_pulse_S if info is not None else None
+            cond.append(np.full(n, during) if during is not None else r.conductance_S[1:])
         if not amps:
             return EnergyEntry(source="unknown", capacitance_F=cap.farad,
                                note="no pulse amplitude: give pulse_widths.<pw>.amplitude_V in measurements.yaml")
@@ -144,7 +145,11 @@ def _energy(res: FitResult, measurements, sidecar: Sidecar, label: str) -> Energ
         capacitive_up_J=out["up"]["capacitive_J"], resistive_up_J=out["up"]["resistive_J"],
         capacitive_down_J=out["down"]["capacitive_J"], resistive_down_J=out["down"]["resistive_J"],
         amplitude_up_V=out["up"]["mean_abs_amplitude_V"], amplitude_down_V=out["down"]["mean_abs_amplitude_V"],
-        capacitance_F=cap.farad, note=f"E = C*V^2 + V^2*G*pw, mean over the measured pulses; {cap.note}",
+        capacitance_F=cap.farad,
+        note=f"E = C*V^2 + V^2*G*pw, mean over the measured pulses; {cap.note}; G = "
+        + ("conductance_during_pulse_S from measurements.yaml" if info is not None and info.conductance_during_pulse_S
+           else "the read conductance after each pulse (a lower bound if the device conducts more at "
+                "the programming voltage)"),
     )
 
 

@@ -105,6 +105,10 @@ class PulseWidthInfo(_Strict):
     """Measured energies; when given they are used instead of the estimate."""
     amplitude_V: float | None = None
     """Pulse amplitude for the energy estimate when the files do not give one (magnitude, V)."""
+    conductance_during_pulse_S: float | None = Field(None, gt=0)
+    """Device conductance under the programming pulse (S), for the V^2*G*pw term. Nonlinear
+    devices conduct far more at the programming voltage than at the read voltage; without this
+    the read conductance is used, which makes that term a lower bound."""
 
 
 class DeviceGeometry(_Strict):
