@@ -217,11 +217,143 @@ def _print_fits(run) -> None:
 
 @app.command("sweep")
 def sweep_cmd(
-    config: Path = typer.Argument(..., help="Sweep config (YAML): pulse widths x algorithms x seeds."),
+    config: Path = typer.Argument(..., help="Sweep config (YAML): pulse widths x algorithms x seeds "
+                                  "(x any listed parameter)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Results folder (default results/<name>)."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="Local worker processes, one "
+                                          "single-threaded run each (default: the number of cores)."),
+    executor: str = typer.Option("local", "--executor", help="local | dask."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="dask scheduler address, e.g. "
+                                            "tcp://10.0.0.1:8786 (default: a local dask cluster)."),
+    shard: Optional[str] = typer.Option(None, "--shard", metavar="I/N", help="Run only the I-th of N "
+                                        "interleaved slices of the run table (array jobs; 1-based)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the run table and the work; train nothing."),
+    force: bool = typer.Option(False, "--force", help="Rerun runs that are already complete."),
+    set_: list[str] = typer.Option([], "--set", metavar="KEY=VALUE", help="Override a config key."),
 ) -> None:
-    """Train across pulse widths, algorithms and seeds; write per-run tables and summary.csv."""
-    _not_yet("sweep", "planned; use `ferrosim train` for single runs")
+    """Train across pulse widths, algorithms and seeds; write per-run tables and summary.csv.
+
+    Finished runs (same parameters -> same run_id) are skipped, so rerunning the same command
+    resumes an interrupted sweep. Exit 1 if any run failed (each failure is in its folder).
+    """
+    import os
+
+    from ferrosim.sweep.plan import load_plan
+    from ferrosim.sweep.runner import execute, pending_runs, rebuild_summary, write_sweep_yaml
+
+    if executor not in ("local", "dask"):
+        raise InputError(f"--executor {executor}: choose local or dask")
+    if workers is not None and workers < 1:
+        raise InputError(f"--workers must be at least 1, got {workers}")
+    index, count = _parse_shard(shard)
+    plan = load_plan(config, set_)
+    out = out or Path("results") / plan.name
+    runs = plan.runs if count == 1 else plan.shard(index, count)
+    todo = pending_runs(runs, out, force)
+    if dry_run:
+        _print_plan(plan, runs, todo, out)
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    write_sweep_yaml(plan, out)
+    n_workers = workers or os.cpu_count() or 1
+    skipped = len(runs) - len(todo)
+    err_console.print(f"sweep {plan.name}: {len(runs)} runs" + (f" (shard {index}/{count})" if count > 1 else "")
+                      + f", {skipped} already complete, {len(todo)} to train"
+                      + (f" on {n_workers} workers" if executor == "local" else " on dask") + f" -> {out}",
+                      markup=False)
+    failures: list[str] = []
+    finished = [0]
+    progress = None
+    task = None
+    if sys.stderr.isatty() and todo:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
+
+        progress = Progress("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                            TimeRemainingColumn(), console=err_console)
+        progress.start()
+        task = progress.add_task("runs", total=len(todo))
+
+    def on_done(outcome, run) -> None:
+        finished[0] += 1
+        label = _run_label(run)
+        if outcome.ok:
+            s = outcome.summary
+            line = (f"[{finished[0]}/{len(todo)}] {run.run_id} {label}: final {s['final_accuracy']:.4f} "
+                    f"best {s['best_accuracy']:.4f}, {s['pulses_total']:,} pulses, {outcome.wall_s:.1f}s")
+        else:
+            failures.append(run.run_id)
+            line = f"[{finished[0]}/{len(todo)}] {run.run_id} {label}: FAILED {outcome.error}"
+        if progress is not None:
+            progress.console.print(line, markup=False)
+            progress.advance(task)
+        else:
+            err_console.print(line, markup=False)
+
+    try:
+        execute(todo, out, workers=n_workers, executor=executor, scheduler=scheduler, on_done=on_done)
+    except KeyboardInterrupt:
+        if progress is not None:
+            progress.stop()
+        rebuild_summary(out)
+        err_console.print(f"error: interrupted after {finished[0]} of {len(todo)} runs; finished runs are "
+                          f"kept in {out}; rerun the same command to resume", markup=False)
+        sys.exit(130)
+    finally:
+        if progress is not None:
+            progress.stop()
+    frame = rebuild_summary(out)
+    out_console.print(f"wrote {out / 'summary.csv'} ({len(frame)} complete runs)", markup=False)
+    if failures:
+        err_console.print(f"error: {len(failures)} of {len(todo)} runs failed ({', '.join(failures[:5])}"
+                          f"{'...' if len(failures) > 5 else ''}); see runs/<run_id>/failed.json; rerun to retry",
+                          markup=False)
+        sys.exit(1)
+
+
+def _parse_shard(shard: str | None) -> tuple[int, int]:
+    if shard is None:
+        return 1, 1
+    try:
+        i, n = (int(x) for x in shard.split("/"))
+    except ValueError:
+        raise InputError(f"--shard {shard}: expected I/N, e.g. 2/8") from None
+    if not 1 <= i <= n:
+        raise InputError(f"--shard {shard}: I must be between 1 and N")
+    return i, n
+
+
+def _run_label(run) -> str:
+    from ferrosim.units import format_pulse_width
+
+    parts = [run.config.algorithm]
+    if run.pulse_width_s is not None:
+        parts.insert(0, format_pulse_width(run.pulse_width_s))
+    parts.append(f"seed {run.config.seed}")
+    parts += [f"{k}={v}" for k, v in run.axes.items() if k not in ("device.pulse_width", "algorithm", "seed")]
+    return " ".join(parts)
+
+
+def _print_plan(plan, runs, todo, out) -> None:
+    from ferrosim.units import format_pulse_width
+
+    pending = {r.run_id for r in todo}
+    table = Table(title=f"sweep {plan.name}: {len(runs)} runs -> {out}")
+    for col in ("#", "run_id", "pulse width", "algorithm", "seed", *plan.axes, "status"):
+        table.add_column(col)
+    for k, r in enumerate(runs, 1):
+        table.add_row(str(k), r.run_id, format_pulse_width(r.pulse_width_s) if r.pulse_width_s else "-",
+                      r.config.algorithm, str(r.config.seed), *[str(r.axes.get(a, "")) for a in plan.axes],
+                      "to train" if r.run_id in pending else "complete")
+    out_console.print(table)
+    from ferrosim.io.datasets import load_dataset
+
+    work = 0
+    for r in todo:
+        data = load_dataset(r.config.dataset.name, r.config.dataset.data_dir)
+        n = min(len(data.y_train), r.config.dataset.train_subset or len(data.y_train))
+        work += n * r.config.training.epochs
+    out_console.print(f"{len(todo)} of {len(runs)} runs to train: {work:,} sample-updates in all",
+                      markup=False)
 
 
 @app.command("report")

@@ -1,0 +1,176 @@
+"""A sweep config expanded into its runs (DESIGN.md section 6).
+
+A sweep config is a run config (`ferrosim.config.RunConfig`) in which
+- `seed` may be a list;
+- any scalar in `training`, `update`, `network`, `mixed_precision`, `symmetry` may be a list
+  (and `network.hidden` a list of lists) to sweep it;
+- a `sweep:` section lists `pulse_width` and `algorithm` values and any other dotted key
+  (`training.lr: [0.05, 0.1]`).
+The runs are the cartesian product of every list, in a fixed order (pulse width, algorithm,
+the other axes in file order, seed). `ideal` does not touch the device, so it runs once per
+combination of the other axes, not once per pulse width.
+
+Each run is validated as a RunConfig, so errors name the sweep file, the line and the key.
+`run_id` is a stable hash of the parameters that change the numbers of that run.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import itertools
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ferrosim.config import RunConfig, parse_run_config
+from ferrosim.errors import InputError, closest
+from ferrosim.io.yaml_source import Loc, line_of, load_yaml
+from ferrosim.units import parse_pulse_width
+
+LIST_SECTIONS = ("training", "update", "network", "mixed_precision", "symmetry")
+_SWEEP_TOP = {"sweep"}
+# Sections that do not change a run's numbers for a given algorithm (left out of run_id).
+_IRRELEVANT = {
+    "ideal": ("device", "update", "mixed_precision", "symmetry", "energy"),
+    "sgd": ("mixed_precision", "symmetry"),
+    "sgd_balanced": ("mixed_precision", "symmetry"),
+    "sgd_symmetry_shift": ("mixed_precision",),
+    "mixed_precision": ("symmetry",),
+}
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    run_id: str
+    config: RunConfig
+    axes: dict[str, Any]  # the swept values of this run, key -> value (for tables and summary)
+
+    @property
+    def pulse_width_s(self) -> float | None:
+        pw = self.config.device.pulse_width
+        return None if pw is None or self.config.algorithm == "ideal" else parse_pulse_width(pw)
+
+
+@dataclass
+class SweepPlan:
+    name: str
+    source: Path
+    raw: dict
+    runs: list[PlannedRun]
+    axes: list[str] = field(default_factory=list)  # swept keys besides pulse width/algorithm/seed
+
+    def shard(self, index: int, count: int) -> list[PlannedRun]:
+        """The `index`-th (1-based) of `count` interleaved slices of the run table."""
+        return [r for k, r in enumerate(self.runs) if k % count == index - 1]
+
+
+def run_id_of(cfg: RunConfig) -> str:
+    """Hash of what determines the run's numbers (not its name or where the data lie)."""
+    data = cfg.model_dump(mode="json")
+    data.pop("name", None)
+    data["dataset"].pop("data_dir", None)
+    for section in _IRRELEVANT.get(cfg.algorithm, ()):
+        data.pop(section, None)
+    if cfg.algorithm != "ideal":
+        # the device file's path does not matter, its content (already in `response`) does
+        data["device"].pop("file", None)
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def load_plan(path: str | Path, overrides: list[str] | None = None) -> SweepPlan:
+    """Read, validate and expand a sweep config."""
+    from ferrosim.config import apply_overrides
+
+    path = Path(path)
+    data, lines = load_yaml(path)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InputError("expected a mapping of sections at the top level", file=path, line=1)
+    data = apply_overrides(data, overrides or [])
+    return expand(data, path, lines)
+
+
+def expand(data: dict, path: Path, lines: dict[Loc, int]) -> SweepPlan:
+    data = copy.deepcopy(data)
+    sweep = data.pop("sweep", None) or {}
+    if not isinstance(sweep, dict):
+        raise InputError("sweep: expected a mapping of key: [values]", file=path, line=line_of(lines, ("sweep",)))
+    axes: list[tuple[str, list, Loc]] = []  # (dotted key, values, where it was written)
+    for key, values in sweep.items():
+        target = {"pulse_width": "device.pulse_width", "algorithm": "algorithm",
+                  "seed": "seed"}.get(key, key)
+        _check_key(target, path, lines, ("sweep", key))
+        axes.append((target, _as_list(values), ("sweep", key)))
+    if isinstance(data.get("seed"), list):
+        axes.append(("seed", data["seed"], ("seed",)))
+    for section in LIST_SECTIONS:
+        body = data.get(section)
+        if not isinstance(body, dict):
+            continue
+        for key, value in body.items():
+            if isinstance(value, list) and (key != "hidden" or (value and isinstance(value[0], list))):
+                axes.append((f"{section}.{key}", value, (section, key)))
+    for key, values, loc in axes:
+        if not values:
+            raise InputError(f"{'.'.join(map(str, loc))}: empty list", file=path, line=line_of(lines, loc))
+    # fixed order: pulse width, algorithm, the rest as written, seed last
+    rank = {"device.pulse_width": 0, "algorithm": 1, "seed": 3}
+    axes.sort(key=lambda a: rank.get(a[0], 2))
+    for key, _, loc in axes:  # errors in a swept value point at the list that holds it
+        lines.setdefault(tuple(key.split(".")), line_of(lines, loc))
+    runs: list[PlannedRun] = []
+    seen: set[str] = set()
+    for combo in itertools.product(*(values for _, values, _ in axes)):
+        run = copy.deepcopy(data)
+        for (key, _, _), value in zip(axes, combo):
+            _set(run, key, value)
+        cfg = parse_run_config(run, file=path, lines=lines)
+        rid = run_id_of(cfg)
+        if rid in seen:  # e.g. `ideal` at every pulse width: one run
+            continue
+        seen.add(rid)
+        swept = {key: value for (key, _, _), value in zip(axes, combo)}
+        if cfg.algorithm == "ideal":
+            swept.pop("device.pulse_width", None)
+        runs.append(PlannedRun(rid, cfg, swept))
+    if not runs:
+        raise InputError("the sweep has no runs", file=path)
+    name = data.get("name") or path.stem
+    others = [k for k, _, _ in axes if k not in ("device.pulse_width", "algorithm", "seed")]
+    return SweepPlan(name=str(name), source=path, raw={**data, "sweep": sweep}, runs=runs, axes=others)
+
+
+def _as_list(values: Any) -> list:
+    return values if isinstance(values, list) else [values]
+
+
+def _set(data: dict, dotted: str, value: Any) -> None:
+    node = data
+    parts = dotted.split(".")
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = value
+
+
+def _check_key(dotted: str, path: Path, lines: dict[Loc, int], loc: Loc) -> None:
+    """A swept key must name a RunConfig field: say which one was meant otherwise."""
+    from pydantic import BaseModel
+
+    model: type[BaseModel] = RunConfig
+    parts = dotted.split(".")
+    for k, part in enumerate(parts):
+        fields = model.model_fields
+        if part not in fields:
+            near = closest(part, list(fields))
+            raise InputError(f"sweep: unknown key '{dotted}'", file=path, line=line_of(lines, loc),
+                             hint=f"did you mean '{'.'.join(parts[:k] + [near])}'?" if near else None)
+        annotation = fields[part].annotation
+        if k < len(parts) - 1:
+            if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+                raise InputError(f"sweep: '{'.'.join(parts[:k + 1])}' is not a section", file=path,
+                                 line=line_of(lines, loc))
+            model = annotation

@@ -1,0 +1,191 @@
+"""Run a sweep plan: skip finished runs, execute the rest locally or on dask, write outputs.
+
+Every run is trained by `run_one`, which writes its own `epochs.csv` and then, atomically and
+last, its `run.json`; the parent only schedules, reports progress and rebuilds summary.csv.
+So a killed sweep loses at most the runs in flight, any executor can run a run, and shards
+that share a folder merge by themselves.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import yaml
+
+from ferrosim import __version__
+from ferrosim.sweep.outputs import atomic_write, is_complete, run_dir, summary_row, write_summary
+from ferrosim.sweep.plan import PlannedRun, SweepPlan
+
+SINGLE_THREAD_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+                     "MKL_NUM_THREADS": "1", "VECLIB_MAXIMUM_THREADS": "1"}
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    ok: bool
+    summary: dict | None = None
+    error: str | None = None
+    wall_s: float = 0.0
+
+
+@dataclass
+class SweepOutcome:
+    total: int
+    skipped: int
+    finished: list[RunOutcome] = field(default_factory=list)
+    interrupted: bool = False
+
+    @property
+    def failed(self) -> list[RunOutcome]:
+        return [o for o in self.finished if not o.ok]
+
+
+def run_one(run: PlannedRun, out: str) -> RunOutcome:
+    """Train one run and write its files (runs in a worker process or on a dask worker)."""
+    from threadpoolctl import threadpool_limits
+
+    from ferrosim.io.datasets import load_dataset
+    from ferrosim.training.loop import train
+
+    folder = run_dir(Path(out), run.run_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    try:
+        with threadpool_limits(1):  # one core per run: workers must not oversubscribe
+            cfg = run.config
+            result = train(cfg, dataset=load_dataset(cfg.dataset.name, cfg.dataset.data_dir))
+        atomic_write(folder / "epochs.csv", result.to_frame().to_csv(index=False, float_format="%.10g"))
+        row = summary_row(result, run.run_id, run.axes)
+        record = {
+            "run_id": run.run_id, "ferrosim_version": __version__, "axes": run.axes,
+            "config": cfg.model_dump(mode="json"), "info": _jsonable(result.info), "summary": row,
+        }
+        (folder / "failed.json").unlink(missing_ok=True)
+        atomic_write(folder / "run.json", json.dumps(record, indent=1, sort_keys=False))
+        return RunOutcome(run.run_id, True, summary=row, wall_s=time.perf_counter() - t0)
+    except Exception as exc:  # noqa: BLE001 - a crashed run is recorded and the sweep goes on
+        msg = " ".join(str(exc).split()) or type(exc).__name__
+        atomic_write(folder / "failed.json", json.dumps(
+            {"run_id": run.run_id, "error": f"{type(exc).__name__}: {msg}",
+             "traceback": traceback.format_exc()}, indent=1))
+        return RunOutcome(run.run_id, False, error=f"{type(exc).__name__}: {msg}",
+                          wall_s=time.perf_counter() - t0)
+
+
+def _jsonable(info: dict) -> dict:
+    return json.loads(json.dumps(info, default=lambda o: o.item() if hasattr(o, "item") else str(o)))
+
+
+def write_sweep_yaml(plan: SweepPlan, out: Path) -> None:
+    """sweep.yaml: the resolved config and provenance; rewritten only when the config changed."""
+    path = out / "sweep.yaml"
+    body = {"name": plan.name, "config_file": str(plan.source), "config": plan.raw,
+            "runs": len(plan.runs), "ferrosim_version": __version__, "git_commit": _git_commit()}
+    if path.is_file():
+        try:
+            old = yaml.safe_load(path.read_text())
+            if {k: old.get(k) for k in body} == body:
+                return
+        except yaml.YAMLError:
+            pass
+    body["started_utc"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    atomic_write(path, yaml.safe_dump(body, sort_keys=False))
+
+
+def _git_commit() -> str | None:
+    try:
+        here = Path(__file__).resolve().parent
+        proc = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5)
+        return proc.stdout.strip() or None if proc.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def pending_runs(runs: list[PlannedRun], out: Path, force: bool) -> list[PlannedRun]:
+    return list(runs) if force else [r for r in runs if not is_complete(out, r.run_id)]
+
+
+def execute(runs: list[PlannedRun], out: Path, *, workers: int = 1, executor: str = "local",
+            scheduler: str | None = None, on_done: Callable[[RunOutcome, PlannedRun], None] | None = None
+            ) -> list[RunOutcome]:
+    """Run `runs`; `on_done` sees each outcome as it arrives. KeyboardInterrupt propagates after
+    the executor is shut down (runs in flight are lost; finished ones are on disk)."""
+    by_id = {r.run_id: r for r in runs}
+    done: list[RunOutcome] = []
+
+    def finish(outcome: RunOutcome) -> None:
+        done.append(outcome)
+        if on_done is not None:
+            on_done(outcome, by_id[outcome.run_id])
+
+    if executor == "dask":
+        _execute_dask(runs, out, scheduler, finish)
+    elif workers <= 1 or len(runs) <= 1:
+        for run in runs:
+            finish(run_one(run, str(out)))
+    else:
+        _execute_pool(runs, out, workers, finish)
+    return done
+
+
+def _ignore_sigint() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
+
+
+def _execute_pool(runs, out: Path, workers: int, finish) -> None:
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    os.environ.update(SINGLE_THREAD_ENV)  # inherited by the spawned workers before numpy loads
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                               initializer=_ignore_sigint)
+    try:
+        futures = [pool.submit(run_one, run, str(out)) for run in runs]
+        for fut in as_completed(futures):
+            finish(fut.result())
+    except BaseException:
+        for proc in list(getattr(pool, "_processes", {}).values()):
+            proc.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+
+
+def _execute_dask(runs, out: Path, scheduler: str | None, finish) -> None:
+    try:
+        from dask.distributed import Client, as_completed
+    except ImportError:
+        from ferrosim.errors import InputError
+
+        raise InputError("--executor dask needs dask.distributed",
+                         hint='pip install "ferrosim[dask]"') from None
+    client = Client(scheduler) if scheduler else Client(processes=True, threads_per_worker=1,
+                                                        dashboard_address=None)
+    try:
+        futures = client.map(run_one, runs, out=str(out.resolve()), pure=False)
+        for fut in as_completed(futures):
+            finish(fut.result())
+    except BaseException:
+        client.cancel(futures if "futures" in locals() else [])
+        raise
+    finally:
+        client.close()
+
+
+def rebuild_summary(out: Path):
+    return write_summary(out)
+
+
+__all__ = ["execute", "pending_runs", "rebuild_summary", "run_one", "write_sweep_yaml", "RunOutcome",
+           "SweepOutcome", "SINGLE_THREAD_ENV"]

@@ -1,0 +1,176 @@
+"""`ferrosim sweep`: expansion, run ids, outputs, resume after SIGKILL, shards, workers, dask."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ferrosim.errors import InputError
+from ferrosim.sweep.outputs import SUMMARY_COLUMNS
+from ferrosim.sweep.plan import load_plan, run_id_of
+from ferrosim.sweep.runner import execute
+
+from cli.test_cli import ferrosim, one_error_line
+
+REPO = Path(__file__).resolve().parents[2]
+DEVICE_FILE = REPO / "devices" / "example-hzo.yaml"
+
+SMALL = f"""\
+name: small
+seed: [0, 1]
+dataset: {{name: digits, train_subset: 120, test_subset: 60}}
+network: {{hidden: [8]}}
+training: {{epochs: 2, batch_size: 1, lr: 0.1, target_accuracy: 0.2}}
+device: {{file: {DEVICE_FILE}, name: SYN-HZO-A}}
+sweep:
+  pulse_width: [20ns, 200us]
+  algorithm: [ideal, sgd, mixed_precision]
+"""
+
+
+def write(tmp_path, text=SMALL, name="sweep.yaml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def comparable(out: Path) -> pd.DataFrame:
+    """summary.csv without the timing column (the only one that differs between machines/runs)."""
+    return pd.read_csv(out / "summary.csv").drop(columns=["wall_s"])
+
+
+def test_expansion_order_and_ideal_once_per_seed(tmp_path):
+    plan = load_plan(write(tmp_path))
+    labels = [(r.pulse_width_s, r.config.algorithm, r.config.seed) for r in plan.runs]
+    assert len(plan.runs) == 2 + 2 * 2 * 2  # ideal ignores the pulse width
+    assert labels[:2] == [(None, "ideal", 0), (None, "ideal", 1)]
+    assert labels[2:4] == [(2e-8, "sgd", 0), (2e-8, "sgd", 1)]
+    assert plan.runs[2].config.device.response.model == "softbounds"
+    assert plan.runs[2].config.device.energy_up_J == pytest.approx(2.02e-12, rel=0.01)
+    assert plan.runs[2].config.device.synthetic  # the device file says synthetic: true
+    assert len({r.run_id for r in plan.runs}) == len(plan.runs)
+
+
+def test_lists_in_sections_are_swept_and_change_the_run_id(tmp_path):
+    text = SMALL.replace("lr: 0.1,", "lr: [0.05, 0.1],").replace("hidden: [8]", "hidden: [[8], [16]]")
+    plan = load_plan(write(tmp_path, text))
+    assert len(plan.runs) == 4 * (2 + 2 * 2 * 2)
+    assert set(plan.axes) == {"training.lr", "network.hidden"}
+    a, b = plan.runs[0].config, plan.runs[0].config.model_copy(update={"seed": 5})
+    assert run_id_of(a) != run_id_of(b)
+    assert run_id_of(a) == run_id_of(a.model_copy(update={"name": "other"}))
+
+
+@pytest.mark.parametrize("edit, needle, line", [
+    (("  algorithm: [ideal", "  algoritm: [ideal"), "did you mean 'algorithm'", 9),
+    (("  pulse_width: [20ns, 200us]", "  pulse_width: [20ns, 7ns]"), "pulse width 7ns not in the device file", 8),
+    (("lr: 0.1,", "lr: [0.1, -1],"), "training.lr", 5),
+    (("  algorithm: [ideal, sgd", "  algorithm: [ideal, adam"), "algorithm", 9),
+])
+def test_bad_sweep_configs_name_file_line_and_key(tmp_path, edit, needle, line):
+    path = write(tmp_path, SMALL.replace(*edit))
+    with pytest.raises(InputError) as err:
+        load_plan(path)
+    msg = err.value.one_line()
+    assert needle in msg and f"{path}:{line}:" in msg, msg
+
+
+def test_sweep_outputs_resume_and_force(tmp_path):
+    cfg, out = write(tmp_path), tmp_path / "out"
+    proc = ferrosim("sweep", str(cfg), "--out", str(out), "--workers", "1")
+    assert proc.returncode == 0, proc.stderr
+    frame = pd.read_csv(out / "summary.csv")
+    assert list(frame.columns[: len(SUMMARY_COLUMNS)]) == list(SUMMARY_COLUMNS)
+    assert len(frame) == 10 and frame.run_id.is_unique
+    sgd = frame[frame.algorithm == "sgd"].set_index(["pulse_width_s", "seed"])
+    # energy per pulse comes from the device file and rises with the pulse width
+    assert (sgd.loc[2e-4].energy_per_pulse_J > sgd.loc[2e-8].energy_per_pulse_J).all()
+    row = sgd.loc[(2e-8, 0)]
+    assert row.total_energy_J == pytest.approx(row.energy_per_update_J * 2 * 120)
+    assert row.synthetic_device and row.pulses_total > 0
+    ideal = frame[frame.algorithm == "ideal"]
+    assert ideal.pulse_width_s.isna().all() and (ideal.total_energy_J == 0).all()
+    run = frame.iloc[3].run_id
+    assert (out / "runs" / run / "run.json").is_file() and (out / "runs" / run / "epochs.csv").is_file()
+    assert (out / "sweep.yaml").is_file()
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    proc = ferrosim("sweep", str(cfg), "--out", str(out))
+    assert proc.returncode == 0 and "0 to train" in proc.stderr
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert before == after  # nothing trained, every file identical
+    proc = ferrosim("sweep", str(cfg), "--out", str(out), "--force", "--workers", "1")
+    assert proc.returncode == 0 and "10 to train" in proc.stderr
+    pd.testing.assert_frame_equal(comparable(out), frame.drop(columns=["wall_s"]))
+
+
+def test_dry_run_trains_nothing(tmp_path):
+    proc = ferrosim("sweep", str(write(tmp_path)), "--out", str(tmp_path / "out"), "--dry-run")
+    assert proc.returncode == 0, proc.stderr
+    assert "10 of 10 runs to train" in proc.stdout and "mixed_precision" in proc.stdout
+    assert not (tmp_path / "out").exists()
+
+
+def test_sigkill_then_rerun_gives_the_uninterrupted_summary(tmp_path):
+    cfg = write(tmp_path, SMALL.replace("epochs: 2", "epochs: 4"))
+    reference, killed = tmp_path / "reference", tmp_path / "killed"
+    assert ferrosim("sweep", str(cfg), "--out", str(reference), "--workers", "2").returncode == 0
+    proc = subprocess.Popen([sys.executable, "-m", "ferrosim", "sweep", str(cfg), "--out", str(killed),
+                             "--workers", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.time() + 120
+    while len(list(killed.glob("runs/*/run.json"))) < 3 and time.time() < deadline:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done = len(list(killed.glob("runs/*/run.json")))
+    assert 3 <= done < 10
+    rerun = ferrosim("sweep", str(cfg), "--out", str(killed), "--workers", "1")
+    assert rerun.returncode == 0 and f"{done} already complete" in rerun.stderr
+    pd.testing.assert_frame_equal(comparable(killed), comparable(reference))
+
+
+def test_two_shards_merge_into_the_full_summary(tmp_path):
+    cfg = write(tmp_path)
+    full, shared = tmp_path / "full", tmp_path / "shared"
+    assert ferrosim("sweep", str(cfg), "--out", str(full), "--workers", "1").returncode == 0
+    one = ferrosim("sweep", str(cfg), "--out", str(shared), "--shard", "1/2", "--workers", "1")
+    assert one.returncode == 0 and "shard 1/2" in one.stderr
+    assert len(pd.read_csv(shared / "summary.csv")) == 5
+    assert ferrosim("sweep", str(cfg), "--out", str(shared), "--shard", "2/2", "--workers", "1").returncode == 0
+    pd.testing.assert_frame_equal(comparable(shared), comparable(full))
+
+
+def test_bad_shard_and_failed_runs(tmp_path):
+    cfg = write(tmp_path)
+    proc = ferrosim("sweep", str(cfg), "--shard", "3/2")
+    assert proc.returncode == 2 and "--shard" in one_error_line(proc)
+    # a run that raises is recorded and the sweep goes on, exit 1 with the count
+    bad = write(tmp_path, SMALL.replace("name: digits", "name: mnist, data_dir: nowhere"), "bad.yaml")
+    env = {**os.environ, "FERROSIM_OFFLINE": "1"}
+    proc = ferrosim("sweep", str(bad), "--out", str(tmp_path / "bad"), "--workers", "1", env=env)
+    assert proc.returncode == 1
+    assert "10 of 10 runs failed" in proc.stderr.splitlines()[-1]
+    assert len(list((tmp_path / "bad").glob("runs/*/failed.json"))) == 10
+
+
+def test_dask_local_cluster_gives_the_same_numbers(tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    plan = load_plan(write(tmp_path))
+    local, dask_out = tmp_path / "local", tmp_path / "dask"
+    execute(plan.runs, local, workers=1)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        outcomes = execute(plan.runs, dask_out, executor="dask", scheduler=cluster.scheduler_address)
+    assert all(o.ok for o in outcomes) and len(outcomes) == 10
+    from ferrosim.sweep.outputs import write_summary
+
+    a = write_summary(local).drop(columns=["wall_s"])
+    b = write_summary(dask_out).drop(columns=["wall_s"])
+    pd.testing.assert_frame_equal(a, b)
