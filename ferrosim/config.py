@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ferrosim.device.models import DeviceModel, GranularityMode, steps_from_aihwkit
-from ferrosim.errors import InputError, closest
+from ferrosim.errors import InputError
 from ferrosim.io.yaml_source import Loc, line_of, load_yaml
 from ferrosim.nn.mlp import Activation
 
@@ -213,27 +213,16 @@ def _allowed_keys(model: type[BaseModel], loc: Loc) -> list[str]:
 def validation_error(exc: ValidationError, model: type[BaseModel], file: str | Path | None,
                      lines: dict[Loc, int]) -> InputError:
     """The first pydantic error as a one-line InputError naming the key and its line."""
-    err = exc.errors()[0]
-    # Drop the union tags pydantic inserts (e.g. 'softbounds') from the user-facing path.
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in _UNION_TAGS))
-    if loc[:2] == ("device", "response") and ("device", "response") not in lines:
-        loc = ("device",) + loc[2:]  # the user wrote the response fields flat under device
-    key = ".".join(str(p) for p in loc) or "config"
-    hint = None
-    if err["type"] == "extra_forbidden":
-        what = f"unknown key '{key}'"
-        allowed = _allowed_keys(model, loc[:-1])
-        close = closest(str(loc[-1]), allowed)
-        hint = f"did you mean '{close}'?" if close else (
-            f"allowed here: {', '.join(allowed)}" if allowed else None)
-    elif err["type"] == "missing":
-        what = f"missing key '{key}'"
-    else:
-        msg = err["msg"].removeprefix("Value error, ")
-        value = err.get("input")
-        shown = f" (got {value!r})" if not isinstance(value, dict | list) else ""
-        what = f"{key}: {msg}{shown}"
-    return InputError(what, file=file, line=line_of(lines, loc), hint=hint)
+    from ferrosim.io.validation import validation_error as one_line
+
+    def clean(loc: Loc) -> Loc:
+        # Drop the union tags pydantic inserts (e.g. 'softbounds') from the user-facing path.
+        loc = tuple(p for p in loc if not (isinstance(p, str) and p in _UNION_TAGS))
+        if loc[:2] == ("device", "response") and ("device", "response") not in lines:
+            loc = ("device",) + loc[2:]  # the user wrote the response fields flat under device
+        return loc
+
+    return one_line(exc, model, file, lines, clean=clean, allowed_at=lambda at: _allowed_keys(model, at))
 
 
 

@@ -114,9 +114,14 @@ def write_device_file(data: DeviceFile, path: str | Path) -> None:
     tmp.replace(path)
 
 
+def _without_union_tags(loc):
+    # pydantic names the chosen union member ('softbounds') in the path; the file does not
+    return tuple(p for p in loc if p not in ("linear", "softbounds", "powstep", "table"))
+
+
 def load_device_file(path: str | Path) -> DeviceFile:
     """Read and validate a device file; bad content is an InputError naming the file and line."""
-    from ferrosim.config import validation_error
+    from ferrosim.io.validation import validation_error
     from ferrosim.io.yaml_source import load_yaml
 
     path = Path(path)
@@ -127,4 +132,4 @@ def load_device_file(path: str | Path) -> DeviceFile:
     try:
         return DeviceFile.model_validate(data)
     except ValidationError as exc:
-        raise validation_error(exc, DeviceFile, path, lines) from None
+        raise validation_error(exc, DeviceFile, path, lines, clean=_without_union_tags) from None

@@ -23,16 +23,16 @@ import csv
 import fnmatch
 import math
 import re
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from ferrosim.errors import InputError, closest
 from ferrosim.io.measurement_data import Ramp, Sidecar, StepTable, Trace
+from ferrosim.io.validation import validation_error
 from ferrosim.io.yaml_source import Loc, line_of, load_yaml
 from ferrosim.units import format_pulse_width, parse_pulse_width
 
@@ -83,7 +83,7 @@ def load_sidecar(folder: str | Path) -> Sidecar:
     try:
         sidecar = Sidecar.model_validate(data)
     except ValidationError as exc:
-        raise _validation_error(exc, Sidecar, path, lines) from None
+        raise validation_error(exc, Sidecar, path, lines, key_of=_key) from None
     # Pulse widths are free text in the schema: check them here, where the line is known.
     checks: list[tuple[Loc, Any]] = [(("pulse_width",), sidecar.pulse_width)]
     checks += [(("pulse_widths", key), key) for key in sidecar.pulse_widths]
@@ -98,30 +98,6 @@ def load_sidecar(folder: str | Path) -> Sidecar:
     return sidecar
 
 
-def _validation_error(exc: ValidationError, model: type[BaseModel], file: Path,
-                      lines: dict[Loc, int]) -> InputError:
-    """The first pydantic error as one line naming the key (as `ferrosim.config` does for runs;
-    not imported from there because `io` sits below `config` in the layering)."""
-    err = exc.errors()[0]
-    loc = tuple(err["loc"])
-    key = _key(loc)
-    hint = None
-    if err["type"] == "extra_forbidden":
-        what = f"unknown key '{key}'"
-        allowed = _fields_at(model, loc[:-1])
-        near = closest(str(loc[-1]), allowed)
-        hint = f"did you mean '{near}'?" if near else (
-            f"allowed here: {', '.join(allowed)}" if allowed else None)
-    elif err["type"] == "missing":
-        what = f"missing key '{key}'"
-    else:
-        msg = err["msg"].removeprefix("Value error, ")
-        value = err.get("input")
-        shown = f" (got {value!r})" if not isinstance(value, dict | list) else ""
-        what = f"{key}: {msg}{shown}"
-    return InputError(what, file=file, line=line_of(lines, loc), hint=hint)
-
-
 def _key(loc: Loc) -> str:
     """`files['x.csv'].direction`: names that are dict keys (file names, pulse widths) quoted."""
     out = ""
@@ -131,31 +107,6 @@ def _key(loc: Loc) -> str:
         else:
             out += ("." if out else "") + str(part)
     return out or "sidecar"
-
-
-def _fields_at(model: type[BaseModel], loc: Loc) -> list[str]:
-    """Field names of the (nested) model at `loc`; dict values (`files: {name: FileInfo}`) are
-    stepped through by their key."""
-    ann: Any = model
-    parts = list(loc)
-    while parts:
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
-            part = parts.pop(0)
-            if part not in ann.model_fields:
-                return []
-            ann = ann.model_fields[part].annotation
-        elif typing.get_origin(ann) is dict:
-            parts.pop(0)
-            ann = typing.get_args(ann)[1]
-        else:
-            args = [a for a in typing.get_args(ann) if a is not type(None)]
-            if len(args) != 1:
-                return []
-            ann = args[0]
-    if typing.get_origin(ann) is not None:
-        args = [a for a in typing.get_args(ann) if a is not type(None)]
-        ann = args[0] if len(args) == 1 else ann
-    return list(ann.model_fields) if isinstance(ann, type) and issubclass(ann, BaseModel) else []
 
 
 # -- settings: file > command line > sidecar files entry > sidecar -----------------------------
