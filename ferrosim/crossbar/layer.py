@@ -10,7 +10,7 @@ import numpy as np
 
 from ferrosim.crossbar.devices import DeviceArrays
 from ferrosim.crossbar.sgd import pulsed_sgd_update, scratch_buffers
-from ferrosim.crossbar.transfer import transfer_pulses
+from ferrosim.crossbar.transfer import accumulate, accumulate_rank1_and_transfer, transfer_pulses
 from ferrosim.nn.mlp import DTYPE
 
 
@@ -38,12 +38,11 @@ class CrossbarLayer:
         """
         g = self.g_ref + np.asarray(w, dtype=np.float64) / self.scale
         np.clip(g, self.devices.w_min, self.devices.w_max, out=self.g)
+        self._w[...] = self.scale * (self.g - self.g_ref)
 
     def read(self) -> np.ndarray:
-        """The weights `s*(g - g_ref)` as float32 (a buffer reused between calls)."""
-        np.subtract(self.g, self.g_ref, out=self._w, casting="unsafe")
-        if self.scale != 1.0:
-            self._w *= self.scale
+        """The weights `s*(g - g_ref)` as float32. The kernels update this buffer with every
+        device they change, so reading costs nothing; do not write to it."""
         return self._w
 
     def pulsed_update(self, xs: np.ndarray, ds: np.ndarray, lr: float, bl: int,
@@ -59,7 +58,21 @@ class CrossbarLayer:
             bl, update_management, bl_management, key, sample0,
             d.model_code, d.a_up, d.a_down, d.w_min, d.w_max, d.gamma_up, d.gamma_down, d.c2c,
             d.noisy, d.t_g0, d.t_dg, d.t_vals, *self._scratch, self.counts, self.p_up, self.p_down,
+            self._w, self.g_ref, self.scale,
         )
+
+    def accumulate(self, chi: np.ndarray, xs: np.ndarray, ds: np.ndarray, lr: float) -> None:
+        """Mixed precision: chi += -(lr/s) d^T x (a float32 BLAS product, added in float64)."""
+        accumulate(chi, ds.T @ xs, -lr / self.scale)
+
+    def accumulate_rank1_and_transfer(self, chi: np.ndarray, x: np.ndarray, d: np.ndarray, lr: float,
+                                      eps: float, max_pulses: int, key: np.uint64, transfer_index: int) -> None:
+        """Batch 1 with a transfer after every sample: one pass over the devices that changed."""
+        dv = self.devices
+        accumulate_rank1_and_transfer(
+            self.g, chi, x, d, -lr / self.scale, eps, max_pulses, key, transfer_index, dv.model_code,
+            dv.a_up, dv.a_down, dv.w_min, dv.w_max, dv.gamma_up, dv.gamma_down, dv.c2c, dv.noisy,
+            dv.t_g0, dv.t_dg, dv.t_vals, self.counts, self._w, self.g_ref, self.scale)
 
     def transfer(self, chi: np.ndarray, eps: float, max_pulses: int, key: np.uint64,
                  transfer_index: int) -> None:
@@ -67,4 +80,4 @@ class CrossbarLayer:
         d = self.devices
         transfer_pulses(self.g, chi, eps, max_pulses, key, transfer_index, d.model_code, d.a_up,
                         d.a_down, d.w_min, d.w_max, d.gamma_up, d.gamma_down, d.c2c, d.noisy,
-                        d.t_g0, d.t_dg, d.t_vals, self.counts)
+                        d.t_g0, d.t_dg, d.t_vals, self.counts, self._w, self.g_ref, self.scale)

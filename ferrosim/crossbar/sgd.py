@@ -57,7 +57,7 @@ def pulse_train_scales(lr, x_max, d_max, eps, bl_max, update_management, bl_mana
 def pulsed_sgd_update(
     g, xs, ds, lr, eps, bl_max, update_management, bl_management, key, sample0,
     model, a_up, a_down, w_min, w_max, gamma_up, gamma_down, c2c, noisy, t_g0, t_dg, t_vals,
-    x_idx, x_cnt, x_sgn, counts, p_up, p_down,
+    x_idx, x_cnt, x_sgn, counts, p_up, p_down, w, g_ref, scale,
 ):
     """Apply the pulse trains of samples `xs[b]`, `ds[b]` (in order) to device states `g`.
 
@@ -69,6 +69,8 @@ def pulsed_sgd_update(
     counts: int64 [pulses_up, pulses_down], accumulated in place.
     p_up, p_down: per-device probability that a coincidence fires its pulse (`sgd_balanced`
     thins the stronger direction; all ones for plain sgd, which then draws no extra numbers).
+    w, g_ref, scale: the float32 weights `scale*(g - g_ref)` the network reads, kept in step
+    with every pulse (so reading the weights costs nothing per sample).
     """
     n_out, n_in = g.shape
     for b in range(xs.shape[0]):
@@ -127,9 +129,11 @@ def pulsed_sgd_update(
                     xi = 0.0
                     if noisy:
                         rs, xi = next_normal(rs)
-                    g[i, j] = pulse_step(model, g[i, j], up, a_up[i, j], a_down[i, j],
-                                         w_min[i, j], w_max[i, j], gamma_up, gamma_down, c2c, xi,
-                                         t_g0, t_dg, t_vals)
+                    gij = pulse_step(model, g[i, j], up, a_up[i, j], a_down[i, j],
+                                     w_min[i, j], w_max[i, j], gamma_up, gamma_down, c2c, xi,
+                                     t_g0, t_dg, t_vals)
+                    g[i, j] = gij
+                    w[i, j] = scale * (gij - g_ref[i, j])
                     if up:
                         n_up += 1
                     else:

@@ -7,6 +7,8 @@ steps shrink near the bounds and carry c2c noise), and keeps the remainder: `chi
 The accumulator is debited by what was *requested*, not by what the device did: that is the
 algorithm (the device's nonlinearity is not measured back).
 
+The float32 weights `w = scale*(g - g_ref)` are kept in step with every device changed.
+
 Random streams: row i of transfer number `t` draws its c2c noise from (key, t, i), so the
 result does not depend on the order rows are processed in.
 """
@@ -19,42 +21,90 @@ from ferrosim.crossbar.pulse import pulse_step
 from ferrosim.crossbar.rng import derive_key, next_normal, seed_state
 
 
+@njit(cache=True, inline="always")
+def _fire(g, chi, i, j, eps, max_pulses, rs, model, a_up, a_down, w_min, w_max, gamma_up,
+          gamma_down, c2c, noisy, t_g0, t_dg, t_vals, w, g_ref, scale):
+    """Transfer device (i, j): trunc(chi/eps) pulses (capped), chi -= n*eps. Returns (rs, n)."""
+    n = int(chi[i, j] / eps)  # truncation toward zero
+    if n == 0:
+        return rs, 0
+    if max_pulses > 0:
+        if n > max_pulses:
+            n = max_pulses
+        elif n < -max_pulses:
+            n = -max_pulses
+    up = n > 0
+    m = n if up else -n
+    gij = g[i, j]
+    for _ in range(m):
+        xi = 0.0
+        if noisy:
+            rs, xi = next_normal(rs)
+        gij = pulse_step(model, gij, up, a_up[i, j], a_down[i, j], w_min[i, j], w_max[i, j],
+                         gamma_up, gamma_down, c2c, xi, t_g0, t_dg, t_vals)
+    g[i, j] = gij
+    w[i, j] = scale * (gij - g_ref[i, j])
+    chi[i, j] -= n * eps
+    return rs, n
+
+
 @njit(cache=True)
 def transfer_pulses(
     g, chi, eps, max_pulses, key, transfer_index,
     model, a_up, a_down, w_min, w_max, gamma_up, gamma_down, c2c, noisy, t_g0, t_dg, t_vals,
-    counts,
+    counts, w, g_ref, scale,
 ):
     """Move whole `eps` quanta from `chi` to the devices `g` as pulses; counts[0] up, [1] down."""
     n_out, n_in = g.shape
     tkey = derive_key(key, uint64(transfer_index))
-    n_up = 0
-    n_down = 0
     for i in range(n_out):
         rs = seed_state(derive_key(tkey, uint64(i)))
         for j in range(n_in):
-            n = int(chi[i, j] / eps)  # truncation toward zero
-            if n == 0:
+            if abs(chi[i, j]) < eps:  # the common case: nothing to fire (no division, no call)
                 continue
-            if max_pulses > 0:
-                if n > max_pulses:
-                    n = max_pulses
-                elif n < -max_pulses:
-                    n = -max_pulses
-            up = n > 0
-            m = n if up else -n
-            gij = g[i, j]
-            for _ in range(m):
-                xi = 0.0
-                if noisy:
-                    rs, xi = next_normal(rs)
-                gij = pulse_step(model, gij, up, a_up[i, j], a_down[i, j], w_min[i, j], w_max[i, j],
-                                 gamma_up, gamma_down, c2c, xi, t_g0, t_dg, t_vals)
-            g[i, j] = gij
-            chi[i, j] -= n * eps
-            if up:
-                n_up += m
-            else:
-                n_down += m
-    counts[0] += n_up
-    counts[1] += n_down
+            rs, n = _fire(g, chi, i, j, eps, max_pulses, rs, model, a_up, a_down, w_min, w_max,
+                          gamma_up, gamma_down, c2c, noisy, t_g0, t_dg, t_vals, w, g_ref, scale)
+            if n > 0:
+                counts[0] += n
+            elif n < 0:
+                counts[1] -= n
+
+
+@njit(cache=True)
+def accumulate(chi, dw, c):
+    """chi += c * dw without temporaries (dw float32 from BLAS, chi float64)."""
+    n_out, n_in = chi.shape
+    for i in range(n_out):
+        for j in range(n_in):
+            chi[i, j] += c * dw[i, j]
+
+
+@njit(cache=True)
+def accumulate_rank1_and_transfer(
+    g, chi, x, d, c, eps, max_pulses, key, transfer_index,
+    model, a_up, a_down, w_min, w_max, gamma_up, gamma_down, c2c, noisy, t_g0, t_dg, t_vals,
+    counts, w, g_ref, scale,
+):
+    """Batch 1, transfer every sample: chi += c * d x^T, then transfer, in one pass that visits
+    only devices whose accumulator changed (x_j != 0 and d_i != 0). Valid because after every
+    transfer all |chi| < eps, so no other device can have reached a whole pulse. Same random
+    stream per row as `transfer_pulses`, walked over the visited columns only."""
+    n_out, n_in = g.shape
+    tkey = derive_key(key, uint64(transfer_index))
+    for i in range(n_out):
+        if d[i] == 0.0:
+            continue
+        cd = c * d[i]
+        rs = seed_state(derive_key(tkey, uint64(i)))
+        for j in range(n_in):
+            if x[j] == 0.0:
+                continue
+            chi[i, j] += cd * x[j]
+            if abs(chi[i, j]) < eps:
+                continue
+            rs, n = _fire(g, chi, i, j, eps, max_pulses, rs, model, a_up, a_down, w_min, w_max,
+                          gamma_up, gamma_down, c2c, noisy, t_g0, t_dg, t_vals, w, g_ref, scale)
+            if n > 0:
+                counts[0] += n
+            elif n < 0:
+                counts[1] -= n

@@ -69,6 +69,8 @@ class PulsedSGDUpdater:
             layer.program(w)  # initial weights are programmed around the reference
         self.update_cfg = cfg.update
         self._key = root_key(cfg.seed)
+        # one random stream per layer, derived once (not per sample: it is called on the hot path)
+        self._layer_keys = [np.uint64(derive_key(self._key, np.uint64(k))) for k in range(len(self.layers))]
         self._sample = 0  # global sample counter: each sample gets its own random streams
         self._symmetry_point = self.model.symmetry_point()
 
@@ -87,7 +89,7 @@ class PulsedSGDUpdater:
         return [layer.read() for layer in self.layers]
 
     def _layer_key(self, k: int) -> np.uint64:
-        return np.uint64(derive_key(self._key, np.uint64(k)))
+        return self._layer_keys[k]
 
     def update(self, inputs: list[np.ndarray], deltas: list[np.ndarray], lr: float) -> None:
         u = self.update_cfg
@@ -190,13 +192,20 @@ class MixedPrecisionUpdater(PulsedSGDUpdater):
 
     def update(self, inputs: list[np.ndarray], deltas: list[np.ndarray], lr: float) -> None:
         batch = inputs[0].shape[0]
-        for layer, a, d in zip(self.layers, inputs, deltas):
-            # chi += -lr d x^T in device units (weights are s*(g - g_ref)); one multiply-
-            # accumulate per weight and sample.
-            layer.chi -= (lr / layer.scale) * (d.T.astype(np.float64) @ a.astype(np.float64))
-            self._ops += batch * layer.chi.size
+        mp = self.cfg.mixed_precision
         self._batches += 1
-        if self._batches % self.cfg.mixed_precision.transfer_every == 0:
+        for layer in self.layers:
+            self._ops += batch * layer.chi.size  # one multiply-accumulate per weight and sample
+        if batch == 1 and mp.transfer_every == 1:
+            # chi += -lr d x^T and the transfer fused, visiting only the devices that changed
+            for k, (layer, a, d) in enumerate(zip(self.layers, inputs, deltas)):
+                layer.accumulate_rank1_and_transfer(layer.chi, a[0], d[0], lr, self.eps, mp.max_pulses,
+                                                    self._layer_key(k), self._transfers)
+            self._transfers += 1
+            return
+        for layer, a, d in zip(self.layers, inputs, deltas):
+            layer.accumulate(layer.chi, a, d, lr)
+        if self._batches % mp.transfer_every == 0:
             self._transfer()
 
     def _transfer(self) -> None:

@@ -23,7 +23,8 @@ def run_kernel(dev, g, xs, ds, lr, *, bl=31, um=True, blm=True, key=np.uint64(1)
                       sample0, arrays.model_code, arrays.a_up, arrays.a_down, arrays.w_min,
                       arrays.w_max, arrays.gamma_up, arrays.gamma_down, arrays.c2c, arrays.noisy,
                       arrays.t_g0, arrays.t_dg, arrays.t_vals, *scratch_buffers(bl, g.shape[1]), counts,
-                      ones if p_up is None else p_up, ones if p_down is None else p_down)
+                      ones if p_up is None else p_up, ones if p_down is None else p_down,
+                      np.zeros(g.shape, dtype=np.float32), np.zeros(g.shape), 1.0)
     return counts
 
 

@@ -15,7 +15,8 @@ def transfer(dev, g, chi, *, max_pulses=0, key=np.uint64(7), index=0, arrays=Non
     counts = np.zeros(2, dtype=np.int64)
     transfer_pulses(g, chi, EPS, max_pulses, key, index, arrays.model_code, arrays.a_up, arrays.a_down,
                     arrays.w_min, arrays.w_max, arrays.gamma_up, arrays.gamma_down, arrays.c2c,
-                    arrays.noisy, arrays.t_g0, arrays.t_dg, arrays.t_vals, counts)
+                    arrays.noisy, arrays.t_g0, arrays.t_dg, arrays.t_vals, counts,
+                    np.zeros(g.shape, dtype=np.float32), np.zeros(g.shape), 1.0)
     return counts
 
 
@@ -80,3 +81,50 @@ def test_noisy_transfer_is_reproducible_per_key_and_index():
         runs.append(g)
     assert np.array_equal(runs[0], runs[1])
     assert not np.array_equal(runs[0], runs[2]) and not np.array_equal(runs[0], runs[3])
+
+
+def test_fused_rank1_path_equals_accumulate_then_transfer():
+    """Batch 1: the fused kernel gives exactly what a dense accumulate + transfer gives."""
+    from ferrosim.crossbar.transfer import accumulate_rank1_and_transfer
+
+    dev = SoftBoundsDevice(a_up=0.02, a_down=0.015)
+    arrays = DeviceArrays.build(dev, (5, 7), np.random.default_rng(0))
+    rng = np.random.default_rng(4)
+    g_dense, g_fused = np.zeros((5, 7)), np.zeros((5, 7))
+    chi_dense, chi_fused = np.zeros((5, 7)), np.zeros((5, 7))
+    c_dense, c_fused = np.zeros(2, dtype=np.int64), np.zeros(2, dtype=np.int64)
+    for t in range(300):
+        x = rng.normal(size=7) * (rng.random(7) < 0.5)  # sparse inputs, like MNIST pixels
+        d = rng.normal(size=5) * 0.5
+        chi_dense += -0.1 * np.outer(d, x)
+        c_dense += transfer(dev, g_dense, chi_dense, index=t, arrays=arrays)
+        accumulate_rank1_and_transfer(g_fused, chi_fused, x, d, -0.1, EPS, 0, np.uint64(7), t,
+                                      arrays.model_code, arrays.a_up, arrays.a_down, arrays.w_min,
+                                      arrays.w_max, arrays.gamma_up, arrays.gamma_down, arrays.c2c,
+                                      arrays.noisy, arrays.t_g0, arrays.t_dg, arrays.t_vals, c_fused,
+                                      np.zeros((5, 7), dtype=np.float32), np.zeros((5, 7)), 1.0)
+    np.testing.assert_allclose(g_fused, g_dense, atol=1e-12)
+    np.testing.assert_allclose(chi_fused, chi_dense, atol=1e-12)
+    assert c_fused.tolist() == c_dense.tolist() and c_fused.sum() > 100
+
+
+def test_layer_weights_track_every_pulse():
+    """The float32 weights the network reads equal s*(g - g_ref) after pulses and transfers."""
+    from ferrosim.crossbar.layer import CrossbarLayer
+
+    dev = SoftBoundsDevice(a_up=0.02, a_down=0.01, c2c=0.2, d2d=0.1)
+    arrays = DeviceArrays.build(dev, (6, 9), np.random.default_rng(0))
+    layer = CrossbarLayer(arrays, np.linspace(-0.2, 0.3, 54).reshape(6, 9), 2.5, 0.01)
+    rng = np.random.default_rng(1)
+    layer.program(rng.normal(0, 0.3, (6, 9)))
+    chi = np.zeros((6, 9))
+    for t in range(50):
+        xs = rng.random((2, 9)).astype(np.float32)
+        ds = rng.normal(0, 0.2, (2, 6)).astype(np.float32)
+        layer.pulsed_update(xs, ds, 0.1, 31, True, True, np.uint64(3), 2 * t)
+        layer.accumulate(chi, xs, ds, 0.1)
+        layer.transfer(chi, 0.01, 0, np.uint64(4), t)
+        layer.accumulate_rank1_and_transfer(chi, xs[0], ds[0], 0.1, 0.01, 0, np.uint64(5), t)
+    assert layer.counts.sum() > 100
+    expected = (2.5 * (layer.g - layer.g_ref)).astype(np.float32)
+    np.testing.assert_array_equal(layer.read(), expected)
