@@ -28,16 +28,24 @@ class FitRun:
     figures: list[Path] = field(default_factory=list)
 
 
-def fit_path(path: str | Path, output: str | Path | None = None, *, model: str = "auto",
+def fit_path(path: str | Path | list, output: str | Path | None = None, *, model: str = "auto",
              fmt: str | None = None, pulse_width: str | None = None, read_voltage_V: float | None = None,
              device: str | None = None, refine: str = "steps", figures: bool = True,
              command: str | None = None) -> FitRun:
-    """Fit every (device, pulse width) found under `path` and write one device file."""
+    """Fit every (device, pulse width) found in `path` (a file, a folder, or a list of them:
+    cycles and repeats of one device and pulse width are pooled across all) and write one
+    device file. The sidecar of the first path's folder applies."""
     from ferrosim.io.measurements import read_path
 
-    path = Path(path)
+    paths = [Path(p) for p in (path if isinstance(path, (list, tuple)) else [path])]
+    path = paths[0]
     measurements, sidecar, files = read_path(path, fmt, pulse_width=pulse_width,
                                              read_voltage_V=read_voltage_V, device=device)
+    for extra in paths[1:]:
+        more, _, more_files = read_path(extra, fmt, sidecar, pulse_width=pulse_width,
+                                        read_voltage_V=read_voltage_V, device=device)
+        measurements += more
+        files += [f for f in more_files if f not in files]
     if not measurements:
         raise InputError("no measurement files found", file=path)
     results = _fit_all(measurements, model, refine)
