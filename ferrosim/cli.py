@@ -126,14 +126,10 @@ def train_cmd(
         result.to_frame().to_csv(csv, index=False)
 
 
-def _not_yet(command: str, issue: str) -> None:
-    raise NotImplementedError(f"`ferrosim {command}` is not yet implemented ({issue})")
-
-
 @app.command("fit-device")
 def fit_device_cmd(
-    path: Path = typer.Argument(..., help="A measurement file or a folder of them (with an optional "
-                                "measurements.yaml sidecar)."),
+    paths: list[Path] = typer.Argument(..., metavar="PATH...", help="Measurement files and/or folders "
+                                       "of them (with an optional measurements.yaml sidecar)."),
     output: Optional[Path] = typer.Option(None, "-o", "--output",
                                           help="Device file to write (default devices/<input name>.yaml). "
                                           "Figures go to <output>-figures/."),
@@ -172,7 +168,7 @@ def fit_device_cmd(
             parse_pulse_width(pulse_width)
         except ValueError as exc:
             raise InputError(f"--pulse-width: {exc}") from None
-    run = fit_path(path, output, model=model, fmt=format, pulse_width=pulse_width,
+    run = fit_path(paths, output, model=model, fmt=format, pulse_width=pulse_width,
                    read_voltage_V=read_voltage, device=device, refine=refine, figures=figures,
                    command="ferrosim fit-device " + " ".join(sys.argv[2:]))
     _print_fits(run)
@@ -239,7 +235,8 @@ def sweep_cmd(
     import os
 
     from ferrosim.sweep.plan import load_plan
-    from ferrosim.sweep.runner import execute, pending_runs, rebuild_summary, write_sweep_yaml
+    from ferrosim.sweep.runner import (check_results_folder, execute, pending_runs, rebuild_summary,
+                                       write_sweep_yaml)
 
     if executor not in ("local", "dask"):
         raise InputError(f"--executor {executor}: choose local or dask")
@@ -248,6 +245,7 @@ def sweep_cmd(
     index, count = _parse_shard(shard)
     plan = load_plan(config, set_)
     out = out or Path("results") / plan.name
+    check_results_folder(plan, out)
     runs = plan.runs if count == 1 else plan.shard(index, count)
     todo = pending_runs(runs, out, force)
     if dry_run:
@@ -358,11 +356,36 @@ def _print_plan(plan, runs, todo, out) -> None:
 
 @app.command("report")
 def report_cmd(
-    results: Path = typer.Argument(..., help="A results folder written by `ferrosim sweep`."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Where to write the report."),
+    results: list[Path] = typer.Argument(..., help="One or more results folders written by `ferrosim sweep` "
+                                         "(several: compared side by side)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Where to write the report (default "
+                                       "<first folder>/report)."),
 ) -> None:
-    """Tables and figures (accuracy, epochs and energy vs pulse width) from finished sweeps."""
-    _not_yet("report", "planned")
+    """Tables and figures (accuracy, epochs and energy vs pulse width) from finished sweeps.
+
+    Writes summary_by_pulse_width.csv (mean, std, n, 95% interval over seeds), report.md,
+    a self-contained report.html and figures/*.png|svg. Works on partial sweeps (missing runs
+    are listed) and on several folders at once (`report A B --out C`).
+    """
+    from ferrosim.report import build_report
+    from ferrosim.report.terminal import summary_table
+
+    report = build_report(results, out)
+    out_console.print(summary_table(report.agg, report.axes, "summary by pulse width: "
+                                    + ", ".join(s.label for s in report.sweeps), report.synthetic))
+    for s in report.sweeps:
+        n_missing = len(s.missing) + s.missing_unlisted
+        if n_missing:
+            failed = sum(1 for m in s.missing if m.error)
+            shown = ", ".join(f"{m.run_id} ({m.label})" for m in s.missing[:5])
+            err_console.print(f"note: {s.label}: {n_missing} of {s.planned} planned runs missing"
+                              + (f", {failed} failed" if failed else "")
+                              + (f": {shown}{'...' if len(s.missing) > 5 else ''}" if shown else "")
+                              + "; listed in report.md", markup=False)
+    if report.synthetic:
+        err_console.print("note: SYNTHETIC device data in the inputs (flagged in every output)", markup=False)
+    out_console.print(f"wrote {report.markdown_path}, {report.html_path.name}, {report.csv_path.name} and "
+                      f"{len(report.figures)} figures (PNG + SVG) in {report.out / 'figures'}", markup=False)
 
 
 def _is_usage_error(exc: Exception) -> bool:
@@ -396,9 +419,6 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             raise
         msg = " ".join(str(exc).split()) or type(exc).__name__
-        if isinstance(exc, NotImplementedError):
-            err_console.print(f"error: {msg}", markup=False)
-            sys.exit(1)
         err_console.print(f"error: {msg} (rerun with --debug for the traceback)", markup=False)
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)

@@ -23,7 +23,7 @@ ALGORITHMS: tuple[str, ...] = ("ideal", "sgd", "mixed_precision", "sgd_symmetry_
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class DatasetConfig(_Section):

@@ -378,6 +378,12 @@ def fit_traces(traces: list[Trace], model: str = "auto", refine: str = "steps") 
         missing = "up" if up.sum() < 2 else "down"
         have = int(up.sum() if missing == "up" else (~up).sum())
         raise ValueError(f"needs at least 2 {missing} steps; the data have {have}")
+    notes: list[str] = []
+    for is_up, word in ((True, "up"), (False, "down")):
+        mean = float(dg[up == is_up].mean())
+        if (mean < 0) if is_up else (mean > 0):
+            notes.append(f"the {word} ramps move {'down' if is_up else 'up'} on average: check the "
+                         "direction labels (or the amplitude sign convention)")
     candidates: dict[str, float] = {}
     if model == "auto":
         candidates = heldout_errors(ramps)
@@ -385,7 +391,6 @@ def fit_traces(traces: list[Trace], model: str = "auto", refine: str = "steps") 
     else:
         reason = "chosen with --model"
     params: dict[str, tuple[float, float]] = {}
-    notes: list[str] = []
     if model == "table":
         fitted = fit_table(g, dg, up)
     else:

@@ -43,7 +43,7 @@ LINEAR, SOFTBOUNDS, POWSTEP, TABLE = 0, 1, 2, 3
 class _DeviceBase(BaseModel):
     """Fields every device model has: noise, variation, bounds."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     w_min: float = Field(-1.0, lt=0)
     """Lower saturation level of `g` (normalised units, < 0). Every pulse clips `g` to

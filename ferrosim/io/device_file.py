@@ -129,6 +129,10 @@ def load_device_file(path: str | Path) -> DeviceFile:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise InputError(f"not a ferrosim device file (no 'format: {FORMAT}')", file=path, line=1,
                          hint="make one with `ferrosim fit-device`")
+    version = data.get("version")
+    if isinstance(version, int) and version > 1:
+        raise InputError(f"device file format version {version} is newer than this ferrosim reads (1)",
+                         file=path, line=lines.get(("version",)), hint="upgrade ferrosim or refit with this one")
     try:
         return DeviceFile.model_validate(data)
     except ValidationError as exc:

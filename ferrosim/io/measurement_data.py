@@ -90,7 +90,7 @@ Measurement = Trace | StepTable
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class EnergyPerPulse(_Strict):

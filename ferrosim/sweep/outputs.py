@@ -29,11 +29,15 @@ SUMMARY_COLUMNS = (
 def atomic_write(path: Path, text: str) -> None:
     """Write to a temporary file beside `path`, flush to disk, then rename over it."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk or an interrupt leaves no half-written file
+        raise
 
 
 def run_dir(out: Path, run_id: str) -> Path:

@@ -74,15 +74,38 @@ def run_one(run: PlannedRun, out: str) -> RunOutcome:
         return RunOutcome(run.run_id, True, summary=row, wall_s=time.perf_counter() - t0)
     except Exception as exc:  # noqa: BLE001 - a crashed run is recorded and the sweep goes on
         msg = " ".join(str(exc).split()) or type(exc).__name__
-        atomic_write(folder / "failed.json", json.dumps(
-            {"run_id": run.run_id, "error": f"{type(exc).__name__}: {msg}",
-             "traceback": traceback.format_exc()}, indent=1))
+        try:
+            atomic_write(folder / "failed.json", json.dumps(
+                {"run_id": run.run_id, "error": f"{type(exc).__name__}: {msg}",
+                 "traceback": traceback.format_exc()}, indent=1))
+        except OSError:
+            pass  # e.g. the disk is full: the outcome below still carries the error
         return RunOutcome(run.run_id, False, error=f"{type(exc).__name__}: {msg}",
                           wall_s=time.perf_counter() - t0)
 
 
 def _jsonable(info: dict) -> dict:
     return json.loads(json.dumps(info, default=lambda o: o.item() if hasattr(o, "item") else str(o)))
+
+
+def check_results_folder(plan: SweepPlan, out: Path) -> None:
+    """Refuse a results folder that holds another sweep (a different name): mixing two sweeps'
+    runs in one summary would be silently wrong. The same sweep with edited lists is fine:
+    finished runs with unchanged parameters are reused."""
+    path = out / "sweep.yaml"
+    if not path.is_file():
+        return
+    from ferrosim.errors import InputError
+
+    try:
+        old = yaml.safe_load(path.read_text()) or {}
+    except (OSError, yaml.YAMLError):
+        raise InputError("unreadable sweep.yaml in the results folder", file=path,
+                         hint="choose another --out or remove the folder") from None
+    if not isinstance(old, dict) or old.get("name") != plan.name:
+        other = old.get("name") if isinstance(old, dict) else None
+        raise InputError(f"results folder {out} holds sweep '{other}', not '{plan.name}'",
+                         file=path, hint="choose another --out (or rename the sweep)")
 
 
 def write_sweep_yaml(plan: SweepPlan, out: Path) -> None:
@@ -187,5 +210,5 @@ def rebuild_summary(out: Path):
     return write_summary(out)
 
 
-__all__ = ["execute", "pending_runs", "rebuild_summary", "run_one", "write_sweep_yaml", "RunOutcome",
+__all__ = ["check_results_folder", "execute", "pending_runs", "rebuild_summary", "run_one", "write_sweep_yaml", "RunOutcome",
            "SweepOutcome", "SINGLE_THREAD_ENV"]

@@ -61,7 +61,8 @@ def test_missing_data_dir_offline_exits_2(tmp_path):
     assert "mnist" in line and "none" in line
 
 
-def test_not_yet_implemented_commands_exit_1():
-    proc = ferrosim("report", "results")
-    assert proc.returncode == 1
-    assert "not yet implemented" in one_error_line(proc)
+def test_report_on_a_missing_folder_exits_2_with_one_line(tmp_path):
+    proc = ferrosim("report", str(tmp_path / "no-such-sweep"))
+    assert proc.returncode == 2
+    line = one_error_line(proc)
+    assert "no-such-sweep" in line and "no such folder" in line

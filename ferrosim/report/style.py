@@ -1,0 +1,62 @@
+"""One look for every figure: a colour per pulse width, a marker and line style per algorithm.
+
+Colours are the Okabe-Ito palette (safe for the common colour-vision deficiencies), assigned by
+the index of the pulse width in the sorted list of every pulse width in the report, so 200ns has
+the same colour in every figure of one report. Black is kept for `ideal` (no device).
+"""
+
+from __future__ import annotations
+
+from ferrosim.units import format_pulse_width
+
+OKABE_ITO = {
+    "blue": "#0072B2", "orange": "#E69F00", "bluish green": "#009E73", "reddish purple": "#CC79A7",
+    "vermillion": "#D55E00", "sky blue": "#56B4E9", "yellow": "#F0E442", "black": "#000000",
+}
+PULSE_WIDTH_COLORS = tuple(v for k, v in OKABE_ITO.items() if k != "black")
+IDEAL_COLOR = OKABE_ITO["black"]
+NEUTRAL = "#4D4D4D"
+_LINESTYLES = ("-", "--", ":", "-.")
+ALGORITHM_STYLE = {  # marker, line style
+    "sgd": ("o", "-"),
+    "mixed_precision": ("s", "--"),
+    "sgd_symmetry_shift": ("^", "-."),
+    "sgd_balanced": ("D", ":"),
+}
+_EXTRA_MARKERS = ("v", "P", "X", "*", "h")
+
+
+class PulseWidthStyle:
+    """Colour (and, past seven widths, line style) of each pulse width, fixed by sorted index."""
+
+    def __init__(self, pulse_widths: list[float]):
+        self.pulse_widths = sorted({float(p) for p in pulse_widths})
+
+    def index(self, pw: float) -> int:
+        for k, p in enumerate(self.pulse_widths):
+            if abs(p - float(pw)) <= 1e-9 * p:
+                return k
+        raise KeyError(pw)
+
+    def color(self, pw: float) -> str:
+        return PULSE_WIDTH_COLORS[self.index(pw) % len(PULSE_WIDTH_COLORS)]
+
+    def linestyle(self, pw: float) -> str:
+        return _LINESTYLES[(self.index(pw) // len(PULSE_WIDTH_COLORS)) % len(_LINESTYLES)]
+
+    @staticmethod
+    def label(pw: float) -> str:
+        return format_pulse_width(float(pw))
+
+
+def algorithm_style(name: str, others: list[str] | None = None) -> tuple[str, str]:
+    """(marker, line style) of an algorithm; unknown ones get the next free marker."""
+    if name in ALGORITHM_STYLE:
+        return ALGORITHM_STYLE[name]
+    rest = sorted(o for o in (others or [name]) if o not in ALGORITHM_STYLE)
+    k = rest.index(name) if name in rest else 0
+    return _EXTRA_MARKERS[k % len(_EXTRA_MARKERS)], _LINESTYLES[k % len(_LINESTYLES)]
+
+
+__all__ = ["ALGORITHM_STYLE", "IDEAL_COLOR", "NEUTRAL", "OKABE_ITO", "PULSE_WIDTH_COLORS", "PulseWidthStyle",
+           "algorithm_style"]

@@ -1,0 +1,164 @@
+"""The bad-input corpus: every case exits 2 with one line naming the file (and line where there
+is one), no traceback, and leaves existing results untouched. Cases run in-process through the
+CLI entry point (`ferrosim.cli.main`), exactly as a batch job would see them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from ferrosim.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+DEVICE_FILE = REPO / "devices" / "example-hzo.yaml"
+HZO = REPO / ".." / "shared" / "data" / "hzo"
+
+RUN = "training: {epochs: 1}\ndataset: {train_subset: 20, test_subset: 10}\n"
+SWEEP = f"""name: s
+seed: [0]
+dataset: {{name: digits, train_subset: 20, test_subset: 10}}
+training: {{epochs: 1}}
+device: {{file: {DEVICE_FILE}, name: SYN-HZO-A}}
+sweep:
+  pulse_width: [20ns]
+  algorithm: [sgd]
+"""
+LONG = "pulse_width,cycle,direction,pulse,conductance_S\n"
+GOOD_ROWS = "".join(f"20ns,0,{d},{k},{1e-9 * (1 + (k if d == 'up' else 5 - k) / 10):.3e}\n"
+                    for d in ("up", "down") for k in range(6))
+
+
+@dataclass
+class Case:
+    name: str
+    files: dict[str, str]          # relative path -> content
+    argv: list[str]                # {tmp} is replaced by the case folder
+    needle: str                    # must appear in the error line
+    where: str | None = None       # file (relative to {tmp}) the line must name, with ":LINE:" if given
+    line: int | None = None
+
+
+def run_case(case: Case, tmp: Path, capsys) -> str:
+    for rel, text in case.files.items():
+        p = tmp / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    argv = [a.replace("{tmp}", str(tmp)) for a in case.argv]
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert exit_info.value.code == 2, err
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+CASES = [
+    # -- run configs (ferrosim train) -------------------------------------------------------
+    Case("malformed yaml", {"c.yaml": "training: {epochs: 1\nseed: 0\n"}, ["train", "{tmp}/c.yaml"], "YAML", "c.yaml"),
+    Case("tab indentation", {"c.yaml": "training:\n\tepochs: 1\n"}, ["train", "{tmp}/c.yaml"], "", "c.yaml", 2),
+    Case("top level list", {"c.yaml": "- 1\n- 2\n"}, ["train", "{tmp}/c.yaml"], "mapping", "c.yaml", 1),
+    Case("unknown section", {"c.yaml": RUN + "trainig: {lr: 0.1}\n"}, ["train", "{tmp}/c.yaml"], "did you mean 'training'", "c.yaml", 3),
+    Case("misspelt key", {"c.yaml": "training: {epoch: 1}\n"}, ["train", "{tmp}/c.yaml"], "did you mean 'epochs'", "c.yaml", 1),
+    Case("wrong type", {"c.yaml": "training: {epochs: ten}\n"}, ["train", "{tmp}/c.yaml"], "training.epochs", "c.yaml", 1),
+    Case("zero epochs", {"c.yaml": "training: {epochs: 0}\n"}, ["train", "{tmp}/c.yaml"], "greater than 0", "c.yaml", 1),
+    Case("negative batch", {"c.yaml": "training:\n  batch_size: -4\n"}, ["train", "{tmp}/c.yaml"], "training.batch_size", "c.yaml", 2),
+    Case("nan lr", {"c.yaml": "training: {lr: .nan}\n"}, ["train", "{tmp}/c.yaml"], "training.lr", "c.yaml", 1),
+    Case("inf lr", {"c.yaml": "training: {lr: .inf}\n"}, ["train", "{tmp}/c.yaml"], "training.lr", "c.yaml", 1),
+    Case("zero hidden", {"c.yaml": "network: {hidden: [0]}\n"}, ["train", "{tmp}/c.yaml"], "hidden", "c.yaml", 1),
+    Case("hidden as text", {"c.yaml": "network: {hidden: abc}\n"}, ["train", "{tmp}/c.yaml"], "network.hidden", "c.yaml", 1),
+    Case("unknown activation", {"c.yaml": "network: {activation: softplus}\n"}, ["train", "{tmp}/c.yaml"], "activation", "c.yaml", 1),
+    Case("unknown algorithm", {"c.yaml": "algorithm: adam\n"}, ["train", "{tmp}/c.yaml"], "algorithm", "c.yaml", 1),
+    Case("unknown dataset", {"c.yaml": "dataset: {name: minst}\n"}, ["train", "{tmp}/c.yaml"], "did you mean 'mnist'"),
+    Case("unknown device model", {"c.yaml": "device: {model: spline}\n"}, ["train", "{tmp}/c.yaml"], "device", "c.yaml", 1),
+    Case("positive w_min", {"c.yaml": "device: {model: softbounds, w_min: 0.5}\n"}, ["train", "{tmp}/c.yaml"], "w_min", "c.yaml", 1),
+    Case("negative c2c", {"c.yaml": "device:\n  model: softbounds\n  c2c: -0.1\n"}, ["train", "{tmp}/c.yaml"], "c2c", "c.yaml", 3),
+    Case("missing device file", {"c.yaml": "device: {file: nowhere.yaml, pulse_width: 20ns}\n"}, ["train", "{tmp}/c.yaml"], "not found", "c.yaml", 1),
+    Case("pulse width not in device file", {"c.yaml": f"device:\n  file: {DEVICE_FILE}\n  pulse_width: 7ns\n"}, ["train", "{tmp}/c.yaml"], "not in the device file", "c.yaml", 3),
+    Case("unknown device name", {"c.yaml": f"device:\n  file: {DEVICE_FILE}\n  name: SYN-HZO-B\n  pulse_width: 20ns\n"}, ["train", "{tmp}/c.yaml"], "did you mean 'SYN-HZO-A'", "c.yaml", 3),
+    Case("device file from a newer version", {"d.yaml": DEVICE_FILE.read_text().replace("version: 1", "version: 2"),
+                                              "c.yaml": "device: {file: d.yaml, pulse_width: 20ns}\n"},
+         ["train", "{tmp}/c.yaml"], "newer than this ferrosim", "d.yaml", 3),
+    Case("not a device file", {"d.yaml": "devices: {}\n", "c.yaml": "device: {file: d.yaml, pulse_width: 20ns}\n"},
+         ["train", "{tmp}/c.yaml"], "not a ferrosim device file", "d.yaml", 1),
+    Case("config not found", {}, ["train", "{tmp}/missing.yaml"], "file not found", "missing.yaml"),
+    Case("config is a folder", {"dir/x": ""}, ["train", "{tmp}/dir"], "is a directory", "dir"),
+    Case("--set without =", {}, ["train", "--set", "training.lr"], "expected KEY=VALUE"),
+    Case("--set wrong type", {}, ["train", "--set", "training.lr=abc"], "training.lr"),
+    Case("--set unknown key", {}, ["train", "--set", "training.lrate=0.1"], "did you mean 'lr'"),
+    Case("offline without data", {}, ["train", "--set", "dataset.name=fashion-mnist", "--data-dir", "{tmp}/none"], "downloads are off"),
+    # -- sweeps --------------------------------------------------------------------------------
+    Case("empty sweep list", {"s.yaml": SWEEP.replace("[20ns]", "[]")}, ["sweep", "{tmp}/s.yaml", "--out", "{tmp}/out"], "empty list", "s.yaml", 7),
+    Case("unknown sweep key", {"s.yaml": SWEEP + "  training.lrr: [0.1]\n"}, ["sweep", "{tmp}/s.yaml", "--out", "{tmp}/out"], "did you mean 'training.lr'", "s.yaml", 9),
+    Case("sweep pulse width missing", {"s.yaml": SWEEP.replace("[20ns]", "[20ns, 3us]")}, ["sweep", "{tmp}/s.yaml", "--out", "{tmp}/out"], "3us not in the device file", "s.yaml", 7),
+    Case("negative seed", {"s.yaml": SWEEP.replace("seed: [0]", "seed: [0, -1]")}, ["sweep", "{tmp}/s.yaml", "--out", "{tmp}/out"], "seed", "s.yaml", 2),
+    Case("bad shard", {"s.yaml": SWEEP}, ["sweep", "{tmp}/s.yaml", "--shard", "0/2"], "--shard"),
+    Case("zero workers", {"s.yaml": SWEEP}, ["sweep", "{tmp}/s.yaml", "--workers", "0"], "--workers"),
+    Case("unknown executor", {"s.yaml": SWEEP}, ["sweep", "{tmp}/s.yaml", "--executor", "spark"], "--executor"),
+    Case("results of another sweep", {"s.yaml": SWEEP, "out/sweep.yaml": "name: other\n", "out/summary.csv": "keep\n"},
+         ["sweep", "{tmp}/s.yaml", "--out", "{tmp}/out"], "holds sweep 'other'", "out/sweep.yaml"),
+    # -- measurements (fit-device) ---------------------------------------------------------------
+    Case("measurement path missing", {}, ["fit-device", "{tmp}/none", "-o", "{tmp}/d.yaml"], "not found", "none"),
+    Case("unknown model", {"m.csv": LONG + GOOD_ROWS}, ["fit-device", "{tmp}/m.csv", "--model", "spline"], "--model spline"),
+    Case("unknown format", {"m.csv": LONG + GOOD_ROWS}, ["fit-device", "{tmp}/m.csv", "--format", "xlsx"], "xlsx"),
+    Case("bad --pulse-width", {"m.csv": LONG + GOOD_ROWS}, ["fit-device", "{tmp}/m.csv", "--pulse-width", "fast"], "--pulse-width"),
+    Case("negative read voltage", {"m.csv": LONG + GOOD_ROWS}, ["fit-device", "{tmp}/m.csv", "--read-voltage", "-0.1"], "--read-voltage"),
+    Case("missing column", {"m.csv": "pulse_width,cycle,direction,pulse\n20ns,0,up,0\n"}, ["fit-device", "{tmp}/m.csv", "-o", "{tmp}/d.yaml"], "", "m.csv", 1),
+    Case("text in a number", {"m.csv": LONG + GOOD_ROWS + "20ns,0,up,6,abc\n"}, ["fit-device", "{tmp}/m.csv", "-o", "{tmp}/d.yaml"], "abc", "m.csv", 14),
+    Case("nan conductance", {"m.csv": LONG + GOOD_ROWS + "20ns,0,up,6,nan\n"}, ["fit-device", "{tmp}/m.csv", "-o", "{tmp}/d.yaml"], "", "m.csv", 14),
+    Case("inf conductance", {"m.csv": LONG + GOOD_ROWS + "20ns,0,up,6,inf\n"}, ["fit-device", "{tmp}/m.csv", "-o", "{tmp}/d.yaml"], "", "m.csv", 14),
+    Case("negative conductance", {"m.csv": LONG + GOOD_ROWS + "20ns,0,up,6,-1e-9\n"}, ["fit-device", "{tmp}/m.csv", "-o", "{tmp}/d.yaml"], "", "m.csv", 14),
+    Case("zero conductance", {"m.csv": LONG + GOOD_ROWS + "20ns,0,up,6,0\n"}, ["fit-device", "{tmp}/m.csv", "-o", "{tmp}/d.yaml"], "", "m.csv", 14),
+    Case("unknown direction", {"m.csv": LONG + "20ns,0,sideways,0,1e-9\n"}, ["fit-device", "{tmp}/m.csv", "-o", "{tmp}/d.yaml"], "sideways", "m.csv", 2),
+    Case("single pulse", {"m.csv": LONG + "20ns,0,up,0,1e-9\n20ns,0,down,0,2e-9\n"}, ["fit-device", "{tmp}/m.csv", "-o", "{tmp}/d.yaml"], "at least 2", "m.csv"),
+    Case("empty file", {"m.csv": ""}, ["fit-device", "{tmp}/m.csv", "-o", "{tmp}/d.yaml"], "", "m.csv"),
+    Case("ramps without read voltage", {"set.csv": "rmp1,rmp2\n1e-4,1e-4\n1.1e-4,1.2e-4\n"}, ["fit-device", "{tmp}/set.csv", "-o", "{tmp}/d.yaml"], "--read-voltage", "set.csv"),
+    Case("sidecar typo", {"m/measurements.yaml": "synthetic: true\npulse_widht: 20ns\n", "m/a.csv": LONG + GOOD_ROWS},
+         ["fit-device", "{tmp}/m", "-o", "{tmp}/d.yaml"], "did you mean 'pulse_width'", "m/measurements.yaml", 2),
+    Case("dg table ragged", {"t_dG_increasing.txt": "header Gbins CDF\n 1e-4, 2e-4, 3e-4\n 0.0, 0.5, 1.0\n 1e-6, 2e-6, 3e-6\n 1e-6, 2e-6\n 1e-6, 2e-6, 3e-6\n",
+                             "t_dG_decreasing.txt": "header Gbins CDF\n 1e-4, 2e-4, 3e-4\n 0.0, 0.5, 1.0\n -1e-6, -2e-6, -3e-6\n -1e-6, -2e-6, -3e-6\n -1e-6, -2e-6, -3e-6\n"},
+         ["fit-device", "{tmp}/t_dG_increasing.txt", "-o", "{tmp}/d.yaml"], "", "t_dG_increasing.txt", 5),
+    Case("mixed units", {"m/a.csv": "device,pulse_width,cycle,direction,pulse,conductance_S\n" + "".join(f"dev,{r}" for r in GOOD_ROWS.splitlines(True)),
+                         "m/b.csv": "".join(f"{0.1 * k:.2f},{1 - 0.1 * k:.2f}\n" for k in range(8))},
+         ["fit-device", "{tmp}/m", "--device", "dev", "--pulse-width", "20ns", "-o", "{tmp}/d.yaml"], "mixes conductance and normalised"),
+    # -- reports -------------------------------------------------------------------------------
+    Case("report of a missing folder", {}, ["report", "{tmp}/none"], "none"),
+    Case("report of a folder without runs", {"r/notes.txt": "x"}, ["report", "{tmp}/r"], "r"),
+]
+
+
+def test_corpus_is_large_enough():
+    assert len(CASES) >= 40
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_bad_input_exits_2_with_one_line(case, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("FERROSIM_OFFLINE", "1")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("FERROSIM_DATA", raising=False)
+    monkeypatch.chdir(tmp_path)
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    line = run_case(case, tmp_path, capsys)
+    assert case.needle in line
+    if case.where is not None:
+        where = str(tmp_path / case.where)
+        assert where in line, line
+        if case.line is not None:
+            assert f"{where}:{case.line}:" in line, line
+    # nothing that existed before was changed (results, configs, data)
+    for p, content in before.items():
+        assert p.read_bytes() == content, p
+
+
+def test_a_ramp_against_its_label_warns_and_still_fits(tmp_path):
+    """Noisy or wrongly labelled ramps are data, not bad input: they fit, with a note."""
+    from ferrosim.device.fit_run import fit_path
+
+    flipped = GOOD_ROWS.replace(",up,", ",tmp,").replace(",down,", ",up,").replace(",tmp,", ",down,")
+    (tmp_path / "m.csv").write_text(LONG + flipped)
+    run = fit_path(tmp_path / "m.csv", tmp_path / "d.yaml", figures=False)
+    notes = " ".join(run.results[0].notes)
+    assert "up ramps move down on average" in notes and "down ramps move up" in notes
