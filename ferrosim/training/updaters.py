@@ -8,6 +8,7 @@ training loop: `weights()` (what the forward pass reads), `update(inputs, deltas
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from ferrosim.config import RunConfig
 from ferrosim.crossbar.devices import DeviceArrays
@@ -15,6 +16,17 @@ from ferrosim.crossbar.layer import CrossbarLayer
 from ferrosim.crossbar.rng import derive_key, root_key
 from ferrosim.errors import InputError
 from ferrosim.nn.mlp import DTYPE
+
+
+@njit(cache=True)
+def _rank1_update(w, d, a, lr):
+    """w -= lr * d a^T in place (float32), row by row in memory order."""
+    for i in range(d.shape[0]):
+        c = lr * d[i]
+        if c == 0:
+            continue
+        for j in range(a.shape[0]):
+            w[i, j] -= c * a[j]
 
 
 class IdealUpdater:
@@ -30,7 +42,10 @@ class IdealUpdater:
 
     def update(self, inputs: list[np.ndarray], deltas: list[np.ndarray], lr: float) -> None:
         for w, a, d in zip(self._w, inputs, deltas):
-            w -= DTYPE(lr) * (d.T @ a)
+            if a.shape[0] == 1:
+                _rank1_update(w, d[0], a[0], DTYPE(lr))  # batch 1: in place, no temporaries
+            else:
+                w -= DTYPE(lr) * (d.T @ a)
 
     def pulse_counts(self) -> tuple[int, int]:
         return 0, 0
