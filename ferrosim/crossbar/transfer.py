@@ -23,11 +23,12 @@ from ferrosim.crossbar.rng import derive_key, next_normal, seed_state
 
 @njit(cache=True, inline="always")
 def _fire(g, chi, i, j, eps, max_pulses, rs, model, a_up, a_down, w_min, w_max, gamma_up,
-          gamma_down, c2c, noisy, t_g0, t_dg, t_vals, w, g_ref, scale):
-    """Transfer device (i, j): trunc(chi/eps) pulses (capped), chi -= n*eps. Returns (rs, n)."""
+          gamma_down, c2c, noisy, t_g0, t_dg, t_vals, w, g_ref, scale, counts):
+    """Transfer device (i, j): trunc(chi/eps) pulses (capped), chi -= n*eps, counted in
+    counts[0] (up) or counts[1] (down). Returns the row's random state."""
     n = int(chi[i, j] / eps)  # truncation toward zero
     if n == 0:
-        return rs, 0
+        return rs
     if max_pulses > 0:
         if n > max_pulses:
             n = max_pulses
@@ -45,7 +46,8 @@ def _fire(g, chi, i, j, eps, max_pulses, rs, model, a_up, a_down, w_min, w_max, 
     g[i, j] = gij
     w[i, j] = scale * (gij - g_ref[i, j])
     chi[i, j] -= n * eps
-    return rs, n
+    counts[0 if up else 1] += m
+    return rs
 
 
 @njit(cache=True)
@@ -62,12 +64,8 @@ def transfer_pulses(
         for j in range(n_in):
             if abs(chi[i, j]) < eps:  # the common case: nothing to fire (no division, no call)
                 continue
-            rs, n = _fire(g, chi, i, j, eps, max_pulses, rs, model, a_up, a_down, w_min, w_max,
-                          gamma_up, gamma_down, c2c, noisy, t_g0, t_dg, t_vals, w, g_ref, scale)
-            if n > 0:
-                counts[0] += n
-            elif n < 0:
-                counts[1] -= n
+            rs = _fire(g, chi, i, j, eps, max_pulses, rs, model, a_up, a_down, w_min, w_max,
+                       gamma_up, gamma_down, c2c, noisy, t_g0, t_dg, t_vals, w, g_ref, scale, counts)
 
 
 @njit(cache=True)
@@ -102,9 +100,5 @@ def accumulate_rank1_and_transfer(
             chi[i, j] += cd * x[j]
             if abs(chi[i, j]) < eps:
                 continue
-            rs, n = _fire(g, chi, i, j, eps, max_pulses, rs, model, a_up, a_down, w_min, w_max,
-                          gamma_up, gamma_down, c2c, noisy, t_g0, t_dg, t_vals, w, g_ref, scale)
-            if n > 0:
-                counts[0] += n
-            elif n < 0:
-                counts[1] -= n
+            rs = _fire(g, chi, i, j, eps, max_pulses, rs, model, a_up, a_down, w_min, w_max,
+                       gamma_up, gamma_down, c2c, noisy, t_g0, t_dg, t_vals, w, g_ref, scale, counts)

@@ -259,6 +259,19 @@ def _cells(line: str) -> list[str]:
     return [line.strip()]
 
 
+def _data_rows(lines: list[str], header_at: int, names: list[str], path: Path, *, exact: bool = True):
+    """(1-based line number, cells) of every non-blank line after the header; a row with more
+    cells than the header (or, when `exact`, any other count) is an error at its line."""
+    for k in range(header_at + 1, len(lines)):
+        if not lines[k].strip():
+            continue
+        cells = _cells(lines[k])
+        if (len(cells) != len(names)) if exact else (len(cells) > len(names)):
+            raise InputError(f"expected {len(names)} values ({', '.join(names)}), got {len(cells)}",
+                             file=path, line=k + 1)
+        yield k + 1, cells
+
+
 def _tokens(line: str) -> list[str]:
     """Non-empty tokens split at commas, semicolons and white space (number lists)."""
     return [t for t in re.split(r"[,;\s]+", line.strip()) if t]
@@ -523,15 +536,7 @@ def _read_wgfmu(path: Path, text: str, ctx: _Context) -> Trace:
         cols[key] = idx[0]
 
     amps, g, rows_line = [], [], []
-    for k in range(header_at + 1, len(lines)):
-        raw = lines[k]
-        if not raw.strip():
-            continue
-        n = k + 1
-        cells = _cells(raw)
-        if len(cells) != len(header):
-            raise InputError(f"expected {len(header)} values ({', '.join(header)}), got {len(cells)}",
-                             file=path, line=n)
+    for n, cells in _data_rows(lines, header_at, header, path):
         values = [_number(c, path, n, header[j]) for j, c in enumerate(cells)]
         r_low, r_high = values[cols["rlo"]], values[cols["rhi"]]
         if r_low <= 0 or r_high <= 0:
@@ -630,15 +635,7 @@ def _read_long_csv(path: Path, text: str, ctx: _Context) -> list[Trace]:
     pw_cache: dict[str, float] = {}
     groups: dict[tuple[str, float], _LongGroup] = {}
     row_index = 0
-    for k in range(head + 1, len(lines)):
-        raw = lines[k]
-        if not raw.strip():
-            continue
-        n = k + 1
-        cells = _cells(raw)
-        if len(cells) != len(names):
-            raise InputError(f"expected {len(names)} values ({', '.join(names)}), got {len(cells)}",
-                             file=path, line=n)
+    for n, cells in _data_rows(lines, head, names, path):
 
         def cell(name: str) -> str:
             return cells[col[name]] if name in col else ""
@@ -749,15 +746,7 @@ def _read_ramp_columns(path: Path, text: str) -> list[tuple[str, list[float], in
     cols: list[list[float]] = [[] for _ in names]
     first_line = [0] * len(names)
     ended_at = [0] * len(names)
-    for k in range(head + 1, len(lines)):
-        raw = lines[k]
-        if not raw.strip():
-            continue
-        n = k + 1
-        cells = _cells(raw)
-        if len(cells) > len(names):
-            raise InputError(f"{len(cells)} values but {len(names)} columns in the header",
-                             file=path, line=n)
+    for n, cells in _data_rows(lines, head, names, path, exact=False):
         for j, c in enumerate(cells):
             value = _number(c, path, n, f"column '{names[j]}'") if c else 0.0
             if value == 0.0:  # an empty cell or a zero ends the ramp (CrossSim convention)
