@@ -15,6 +15,7 @@ result does not depend on the order rows are processed in.
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit, uint64
 
 from ferrosim.crossbar.pulse import pulse_step
@@ -89,14 +90,19 @@ def accumulate_rank1_and_transfer(
     stream per row as `transfer_pulses`, walked over the visited columns only."""
     n_out, n_in = g.shape
     tkey = derive_key(key, uint64(transfer_index))
+    nz = np.empty(n_in, dtype=np.int64)
+    n_nz = 0
+    for j in range(n_in):
+        if x[j] != 0.0:
+            nz[n_nz] = j
+            n_nz += 1
     for i in range(n_out):
         if d[i] == 0.0:
             continue
         cd = c * d[i]
         rs = seed_state(derive_key(tkey, uint64(i)))
-        for j in range(n_in):
-            if x[j] == 0.0:
-                continue
+        for m in range(n_nz):
+            j = nz[m]
             chi[i, j] += cd * x[j]
             if abs(chi[i, j]) < eps:
                 continue
