@@ -258,12 +258,18 @@ def _with_device_file(data: dict, file: str | Path | None, lines: dict[Loc, int]
     if device.get("pulse_width") is None:
         raise InputError("device.pulse_width is needed with device.file", file=file,
                          line=line_of(lines, ("device", "file")))
+    def blame(key: str, exc: InputError) -> InputError:
+        return InputError(f"device.{key}: {exc.what}", file=file, line=line_of(lines, ("device", key)),
+                          hint=exc.hint)
+
     try:
-        entry = dev_file.entry(device.get("name"), device["pulse_width"])
+        name = dev_file.device_name(device.get("name"))
     except InputError as exc:
-        key = "name" if "device" in exc.what and "pulse width" not in exc.what else "pulse_width"
-        raise InputError(f"device.{key}: {exc.what}", file=file, line=line_of(lines, ("device", key)),
-                         hint=exc.hint) from None
+        raise blame("name", exc) from None
+    try:
+        entry = dev_file.entry(name, device["pulse_width"])
+    except InputError as exc:
+        raise blame("pulse_width", exc) from None
     device = dict(device)
     overrides = {k: device.pop(k) for k in list(device) if k in _RESPONSE_KEYS and k != "model"}
     if "model" in device:
@@ -274,7 +280,7 @@ def _with_device_file(data: dict, file: str | Path | None, lines: dict[Loc, int]
     device.setdefault("energy_up_J", energy.up)
     device.setdefault("energy_down_J", energy.down)
     device["synthetic"] = bool(device.get("synthetic", False) or dev_file.synthetic)
-    device["name"] = dev_file.device_name(device.get("name"))
+    device["name"] = name
     return {**data, "device": device}
 
 
