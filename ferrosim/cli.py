@@ -273,7 +273,7 @@ def sweep_cmd(
 
     def on_done(outcome, run) -> None:
         finished[0] += 1
-        label = _run_label(run)
+        label = run.label
         if outcome.ok:
             s = outcome.summary
             line = (f"[{finished[0]}/{len(todo)}] {run.run_id} {label}: final {s['final_accuracy']:.4f} "
@@ -318,17 +318,6 @@ def _parse_shard(shard: str | None) -> tuple[int, int]:
     if not 1 <= i <= n:
         raise InputError(f"--shard {shard}: I must be between 1 and N")
     return i, n
-
-
-def _run_label(run) -> str:
-    from ferrosim.units import format_pulse_width
-
-    parts = [run.config.algorithm]
-    if run.pulse_width_s is not None:
-        parts.insert(0, format_pulse_width(run.pulse_width_s))
-    parts.append(f"seed {run.config.seed}")
-    parts += [f"{k}={v}" for k, v in run.axes.items() if k not in ("device.pulse_width", "algorithm", "seed")]
-    return " ".join(parts)
 
 
 def _print_plan(plan, runs, todo, out) -> None:

@@ -21,7 +21,6 @@ import yaml
 
 from ferrosim.errors import InputError
 
-SWEPT_ELSEWHERE = ("device.pulse_width", "algorithm", "seed")
 
 
 @dataclass
@@ -215,8 +214,7 @@ def _find_missing(data: SweepData) -> None:
         data.planned = len(plan.runs)
         for run in plan.runs:
             if run.run_id not in complete:
-                data.missing.append(MissingRun(data.label, run.run_id, run_label(run.pulse_width_s,
-                                               run.config.algorithm, run.config.seed, run.axes),
+                data.missing.append(MissingRun(data.label, run.run_id, run.label,
                                                failed.get(run.run_id)))
         return
     planned = meta.get("runs")
@@ -227,15 +225,6 @@ def _find_missing(data: SweepData) -> None:
     if data.planned is not None:
         data.missing_unlisted = max(0, data.planned - len(complete) - len(data.missing))
     data.plan_note = f"the planned runs could not be rebuilt from sweep.yaml ({reason})" if reason else None
-
-
-def run_label(pulse_width_s: float | None, algorithm: str, seed: Any, axes: dict[str, Any] | None = None) -> str:
-    from ferrosim.units import format_pulse_width
-
-    parts = [] if pulse_width_s is None else [format_pulse_width(pulse_width_s)]
-    parts += [str(algorithm), f"seed {seed}"]
-    parts += [f"{k}={v}" for k, v in (axes or {}).items() if k not in SWEPT_ELSEWHERE]
-    return " ".join(parts)
 
 
 def _devices_used(data: SweepData) -> list[DeviceUsed]:
@@ -305,4 +294,4 @@ def _unique_labels(sweeps: list[SweepData]) -> None:
 
 
 __all__ = ["DeviceFileInfo", "DeviceUsed", "MissingRun", "SweepData", "check_folder", "load_sweep",
-           "load_sweeps", "run_label"]
+           "load_sweeps"]

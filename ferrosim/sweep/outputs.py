@@ -18,6 +18,9 @@ from typing import Any
 
 import pandas as pd
 
+from ferrosim.sweep.plan import FIXED_AXES
+from ferrosim.units import parse_pulse_width
+
 SUMMARY_COLUMNS = (
     "run_id", "pulse_width_s", "algorithm", "seed", "final_accuracy", "best_accuracy",
     "epochs_to_target", "energy_per_pulse_J", "energy_per_update_J", "total_energy_J",
@@ -58,7 +61,7 @@ def summary_row(result, run_id: str, axes: dict[str, Any]) -> dict[str, Any]:
     total = result.total_energy_J if energy_known else (0.0 if ideal else None)
     row = {
         "run_id": run_id,
-        "pulse_width_s": None if ideal or cfg.device.pulse_width is None else _seconds(cfg.device.pulse_width),
+        "pulse_width_s": None if ideal or cfg.device.pulse_width is None else parse_pulse_width(cfg.device.pulse_width),
         "algorithm": cfg.algorithm,
         "seed": cfg.seed,
         "final_accuracy": result.final_accuracy,
@@ -75,15 +78,9 @@ def summary_row(result, run_id: str, axes: dict[str, Any]) -> dict[str, Any]:
         "digital_ops": sum(r.digital_ops for r in result.records),
     }
     for key, value in axes.items():
-        if key not in ("device.pulse_width", "algorithm", "seed"):
+        if key not in FIXED_AXES:
             row[key] = value if not isinstance(value, list) else json.dumps(value)
     return row
-
-
-def _seconds(pw) -> float:
-    from ferrosim.units import parse_pulse_width
-
-    return parse_pulse_width(pw)
 
 
 def build_summary(out: Path) -> pd.DataFrame:

@@ -30,6 +30,8 @@ from ferrosim.io.yaml_source import Loc, line_of, load_yaml
 from ferrosim.units import parse_pulse_width
 
 LIST_SECTIONS = ("training", "update", "network", "mixed_precision", "symmetry")
+FIXED_AXES = ("device.pulse_width", "algorithm", "seed")
+"""Swept keys every table shows in their own columns; any other swept key is an extra axis."""
 _SWEEP_TOP = {"sweep"}
 # Sections that do not change a run's numbers for a given algorithm (left out of run_id).
 _IRRELEVANT = {
@@ -51,6 +53,20 @@ class PlannedRun:
     def pulse_width_s(self) -> float | None:
         pw = self.config.device.pulse_width
         return None if pw is None or self.config.algorithm == "ideal" else parse_pulse_width(pw)
+
+    @property
+    def label(self) -> str:
+        return run_label(self.pulse_width_s, self.config.algorithm, self.config.seed, self.axes)
+
+
+def run_label(pulse_width_s: float | None, algorithm: str, seed: Any, axes: dict[str, Any] | None = None) -> str:
+    """`20ns sgd seed 0 training.lr=0.05`: how logs and reports name a run."""
+    from ferrosim.units import format_pulse_width
+
+    parts = [] if pulse_width_s is None else [format_pulse_width(pulse_width_s)]
+    parts += [str(algorithm), f"seed {seed}"]
+    parts += [f"{k}={v}" for k, v in (axes or {}).items() if k not in FIXED_AXES]
+    return " ".join(parts)
 
 
 @dataclass
@@ -140,7 +156,7 @@ def expand(data: dict, path: Path, lines: dict[Loc, int]) -> SweepPlan:
     if not runs:
         raise InputError("the sweep has no runs", file=path)
     name = data.get("name") or path.stem
-    others = [k for k, _, _ in axes if k not in ("device.pulse_width", "algorithm", "seed")]
+    others = [k for k, _, _ in axes if k not in FIXED_AXES]
     return SweepPlan(name=str(name), source=path, raw={**data, "sweep": sweep}, runs=runs, axes=others)
 
 
