@@ -235,8 +235,8 @@ def sweep_cmd(
     import os
 
     from ferrosim.sweep.plan import load_plan
-    from ferrosim.sweep.runner import (check_results_folder, execute, pending_runs, rebuild_summary,
-                                       write_sweep_yaml)
+    from ferrosim.sweep.outputs import write_summary
+    from ferrosim.sweep.runner import check_results_folder, execute, pending_runs, write_sweep_yaml
 
     if executor not in ("local", "dask"):
         raise InputError(f"--executor {executor}: choose local or dask")
@@ -292,14 +292,14 @@ def sweep_cmd(
     except KeyboardInterrupt:
         if progress is not None:
             progress.stop()
-        rebuild_summary(out)
+        write_summary(out)
         err_console.print(f"error: interrupted after {finished[0]} of {len(todo)} runs; finished runs are "
                           f"kept in {out}; rerun the same command to resume", markup=False)
         sys.exit(130)
     finally:
         if progress is not None:
             progress.stop()
-    frame = rebuild_summary(out)
+    frame = write_summary(out)
     out_console.print(f"wrote {out / 'summary.csv'} ({len(frame)} complete runs)", markup=False)
     if failures:
         err_console.print(f"error: {len(failures)} of {len(todo)} runs failed ({', '.join(failures[:5])}"

@@ -21,7 +21,7 @@ from typing import Callable
 import yaml
 
 from ferrosim import __version__
-from ferrosim.sweep.outputs import atomic_write, is_complete, run_dir, summary_row, write_summary
+from ferrosim.sweep.outputs import atomic_write, is_complete, run_dir, summary_row
 from ferrosim.sweep.plan import PlannedRun, SweepPlan
 
 SINGLE_THREAD_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
@@ -195,20 +195,17 @@ def _execute_dask(runs, out: Path, scheduler: str | None, finish) -> None:
                          hint='pip install "ferrosim[dask]"') from None
     client = Client(scheduler) if scheduler else Client(processes=True, threads_per_worker=1,
                                                         dashboard_address=None)
+    futures = []
     try:
         futures = client.map(run_one, runs, out=str(out.resolve()), pure=False)
         for fut in as_completed(futures):
             finish(fut.result())
     except BaseException:
-        client.cancel(futures if "futures" in locals() else [])
+        client.cancel(futures)
         raise
     finally:
         client.close()
 
 
-def rebuild_summary(out: Path):
-    return write_summary(out)
-
-
-__all__ = ["check_results_folder", "execute", "pending_runs", "rebuild_summary", "run_one", "write_sweep_yaml", "RunOutcome",
+__all__ = ["check_results_folder", "execute", "pending_runs", "run_one", "write_sweep_yaml", "RunOutcome",
            "SweepOutcome", "SINGLE_THREAD_ENV"]
