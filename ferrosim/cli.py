@@ -58,6 +58,16 @@ def _fmt_energy(value: float) -> str:
     return f"{value:.3g}"
 
 
+def _check_threads(threads: int | None) -> None:
+    """--threads, or $FERROSIM_THREADS when it is left out, checked before any work starts."""
+    from ferrosim.training.layer_threads import thread_count
+
+    if threads is None:
+        thread_count()  # a bad $FERROSIM_THREADS is one error line, before anything is printed
+    elif threads < 1:
+        raise InputError(f"--threads must be at least 1, got {threads}")
+
+
 @app.command("train")
 def train_cmd(
     config: Optional[Path] = typer.Argument(
@@ -73,12 +83,16 @@ def train_cmd(
                                    help="Override any config key, e.g. --set training.lr=0.05 "
                                    "--set device.model=linear (repeatable)."),
     csv: Optional[Path] = typer.Option(None, "--csv", help="Also write the per-epoch table to this CSV."),
+    threads: Optional[int] = typer.Option(None, "--threads", help="Threads that update the layers at "
+                                          "once (default: $FERROSIM_THREADS, else every core). "
+                                          "Changes the speed, never the numbers."),
 ) -> None:
     """Train one network on simulated devices and print accuracy, pulses and energy per epoch."""
     from ferrosim.config import default_config_path, load_run_config
     from ferrosim.io.datasets import load_dataset
     from ferrosim.training.loop import train
 
+    _check_threads(threads)
     overrides = list(set_)
     if algorithm is not None:
         overrides.append(f"algorithm={algorithm}")
@@ -106,7 +120,7 @@ def train_cmd(
             f"{rec.wall_s:.1f}s"
         )
 
-    result = train(cfg, dataset=dataset, on_epoch=show)
+    result = train(cfg, dataset=dataset, on_epoch=show, threads=threads)
     table = Table(title=f"{cfg.name}: {cfg.algorithm}" + ("" if cfg.algorithm == "ideal" else f" on {dev.model}"))
     for col in ("epoch", "train loss", "train acc", "test acc", "pulses up", "pulses down",
                 "energy (J)", "cum. energy (J)", "wall (s)"):
@@ -226,6 +240,9 @@ def sweep_cmd(
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the run table and the work; train nothing."),
     force: bool = typer.Option(False, "--force", help="Rerun runs that are already complete."),
     set_: list[str] = typer.Option([], "--set", metavar="KEY=VALUE", help="Override a config key."),
+    threads: Optional[int] = typer.Option(None, "--threads", help="Layer-update threads per run "
+                                          "(default: $FERROSIM_THREADS, else the cores divided by "
+                                          "--workers; 1 under dask). Never changes the numbers."),
 ) -> None:
     """Train across pulse widths, algorithms and seeds; write per-run tables and summary.csv.
 
@@ -242,6 +259,7 @@ def sweep_cmd(
         raise InputError(f"--executor {executor}: choose local or dask")
     if workers is not None and workers < 1:
         raise InputError(f"--workers must be at least 1, got {workers}")
+    _check_threads(threads)
     index, count = _parse_shard(shard)
     plan = load_plan(config, set_)
     out = out or Path("results") / plan.name
@@ -288,7 +306,8 @@ def sweep_cmd(
             err_console.print(line, markup=False)
 
     try:
-        execute(todo, out, workers=n_workers, executor=executor, scheduler=scheduler, on_done=on_done)
+        execute(todo, out, workers=n_workers, executor=executor, scheduler=scheduler, on_done=on_done,
+                threads=threads)
     except KeyboardInterrupt:
         if progress is not None:
             progress.stop()

@@ -31,9 +31,22 @@ def mix64(x):
 
 
 @njit(cache=True, inline="always")
+def index_hash(a):
+    """The part of `derive_key(key, a)` that depends on `a` alone (kernels hoist it out of
+    their sample loops)."""
+    return mix64(uint64(a) + uint64(0x632BE59BD9B4E019))
+
+
+@njit(cache=True, inline="always")
+def derive_key_hashed(key, a_hash):
+    """`derive_key(key, a)` given `a_hash = index_hash(a)`."""
+    return mix64(uint64(key) ^ a_hash)
+
+
+@njit(cache=True, inline="always")
 def derive_key(key, a):
     """Key of the sub-stream `a` of stream `key` (e.g. a layer, a sample, a row)."""
-    return mix64(uint64(key) ^ mix64(uint64(a) + uint64(0x632BE59BD9B4E019)))
+    return derive_key_hashed(key, index_hash(a))
 
 
 @njit(cache=True, inline="always")
@@ -62,6 +75,26 @@ def next_uniform(state):
     """Uniform in [0, 1) with 53 random bits: returns (new_state, u)."""
     state, r = next_u64(state)
     return state, float(r >> uint64(11)) * _TWO_M53
+
+
+@njit(cache=True, inline="always")
+def next_bits53(state):
+    """The 53 bits `next_uniform` would scale to [0, 1), as an integer: (new_state, r)."""
+    state, r = next_u64(state)
+    return state, r >> uint64(11)
+
+
+@njit(cache=True, inline="always")
+def bits53_threshold(p):
+    """The integer `t` with `(r < t) == (r * 2**-53 < p)` for every 53-bit `r`, for p >= 0.
+
+    `r * 2**-53` is exact, and so is `p * 2**53`; an integer is below a real number exactly
+    when it is below its ceiling. Comparing integers draws the same numbers as
+    `next_uniform(...) < p` and skips a 64-bit int-to-float conversion per draw.
+    """
+    if p >= 1.0:
+        return uint64(9007199254740992)  # 2**53: every r is below it
+    return uint64(math.ceil(p * 9007199254740992.0))
 
 
 @njit(cache=True, inline="always")

@@ -26,7 +26,8 @@ import numpy as np
 from numba import njit, uint64
 
 from ferrosim.crossbar.pulse import pulse_step
-from ferrosim.crossbar.rng import derive_key, next_normal, next_uniform, seed_state
+from ferrosim.crossbar.rng import (bits53_threshold, derive_key, derive_key_hashed, index_hash,
+                                   next_bits53, next_normal, next_uniform, seed_state)
 
 
 @njit(cache=True, inline="always")
@@ -53,7 +54,7 @@ def pulse_train_scales(lr, x_max, d_max, eps, bl_max, update_management, bl_mana
     return bl, a, b
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def pulsed_sgd_update(
     g, xs, ds, lr, eps, bl_max, update_management, bl_management, key, sample0,
     model, a_up, a_down, w_min, w_max, gamma_up, gamma_down, c2c, noisy, t_g0, t_dg, t_vals,
@@ -73,8 +74,11 @@ def pulsed_sgd_update(
     with every pulse (so reading the weights costs nothing per sample).
     """
     n_out, n_in = g.shape
-    nz_idx = np.empty(n_in, dtype=np.int64)  # once per call, not per sample or pulse
-    nz_p = np.empty(n_in)
+    nz_idx = np.empty(n_in, dtype=np.int32)  # once per call, not per sample or pulse
+    nz_thr = np.empty(n_in, dtype=np.uint64)
+    row_hash = np.empty(n_out, dtype=np.uint64)  # the sample-independent half of each row's key
+    for i in range(n_out):
+        row_hash[i] = index_hash(uint64(i + 1))
     for b in range(xs.shape[0]):
         x = xs[b]
         d = ds[b]
@@ -92,21 +96,22 @@ def pulsed_sgd_update(
 
         # Input side: for each slot, the list of inputs that fire. Only nonzero inputs draw
         # (most MNIST pixels are 0), in index order, so the stream is the same as a full scan.
+        # `u < p` is compared as integers (bits53_threshold), and written without a branch:
+        # the index is stored anyway and the count moves on only when the input fires.
         st = seed_state(derive_key(skey, uint64(0)))
         n_nz = 0
         for j in range(n_in):
             x_sgn[j] = 1 if x[j] > 0 else -1
             if x[j] != 0.0:
                 nz_idx[n_nz] = j
-                nz_p[n_nz] = b_scale * abs(x[j])
+                nz_thr[n_nz] = bits53_threshold(b_scale * abs(x[j]))
                 n_nz += 1
         for t in range(bl):
             n = 0
             for m in range(n_nz):
-                st, u = next_uniform(st)
-                if u < nz_p[m]:
-                    x_idx[t, n] = nz_idx[m]
-                    n += 1
+                st, r = next_bits53(st)
+                x_idx[t, n] = nz_idx[m]
+                n += r < nz_thr[m]
             x_cnt[t] = n
 
         # Error side, row by row: each firing slot of row i meets that slot's inputs.
@@ -115,12 +120,12 @@ def pulsed_sgd_update(
         for i in range(n_out):
             if d[i] == 0.0:
                 continue
-            p = a_scale * abs(d[i])
+            thr = bits53_threshold(a_scale * abs(d[i]))
             d_pos = d[i] > 0
-            rs = seed_state(derive_key(skey, uint64(i + 1)))
+            rs = seed_state(derive_key_hashed(skey, row_hash[i]))
             for t in range(bl):
-                rs, u = next_uniform(rs)
-                if u >= p:
+                rs, r = next_bits53(rs)
+                if r >= thr:
                     continue
                 for m in range(x_cnt[t]):
                     j = x_idx[t, m]

@@ -51,7 +51,7 @@ def _fire(g, chi, i, j, eps, max_pulses, rs, model, a_up, a_down, w_min, w_max, 
     return rs
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def transfer_pulses(
     g, chi, eps, max_pulses, key, transfer_index,
     model, a_up, a_down, w_min, w_max, gamma_up, gamma_down, c2c, noisy, t_g0, t_dg, t_vals,
@@ -69,7 +69,7 @@ def transfer_pulses(
                        gamma_up, gamma_down, c2c, noisy, t_g0, t_dg, t_vals, w, g_ref, scale, counts)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def accumulate(chi, dw, c):
     """chi += c * dw without temporaries (dw float32 from BLAS, chi float64)."""
     n_out, n_in = chi.shape

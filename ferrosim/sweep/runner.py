@@ -23,6 +23,7 @@ import yaml
 from ferrosim import __version__
 from ferrosim.sweep.outputs import atomic_write, is_complete, run_dir, summary_row
 from ferrosim.sweep.plan import PlannedRun, SweepPlan
+from ferrosim.training.layer_threads import THREADS_ENV, available_cores
 
 SINGLE_THREAD_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
                      "MKL_NUM_THREADS": "1", "VECLIB_MAXIMUM_THREADS": "1"}
@@ -49,8 +50,9 @@ class SweepOutcome:
         return [o for o in self.finished if not o.ok]
 
 
-def run_one(run: PlannedRun, out: str) -> RunOutcome:
-    """Train one run and write its files (runs in a worker process or on a dask worker)."""
+def run_one(run: PlannedRun, out: str, threads: int | None = None) -> RunOutcome:
+    """Train one run and write its files (runs in a worker process or on a dask worker).
+    `threads`: layer-update threads of the run (see `train`); never changes its numbers."""
     from threadpoolctl import threadpool_limits
 
     from ferrosim.io.datasets import load_dataset
@@ -60,9 +62,10 @@ def run_one(run: PlannedRun, out: str) -> RunOutcome:
     folder.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     try:
-        with threadpool_limits(1):  # one core per run: workers must not oversubscribe
+        with threadpool_limits(1):  # no BLAS threads beside the workers (train pins BLAS too)
             cfg = run.config
-            result = train(cfg, dataset=load_dataset(cfg.dataset.name, cfg.dataset.data_dir))
+            result = train(cfg, dataset=load_dataset(cfg.dataset.name, cfg.dataset.data_dir),
+                           threads=threads)
         atomic_write(folder / "epochs.csv", result.to_frame().to_csv(index=False, float_format="%.10g"))
         row = summary_row(result, run.run_id, run.axes)
         record = {
@@ -138,10 +141,12 @@ def pending_runs(runs: list[PlannedRun], out: Path, force: bool) -> list[Planned
 
 
 def execute(runs: list[PlannedRun], out: Path, *, workers: int = 1, executor: str = "local",
-            scheduler: str | None = None, on_done: Callable[[RunOutcome, PlannedRun], None] | None = None
-            ) -> list[RunOutcome]:
+            scheduler: str | None = None, on_done: Callable[[RunOutcome, PlannedRun], None] | None = None,
+            threads: int | None = None) -> list[RunOutcome]:
     """Run `runs`; `on_done` sees each outcome as it arrives. KeyboardInterrupt propagates after
-    the executor is shut down (runs in flight are lost; finished ones are on disk)."""
+    the executor is shut down (runs in flight are lost; finished ones are on disk).
+    `threads`: layer-update threads per run (None: $FERROSIM_THREADS, else the cores shared
+    out among the local workers, or 1 under dask)."""
     by_id = {r.run_id: r for r in runs}
     done: list[RunOutcome] = []
 
@@ -151,12 +156,12 @@ def execute(runs: list[PlannedRun], out: Path, *, workers: int = 1, executor: st
             on_done(outcome, by_id[outcome.run_id])
 
     if executor == "dask":
-        _execute_dask(runs, out, scheduler, finish)
+        _execute_dask(runs, out, scheduler, finish, threads)
     elif workers <= 1 or len(runs) <= 1:
         for run in runs:
-            finish(run_one(run, str(out)))
+            finish(run_one(run, str(out), threads))
     else:
-        _execute_pool(runs, out, workers, finish)
+        _execute_pool(runs, out, workers, finish, threads)
     return done
 
 
@@ -166,7 +171,7 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
 
 
-def _execute_pool(runs, out: Path, workers: int, finish) -> None:
+def _execute_pool(runs, out: Path, workers: int, finish, threads: int | None) -> None:
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -174,7 +179,10 @@ def _execute_pool(runs, out: Path, workers: int, finish) -> None:
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
                                initializer=_ignore_sigint)
     try:
-        futures = [pool.submit(run_one, run, str(out)) for run in runs]
+        # The cores are shared out: each of `workers` runs updates its layers on its share.
+        if threads is None and not os.environ.get(THREADS_ENV):
+            threads = max(1, available_cores() // workers)
+        futures = [pool.submit(run_one, run, str(out), threads) for run in runs]
         for fut in as_completed(futures):
             finish(fut.result())
     except BaseException:
@@ -185,7 +193,7 @@ def _execute_pool(runs, out: Path, workers: int, finish) -> None:
     pool.shutdown()
 
 
-def _execute_dask(runs, out: Path, scheduler: str | None, finish) -> None:
+def _execute_dask(runs, out: Path, scheduler: str | None, finish, threads: int | None) -> None:
     try:
         from dask.distributed import Client, as_completed
     except ImportError:
@@ -197,7 +205,8 @@ def _execute_dask(runs, out: Path, scheduler: str | None, finish) -> None:
                                                         dashboard_address=None)
     futures = []
     try:
-        futures = client.map(run_one, runs, out=str(out.resolve()), pure=False)
+        # One thread per run: dask runs as many runs at once as its workers have threads.
+        futures = client.map(run_one, runs, out=str(out.resolve()), threads=threads or 1, pure=False)
         for fut in as_completed(futures):
             finish(fut.result())
     except BaseException:

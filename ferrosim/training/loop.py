@@ -97,13 +97,24 @@ def _prepare(cfg: RunConfig, dataset: Dataset | None) -> Dataset:
 
 
 def train(config: RunConfig | dict | str | Path, *, dataset: Dataset | None = None,
-          on_epoch: Callable[[EpochRecord], None] | None = None) -> TrainResult:
+          on_epoch: Callable[[EpochRecord], None] | None = None,
+          threads: int | None = None) -> TrainResult:
     """Train one network as `config` says and return its per-epoch records.
 
     `config` may be a RunConfig, a mapping with the same sections, or a YAML file path.
     `dataset` skips loading (useful when one process trains many runs on the same data).
     `on_epoch` is called with each epoch's record as soon as it exists.
+    `threads`: how many threads update the layers of a pulsed run at once (None:
+    `FERROSIM_THREADS`, else every core). It changes the speed, never a number: BLAS is held to
+    one thread during training, since its results depend on its thread count.
     """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, user_api="blas"):
+        return _train(config, dataset, on_epoch, threads)
+
+
+def _train(config, dataset, on_epoch, threads) -> TrainResult:
     if isinstance(config, (str, Path)):
         cfg = load_run_config(config)
     elif isinstance(config, dict):
@@ -115,7 +126,7 @@ def train(config: RunConfig | dict | str | Path, *, dataset: Dataset | None = No
     # Independent generators for independent choices, so that e.g. switching d2d on does
     # not change the initial weights or the data order.
     rng_init, rng_d2d, rng_order = (np.random.default_rng([cfg.seed, k]) for k in range(3))
-    updater = make_updater(cfg, net.init_weights(rng_init), rng_d2d)
+    updater = make_updater(cfg, net.init_weights(rng_init), rng_d2d, threads)
 
     t = cfg.training
     e_up, e_down = cfg.device.energy_up_J, cfg.device.energy_down_J

@@ -16,6 +16,7 @@ from ferrosim.crossbar.layer import CrossbarLayer
 from ferrosim.crossbar.rng import derive_key, root_key
 from ferrosim.errors import InputError
 from ferrosim.nn.mlp import DTYPE
+from ferrosim.training.layer_threads import LayerThreads
 
 
 @njit(cache=True)
@@ -69,7 +70,8 @@ class PulsedSGDUpdater:
 
     name = "sgd"
 
-    def __init__(self, cfg: RunConfig, w0: list[np.ndarray], rng_d2d: np.random.Generator) -> None:
+    def __init__(self, cfg: RunConfig, w0: list[np.ndarray], rng_d2d: np.random.Generator,
+                 threads: int | None = None) -> None:
         self.model = cfg.device.response
         self.cfg = cfg
         self.layers = []
@@ -88,6 +90,8 @@ class PulsedSGDUpdater:
         self._layer_keys = [np.uint64(derive_key(self._key, np.uint64(k))) for k in range(len(self.layers))]
         self._sample = 0  # global sample counter: each sample gets its own random streams
         self._symmetry_point = self.model.symmetry_point()
+        # Layers are independent (own devices, own random streams): updated at once, same numbers.
+        self._threads = LayerThreads([w.shape for w in w0], threads)
 
     # -- what the variants change ---------------------------------------------------------
     def _reference(self, devices: DeviceArrays) -> float | np.ndarray:
@@ -108,9 +112,13 @@ class PulsedSGDUpdater:
 
     def update(self, inputs: list[np.ndarray], deltas: list[np.ndarray], lr: float) -> None:
         u = self.update_cfg
-        for k, (layer, a, d) in enumerate(zip(self.layers, inputs, deltas)):
-            layer.pulsed_update(a, d, lr, u.bl, u.update_management, u.update_bl_management,
-                                self._layer_key(k), self._sample)
+        sample0 = self._sample
+
+        def update_layer(k: int) -> None:
+            self.layers[k].pulsed_update(inputs[k], deltas[k], lr, u.bl, u.update_management,
+                                         u.update_bl_management, self._layer_key(k), sample0)
+
+        self._threads.run(update_layer, inputs[0].shape[0])
         self._sample += inputs[0].shape[0]
 
     def end_of_epoch(self) -> None:
@@ -199,8 +207,9 @@ class MixedPrecisionUpdater(PulsedSGDUpdater):
     def _prepare(self, layer: CrossbarLayer) -> None:
         layer.chi = np.zeros_like(layer.g)
 
-    def __init__(self, cfg: RunConfig, w0: list[np.ndarray], rng_d2d: np.random.Generator) -> None:
-        super().__init__(cfg, w0, rng_d2d)
+    def __init__(self, cfg: RunConfig, w0: list[np.ndarray], rng_d2d: np.random.Generator,
+                 threads: int | None = None) -> None:
+        super().__init__(cfg, w0, rng_d2d, threads)
         self._batches = 0
         self._transfers = 0
         self._ops = 0
@@ -218,10 +227,18 @@ class MixedPrecisionUpdater(PulsedSGDUpdater):
                                                     self._layer_key(k), self._transfers)
             self._transfers += 1
             return
-        for layer, a, d in zip(self.layers, inputs, deltas):
-            layer.accumulate(layer.chi, a, d, lr)
-        if self._batches % mp.transfer_every == 0:
-            self._transfer()
+        transfer = self._batches % mp.transfer_every == 0
+        index = self._transfers
+
+        def update_layer(k: int) -> None:
+            layer = self.layers[k]
+            layer.accumulate(layer.chi, inputs[k], deltas[k], lr)
+            if transfer:
+                layer.transfer(layer.chi, self.eps, mp.max_pulses, self._layer_key(k), index)
+
+        self._threads.run(update_layer, batch)
+        if transfer:
+            self._transfers += 1
 
     def _transfer(self) -> None:
         mp = self.cfg.mixed_precision
@@ -255,8 +272,10 @@ _UPDATERS = {"sgd": PulsedSGDUpdater, "sgd_symmetry_shift": SymmetryShiftUpdater
              "sgd_balanced": BalancedSGDUpdater, "mixed_precision": MixedPrecisionUpdater}
 
 
-def make_updater(cfg: RunConfig, w0: list[np.ndarray], rng_d2d: np.random.Generator):
-    """The updater of `cfg.algorithm`."""
+def make_updater(cfg: RunConfig, w0: list[np.ndarray], rng_d2d: np.random.Generator,
+                 threads: int | None = None):
+    """The updater of `cfg.algorithm`. `threads`: how many threads update the layers at once
+    (None: `layer_threads.thread_count()`); it changes the speed, never the numbers."""
     if cfg.algorithm == "ideal":
         return IdealUpdater(w0)
-    return _UPDATERS[cfg.algorithm](cfg, w0, rng_d2d)
+    return _UPDATERS[cfg.algorithm](cfg, w0, rng_d2d, threads)

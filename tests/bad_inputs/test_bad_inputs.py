@@ -89,6 +89,7 @@ CASES = [
     Case("--set without =", {}, ["train", "--set", "training.lr"], "expected KEY=VALUE"),
     Case("--set wrong type", {}, ["train", "--set", "training.lr=abc"], "training.lr"),
     Case("--set unknown key", {}, ["train", "--set", "training.lrate=0.1"], "did you mean 'lr'"),
+    Case("zero threads (train)", {}, ["train", "--threads", "0"], "--threads"),
     Case("offline without data", {}, ["train", "--set", "dataset.name=fashion-mnist", "--data-dir", "{tmp}/none"], "downloads are off"),
     # -- sweeps --------------------------------------------------------------------------------
     Case("empty sweep list", {"s.yaml": SWEEP.replace("[20ns]", "[]")}, ["sweep", "{tmp}/s.yaml", "--out", "{tmp}/out"], "empty list", "s.yaml", 7),
@@ -97,6 +98,7 @@ CASES = [
     Case("negative seed", {"s.yaml": SWEEP.replace("seed: [0]", "seed: [0, -1]")}, ["sweep", "{tmp}/s.yaml", "--out", "{tmp}/out"], "seed", "s.yaml", 2),
     Case("bad shard", {"s.yaml": SWEEP}, ["sweep", "{tmp}/s.yaml", "--shard", "0/2"], "--shard"),
     Case("zero workers", {"s.yaml": SWEEP}, ["sweep", "{tmp}/s.yaml", "--workers", "0"], "--workers"),
+    Case("zero threads (sweep)", {"s.yaml": SWEEP}, ["sweep", "{tmp}/s.yaml", "--threads", "0"], "--threads"),
     Case("unknown executor", {"s.yaml": SWEEP}, ["sweep", "{tmp}/s.yaml", "--executor", "spark"], "--executor"),
     Case("results of another sweep", {"s.yaml": SWEEP, "out/sweep.yaml": "name: other\n", "out/summary.csv": "keep\n"},
          ["sweep", "{tmp}/s.yaml", "--out", "{tmp}/out"], "holds sweep 'other'", "out/sweep.yaml"),
@@ -162,3 +164,12 @@ def test_a_ramp_against_its_label_warns_and_still_fits(tmp_path):
     run = fit_path(tmp_path / "m.csv", tmp_path / "d.yaml", figures=False)
     notes = " ".join(run.results[0].notes)
     assert "up ramps move down on average" in notes and "down ramps move up" in notes
+
+
+def test_bad_thread_variable_is_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("FERROSIM_THREADS", "many")
+    monkeypatch.chdir(tmp_path)
+    line = run_case(Case("bad FERROSIM_THREADS", {}, ["train", "--set", "training.epochs=1",
+                                                      "--set", "dataset.train_subset=20"], ""),
+                    tmp_path, capsys)
+    assert "FERROSIM_THREADS='many'" in line
