@@ -17,16 +17,6 @@ Activation = Literal["sigmoid", "tanh", "relu"]
 DTYPE = np.float32
 
 
-def _act(z: np.ndarray, kind: Activation) -> np.ndarray:
-    if kind == "sigmoid":
-        # exp of a large negative z overflows harmlessly to inf, giving 0.
-        with np.errstate(over="ignore"):
-            return 1.0 / (1.0 + np.exp(-z))
-    if kind == "tanh":
-        return np.tanh(z)
-    return np.maximum(z, 0.0)
-
-
 def _act_grad(h: np.ndarray, kind: Activation) -> np.ndarray:
     """Derivative of the activation, written in terms of its output `h`."""
     if kind == "sigmoid":
@@ -38,7 +28,31 @@ def _act_grad(h: np.ndarray, kind: Activation) -> np.ndarray:
 
 def with_bias(a: np.ndarray) -> np.ndarray:
     """Append the always-on bias input (a column of ones)."""
-    return np.concatenate([a, np.ones((a.shape[0], 1), dtype=a.dtype)], axis=1)
+    out = np.empty((a.shape[0], a.shape[1] + 1), dtype=a.dtype)
+    out[:, :-1] = a
+    out[:, -1] = 1
+    return out
+
+
+def _act_with_bias(z: np.ndarray, kind: Activation) -> np.ndarray:
+    """The activation of `z` with the bias column appended, `[act(z), 1]`, in one buffer
+    (`z` is overwritten). Sigmoid is `1/(1 + exp(-z))` computed in place: the same float32
+    operations, without the temporaries (at batch 1, per-call overhead is most of a layer's
+    time). exp of a large -z overflows harmlessly to inf, giving 0."""
+    out = np.empty((z.shape[0], z.shape[1] + 1), dtype=z.dtype)
+    h = out[:, :-1]
+    if kind == "sigmoid":
+        np.negative(z, out=z)
+        with np.errstate(over="ignore"):
+            np.exp(z, out=z)
+        z += 1.0
+        np.divide(1.0, z, out=h)
+    elif kind == "tanh":
+        np.tanh(z, out=h)
+    else:
+        np.maximum(z, 0.0, out=h)
+    out[:, -1] = 1
+    return out
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -71,14 +85,16 @@ class MLP:
 
     def forward(self, weights: list[np.ndarray], x: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
         """Layer inputs (bias column included) and output class probabilities."""
-        inputs = []
-        a = x.astype(self.dtype, copy=False)
+        a1 = with_bias(x.astype(self.dtype, copy=False))
+        inputs = [a1]
+        last = len(weights) - 1
         for k, w in enumerate(weights):
-            a1 = with_bias(a)
-            inputs.append(a1)
             z = a1 @ w.T
-            a = softmax(z) if k == len(weights) - 1 else _act(z, self.activation)
-        return inputs, a
+            if k == last:
+                return inputs, softmax(z)
+            a1 = _act_with_bias(z, self.activation)
+            inputs.append(a1)
+        raise ValueError("a network needs at least one weight matrix")
 
     def backward(self, weights: list[np.ndarray], inputs: list[np.ndarray], probs: np.ndarray,
                  y: np.ndarray) -> list[np.ndarray]:

@@ -48,3 +48,18 @@ def test_predict_in_chunks_equals_one_pass():
     ws = net.init_weights(np.random.default_rng(1))
     x = np.random.default_rng(2).uniform(0, 1, (50, 8)).astype(np.float32)
     np.testing.assert_array_equal(net.predict(ws, x, batch=7), net.forward(ws, x)[1].argmax(axis=1))
+
+
+@pytest.mark.parametrize("kind", ["sigmoid", "tanh", "relu"])
+def test_activation_in_place_equals_the_formula_bit_for_bit(kind):
+    from ferrosim.nn.mlp import _act_with_bias
+
+    rng = np.random.default_rng(3)
+    z = (rng.standard_normal((7, 33)) * 30).astype(np.float32)  # includes exp overflow for sigmoid
+    with np.errstate(over="ignore"):
+        expected = {"sigmoid": lambda v: 1.0 / (1.0 + np.exp(-v)), "tanh": np.tanh,
+                    "relu": lambda v: np.maximum(v, 0.0)}[kind](z)
+    out = _act_with_bias(z.copy(), kind)
+    assert out.dtype == np.float32 and out.shape == (7, 34)
+    assert np.array_equal(out[:, :-1], expected)
+    assert np.all(out[:, -1] == 1)
