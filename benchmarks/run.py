@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Performance benchmark of ferrosim on MNIST-shaped data (issue 7).
 
-Measures, each training configuration in a fresh subprocess pinned to one thread:
+Measures, each training configuration in a fresh subprocess (BLAS on one thread, as `train`
+holds it; the layer updates on `--threads` threads, default every core, as a user gets):
 
 * seconds per 60,000-sample epoch of a 784-256-128-10 sigmoid MLP for `ideal`, `sgd`,
   `mixed_precision` and `sgd_symmetry_shift` on a soft-bounds device and on the fitted HZO
@@ -17,7 +18,7 @@ Usage (from the repository root)::
 
     python benchmarks/run.py                       # full run, ~2-3 min on 2 cores
     python benchmarks/run.py --quick               # smoke run on slices, ~1-2 min
-    python benchmarks/run.py --threads 2           # let BLAS / numba use 2 threads
+    python benchmarks/run.py --threads 1           # layer updates on one thread (a sweep worker)
     python benchmarks/run.py --only sgd --profile  # a subset, plus cProfile of batch-64 epochs
 
 Writes `<out>/benchmark.json` and `<out>/benchmark.md` (default `benchmarks/results/`) and
@@ -226,7 +227,8 @@ def worker_profile(spec: dict) -> dict:
     cfg = _run_config(spec["algorithm"], device, spec["batch"], spec["lr"])
     prof = cProfile.Profile()
     prof.enable()
-    result = ferrosim.train(cfg, dataset=sub)
+    # One thread: cProfile sees only the calling thread, so all the work must run there.
+    result = ferrosim.train(cfg, dataset=sub, threads=1)
     prof.disable()
     total = result.records[0].wall_s
     stats = pstats.Stats(prof)
@@ -247,7 +249,7 @@ def worker_main(spec_json: str, out_path: str) -> None:
     spec = json.loads(spec_json)
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(spec["threads"]):
+    with threadpool_limits(1):  # BLAS on one thread, as ferrosim.train holds it anyway
         result = WORKERS[spec["kind"]](spec)
     Path(out_path).write_text(json.dumps(result))
 
@@ -259,7 +261,8 @@ def worker_main(spec_json: str, out_path: str) -> None:
 def _env(threads: int) -> dict:
     env = dict(os.environ)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
-        env[var] = str(threads)
+        env[var] = "1"
+    env["FERROSIM_THREADS"] = str(threads)  # ferrosim's own layer-update threads
     env["FERROSIM_OFFLINE"] = "1"
     # the worker imports ferrosim from this checkout even when it is not installed
     env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
@@ -356,7 +359,7 @@ def machine_info(threads: int) -> dict:
             "memory_gb": round(mem_gb, 1) if mem_gb else None, "platform": platform.platform(),
             "python": platform.python_version(), "numpy": np.__version__, "numba": numba.__version__,
             "ferrosim": version, "git_commit": commit, "git_dirty": dirty, "git_diff_sha1": diff_sha1, "blas": blas,
-            "threads_pinned": threads, "loadavg_start": list(os.getloadavg()),
+            "ferrosim_threads": threads, "loadavg_start": list(os.getloadavg()),
             "date_utc": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 
 
@@ -450,9 +453,9 @@ def render_markdown(report: dict) -> str:
         f"- ferrosim {m['ferrosim']} at commit {m['git_commit']}"
         + (f" plus uncommitted changes (sha1 of `git diff HEAD`: {m.get('git_diff_sha1')})"
            if m.get("git_dirty") else ""),
-        f"- Threads: BLAS and numba pinned to {m['threads_pinned']} "
-        "(OMP/OPENBLAS/MKL/NUMBA_NUM_THREADS + threadpoolctl); each run in a fresh subprocess "
-        "after a JIT warm-up run",
+        f"- Threads: BLAS and numba on 1 (OMP/OPENBLAS/MKL/NUMBA_NUM_THREADS + threadpoolctl, as "
+        f"`train` holds BLAS); ferrosim's layer updates on {m['ferrosim_threads']} "
+        "(FERROSIM_THREADS); each run in a fresh subprocess after a JIT warm-up run",
         f"- Data: {report['data_note']}",
         f"- Mode: {'--quick (slices, scaled up)' if report['quick'] else 'full'}; "
         f"load average at start {', '.join(f'{x:.2f}' for x in m['loadavg_start'])}, "
@@ -573,7 +576,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true",
                     help="time slices (6,000 samples at batch 64, 600 at batch 1) and scale up")
     ap.add_argument("--out", default=str(REPO / "benchmarks" / "results"), help="output folder")
-    ap.add_argument("--threads", type=int, default=1, help="BLAS / numba threads per run (default 1)")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="ferrosim layer-update threads per run (FERROSIM_THREADS; default: every "
+                         "core, as `ferrosim train` uses). BLAS stays on one thread.")
     ap.add_argument("--only", action="append", default=[],
                     help="run only training configurations whose label contains this text "
                          "(repeatable); kernel and fit still run unless --skip-extras")
@@ -609,7 +614,11 @@ def main(argv: list[str] | None = None) -> int:
 
     # Set the environment of this (driver) process too before numpy loads, for machine_info.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
-        os.environ[var] = str(args.threads)
+        os.environ[var] = "1"
+    if args.threads is None:
+        args.threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if args.threads < 1:
+        ap.error("--threads must be at least 1")
     report: dict = {"quick": args.quick, "threads": args.threads, "data_note": data_note,
                     "machine": machine_info(args.threads), "notes": notes}
     print(f"ferrosim benchmark: {report['machine']['cpu']}, commit {report['machine']['git_commit']}, "
