@@ -6,9 +6,10 @@ updated in any order, or at once, and every state, weight and count is the same,
 as when they are updated one after the other. The numba kernels release the GIL
 (`nogil=True`), so plain threads run them on separate cores.
 
-How many threads: `FERROSIM_THREADS` when set (the sweep sets it for its workers), else the
-cores this process may use. Threads are only worth their hand-off (tens of microseconds) when
-a mini-batch carries enough work, so batches smaller than `MIN_BATCH` run on one thread.
+How many threads: the caller's count (`train(..., threads=N)`, `--threads`; a sweep passes
+its workers' share of the cores), else `FERROSIM_THREADS` when set, else the cores this process
+may use. Threads are only worth their hand-off (about 25 us) when a mini-batch carries enough
+work, so batches smaller than `MIN_BATCH` run on one thread.
 """
 
 from __future__ import annotations
