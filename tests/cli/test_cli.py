@@ -37,6 +37,22 @@ def test_train_prints_table_and_writes_csv(tmp_path):
     assert len(csv.read_text().splitlines()) == 3
 
 
+def test_train_threads_change_no_number(tmp_path):
+    """`--threads` is wired through and, as promised in its help, changes no number."""
+    outputs = []
+    for threads in ("1", "3"):
+        csv = tmp_path / f"epochs-{threads}.csv"
+        proc = ferrosim("train", "--epochs", "2", "--threads", threads, "--set", "dataset.train_subset=320",
+                        "--set", "training.batch_size=32", "--set", "network.hidden=[24, 12]",
+                        "--csv", str(csv))
+        assert proc.returncode == 0, proc.stderr
+        rows = [line.split(",") for line in csv.read_text().splitlines()]
+        wall = rows[0].index("wall_s")
+        outputs.append([[v for k, v in enumerate(row) if k != wall] for row in rows])
+    assert outputs[0] == outputs[1]
+    assert float(outputs[0][1][4]) + float(outputs[0][1][5]) > 0  # pulses were fired
+
+
 @pytest.mark.parametrize("args,needle", [
     (["train", "--set", "dataset.name=minst"], "did you mean 'mnist'"),
     (["train", "--set", "training.lr=-0.1"], "training.lr"),
