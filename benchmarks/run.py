@@ -325,10 +325,9 @@ def machine_info(threads: int) -> dict:
                 break
     except OSError:
         pass
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = os.cpu_count()
+    from ferrosim.training.layer_threads import available_cores
+
+    usable = available_cores()
     try:
         import ferrosim
 
@@ -623,7 +622,9 @@ def main(argv: list[str] | None = None) -> int:
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
         os.environ[var] = "1"
     if args.threads is None:
-        args.threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        from ferrosim.training.layer_threads import available_cores  # after the env is set
+
+        args.threads = available_cores()
     if args.threads < 1:
         ap.error("--threads must be at least 1")
     if args.repeat < 1:

@@ -249,11 +249,10 @@ def sweep_cmd(
     Finished runs (same parameters -> same run_id) are skipped, so rerunning the same command
     resumes an interrupted sweep. Exit 1 if any run failed (each failure is in its folder).
     """
-    import os
-
     from ferrosim.sweep.plan import load_plan
     from ferrosim.sweep.outputs import write_summary
     from ferrosim.sweep.runner import check_results_folder, execute, pending_runs, write_sweep_yaml
+    from ferrosim.training.layer_threads import available_cores
 
     if executor not in ("local", "dask"):
         raise InputError(f"--executor {executor}: choose local or dask")
@@ -271,7 +270,7 @@ def sweep_cmd(
         return
     out.mkdir(parents=True, exist_ok=True)
     write_sweep_yaml(plan, out)
-    n_workers = workers or os.cpu_count() or 1
+    n_workers = workers or available_cores()  # the cores this job may use (its CPU affinity)
     skipped = len(runs) - len(todo)
     err_console.print(f"sweep {plan.name}: {len(runs)} runs" + (f" (shard {index}/{count})" if count > 1 else "")
                       + f", {skipped} already complete, {len(todo)} to train"
