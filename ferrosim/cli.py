@@ -231,7 +231,7 @@ def sweep_cmd(
                                   "(x any listed parameter)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Results folder (default results/<name>)."),
     workers: Optional[int] = typer.Option(None, "--workers", help="Local worker processes, one "
-                                          "single-threaded run each (default: the number of cores)."),
+                                          "run at a time each (default: the cores this job may use, its CPU affinity)."),
     executor: str = typer.Option("local", "--executor", help="local | dask."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="dask scheduler address, e.g. "
                                             "tcp://10.0.0.1:8786 (default: a local dask cluster)."),
