@@ -41,11 +41,13 @@ class DeviceArrays:
     def build(cls, model: DeviceModel, shape: tuple[int, int], rng: np.random.Generator) -> "DeviceArrays":
         """Arrays for `shape` devices of `model`, with d2d factors drawn from `rng`."""
 
-        def factors(rel_std: float) -> np.ndarray:
+        def values(base: float, rel_std: float) -> np.ndarray:
             if rel_std == 0.0:
-                return np.ones(shape)
+                # Every device alike: one value seen through a read-only broadcast view, so the
+                # kernels read one cache line instead of a matrix per parameter.
+                return np.broadcast_to(np.float64(base), shape)
             # A negative step has no physical meaning: such a device is stuck.
-            return np.maximum(1.0 + rel_std * rng.standard_normal(shape), 0.0)
+            return base * np.maximum(1.0 + rel_std * rng.standard_normal(shape), 0.0)
 
         code = MODEL_CODES[model.model]
         if isinstance(model, TableDevice):
@@ -56,10 +58,10 @@ class DeviceArrays:
             t_g0, t_dg, t_vals = 0.0, 1.0, np.zeros((4, 2))
         return cls(
             model_code=code,
-            a_up=a_up0 * factors(model.d2d),
-            a_down=a_down0 * factors(model.d2d),
-            w_min=model.w_min * factors(model.d2d_bounds),
-            w_max=model.w_max * factors(model.d2d_bounds),
+            a_up=values(a_up0, model.d2d),
+            a_down=values(a_down0, model.d2d),
+            w_min=values(model.w_min, model.d2d_bounds),
+            w_max=values(model.w_max, model.d2d_bounds),
             gamma_up=float(getattr(model, "gamma_up", 1.0)),
             gamma_down=float(getattr(model, "gamma_down", 1.0)),
             c2c=0.0 if code == TABLE else model.c2c,

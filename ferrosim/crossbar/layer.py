@@ -20,15 +20,18 @@ class CrossbarLayer:
     def __init__(self, devices: DeviceArrays, g_ref: float | np.ndarray, scale: float, eps: float) -> None:
         self.devices = devices
         self.g = np.zeros(devices.a_up.shape, dtype=np.float64)
-        self.g_ref = np.broadcast_to(np.asarray(g_ref, dtype=np.float64), self.g.shape).copy()
+        # A scalar reference stays a read-only broadcast view (one value for every device).
+        self.g_ref = np.broadcast_to(np.asarray(g_ref, dtype=np.float64), self.g.shape)
+        if np.ndim(g_ref) > 0:
+            self.g_ref = self.g_ref.copy()
         self.scale = float(scale)
         self.eps = float(eps)
         self.counts = np.zeros(2, dtype=np.int64)  # pulses up, pulses down
         self._w = np.empty(self.g.shape, dtype=DTYPE)
         self._scratch: tuple[np.ndarray, ...] | None = None
         # Probability that a coincidence fires its pulse, per device and direction (sgd_balanced).
-        self.p_up = np.ones(self.g.shape)
-        self.p_down = np.ones(self.g.shape)
+        self.p_up = np.broadcast_to(1.0, self.g.shape)
+        self.p_down = np.broadcast_to(1.0, self.g.shape)
 
     def program(self, w: np.ndarray) -> None:
         """Set the states so that the layer reads `w` (clipped to each device's bounds).
