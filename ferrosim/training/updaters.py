@@ -234,16 +234,20 @@ class MixedPrecisionUpdater(PulsedSGDUpdater):
             layer = self.layers[k]
             layer.accumulate(layer.chi, inputs[k], deltas[k], lr)
             if transfer:
-                layer.transfer(layer.chi, self.eps, mp.max_pulses, self._layer_key(k), index)
+                self._transfer_layer(k, index)
 
         self._threads.run(update_layer, batch)
         if transfer:
             self._transfers += 1
 
+    def _transfer_layer(self, k: int, index: int) -> None:
+        """Transfer number `index` of layer k: whole pulses out of its accumulator."""
+        layer = self.layers[k]
+        layer.transfer(layer.chi, self.eps, self.cfg.mixed_precision.max_pulses, self._layer_key(k), index)
+
     def _transfer(self) -> None:
-        mp = self.cfg.mixed_precision
-        for k, layer in enumerate(self.layers):
-            layer.transfer(layer.chi, self.eps, mp.max_pulses, self._layer_key(k), self._transfers)
+        for k in range(len(self.layers)):
+            self._transfer_layer(k, self._transfers)
         self._transfers += 1
 
     def end_of_epoch(self) -> None:
