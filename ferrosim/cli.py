@@ -220,7 +220,9 @@ def _print_fits(run) -> None:
             err_console.print(f"note: {res.device} {format_pulse_width(res.pulse_width_s)}: {note}", markup=False)
     out_console.print(f"wrote {run.output}" + (f" and {len(run.figures)} figures in {run.figures[0].parent}"
                                                if run.figures else "")
-                      + ("; ~ = estimated energy (C*V^2 + V^2*G*pw)" if any(
+                      + ("; ~ = estimated energy per pulse under the default model (capacitive + "
+                         "conduction at the read conductance + switching; runs reprice it under their "
+                         "`energy:` section, docs/physics.md)" if any(
                           e.energy_per_pulse_J.source == "estimated" for d in run.device_file.devices.values()
                           for e in d.pulse_widths.values()) else ""), markup=False)
 
@@ -250,7 +252,7 @@ def sweep_cmd(
     resumes an interrupted sweep. Exit 1 if any run failed (each failure is in its folder).
     """
     from ferrosim.sweep.plan import load_plan
-    from ferrosim.sweep.outputs import write_summary
+    from ferrosim.sweep.outputs import reprice_complete, write_summary
     from ferrosim.sweep.runner import check_results_folder, execute, pending_runs, write_sweep_yaml
     from ferrosim.training.layer_threads import available_cores
 
@@ -272,6 +274,11 @@ def sweep_cmd(
     write_sweep_yaml(plan, out)
     n_workers = workers or available_cores()  # the cores this job may use (its CPU affinity)
     skipped = len(runs) - len(todo)
+    pending = {r.run_id for r in todo}
+    repriced = sum(reprice_complete(r, out) for r in runs if r.run_id not in pending)
+    if repriced:
+        err_console.print(f"re-priced {repriced} complete runs under the energy settings of {config} "
+                          "(no training)", markup=False)
     err_console.print(f"sweep {plan.name}: {len(runs)} runs" + (f" (shard {index}/{count})" if count > 1 else "")
                       + f", {skipped} already complete, {len(todo)} to train"
                       + (f" on {n_workers} workers" if executor == "local" else " on dask") + f" -> {out}",
@@ -393,6 +400,39 @@ def report_cmd(
         err_console.print("note: SYNTHETIC device data in the inputs (flagged in every output)", markup=False)
     out_console.print(f"wrote {report.markdown_path}, {report.html_path.name}, {report.csv_path.name} and "
                       f"{len(report.figures)} figures (PNG + SVG) in {report.out / 'figures'}", markup=False)
+
+
+@app.command("energy")
+def energy_cmd(
+    results: list[Path] = typer.Argument(..., help="Results folders written by `ferrosim sweep`."),
+    set_: list[str] = typer.Option([], "--set", metavar="energy.KEY=VALUE",
+                                   help="Change an energy setting, e.g. --set energy.conduction=schottky "
+                                   "--set energy.polarization_uC_per_cm2=40 (repeatable)."),
+    scan: Optional[str] = typer.Option(None, "--scan", metavar="energy.KEY=START:STOP:N[:log]",
+                                       help="Re-price at N values of one setting and draw where the shortest "
+                                       "pulse width becomes the cheapest, e.g. energy.conduction_scale=1:100:21:log."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Where to write (default <first folder>/energy)."),
+) -> None:
+    """Re-price finished sweeps under other energy models, without retraining.
+
+    Every run's pulses per direction, digital operations and device data are on disk, so its
+    energy is recomputed under the sweep's `energy:` section changed by --set, and under each
+    other conduction model the device data allow. Writes energy_by_run.csv,
+    energy_by_pulse_width.csv, energy.md (a table per model; whether shorter pulses are cheaper
+    under each) and, with --scan, scan_<key>.csv and figures/scan_<key>.png|svg.
+    """
+    from ferrosim.report.reprice import reprice
+    from ferrosim.report.reprice_output import terminal_lines, write_repricing
+
+    result = reprice(results, set_, scan)  # everything is checked and computed before writing
+    folder = out or (results[0] / "energy")
+    paths = write_repricing(result, folder)
+    for line in terminal_lines(result):
+        out_console.print(line, markup=False)
+    if any(r.device.synthetic for r in result.runs):
+        err_console.print("note: SYNTHETIC device data in the inputs (flagged in every output)", markup=False)
+    out_console.print(f"re-priced {len(result.runs)} runs under {len(result.models)} models; wrote "
+                      + ", ".join(str(p) for p in paths), markup=False)
 
 
 def _is_usage_error(exc: Exception) -> bool:

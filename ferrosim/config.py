@@ -14,6 +14,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ferrosim.device.models import DeviceModel, GranularityMode, steps_from_aihwkit
+from ferrosim.energy.inputs import PulseElectrical
+from ferrosim.energy.model import EnergyConfig, EnergyConfigError, EnergyPlan, resolve
 from ferrosim.errors import InputError
 from ferrosim.io.yaml_source import Loc, line_of, load_yaml
 from ferrosim.nn.mlp import Activation
@@ -106,11 +108,6 @@ class SymmetryConfig(_Section):
     """The symmetry point is the mean state over this many last pairs (both half-steps)."""
 
 
-class EnergyConfig(_Section):
-    digital_op_J: float | None = Field(None, ge=0)
-    """Energy of one digital accumulate operation (mixed precision), J; reported separately."""
-
-
 _RESPONSE_KEYS = {
     "model", "a_up", "a_down", "w_min", "w_max", "c2c", "d2d", "d2d_bounds", "gamma_up",
     "gamma_down", "g", "mean_up", "std_up", "mean_down", "std_down",
@@ -127,9 +124,14 @@ class DeviceConfig(_Section):
     response: DeviceModel = Field(default_factory=lambda: _default_response())
     """Response model (see `ferrosim.device.models`)."""
     energy_up_J: float | None = Field(None, ge=0)
-    """Energy of one up (potentiating) pulse, J; unknown when absent (energy columns empty)."""
+    """A stated energy of one up (potentiating) pulse, J (measured, or written here); used as
+    is unless `energy:` names terms. Without it the pulse is priced from `electrical`."""
     energy_down_J: float | None = Field(None, ge=0)
-    """Energy of one down (depressing) pulse, J."""
+    """A stated energy of one down (depressing) pulse, J."""
+    energy_source: Literal["given", "measured"] = "given"
+    """Where energy_up_J/energy_down_J came from: written in the config, or measured (device file)."""
+    electrical: PulseElectrical | None = None
+    """The measured pulses and geometry the energy model prices (copied from the device file)."""
     weight_scale: float = Field(1.0, gt=0)
     """`s` in `W = s*(g - g_ref)`: weight units per normalised conductance unit."""
     synthetic: bool = False
@@ -187,6 +189,11 @@ class RunConfig(_Section):
     symmetry: SymmetryConfig = Field(default_factory=SymmetryConfig)
     energy: EnergyConfig = Field(default_factory=EnergyConfig)
 
+    def energy_plan(self) -> EnergyPlan:
+        """How this run's pulses and digital operations are priced (ferrosim.energy.model)."""
+        d = self.device
+        return resolve(self.energy, d.electrical, (d.energy_up_J, d.energy_down_J), d.energy_source)
+
 
 # -- loading with one-line errors -------------------------------------------------------------
 # pydantic puts the chosen member of a discriminated union into an error's path; users never
@@ -235,9 +242,24 @@ def parse_run_config(data: Any, *, file: str | Path | None = None,
         raise InputError("expected a mapping of sections at the top level", file=file, line=1)
     data = _with_device_file(data, file, lines or {})
     try:
-        return RunConfig.model_validate(data)
+        cfg = RunConfig.model_validate(data)
     except ValidationError as exc:
         raise validation_error(exc, RunConfig, file, lines or {}) from None
+    check_energy(cfg, file, lines or {})
+    return cfg
+
+
+def check_energy(cfg: RunConfig, file: str | Path | None = None, lines: dict[Loc, int] | None = None) -> None:
+    """An energy setting the device's data cannot price is bad input naming its key."""
+    if cfg.algorithm == "ideal":
+        return
+    try:
+        cfg.energy_plan()
+    except EnergyConfigError as exc:
+        who = cfg.device.name or "the device"
+        raise InputError(f"energy.{exc.key}: {exc} for {who}", file=file,
+                         line=line_of(lines or {}, ("energy", exc.key)),
+                         hint="see docs/physics.md, Energy") from None
 
 
 def _with_device_file(data: dict, file: str | Path | None, lines: dict[Loc, int]) -> dict:
@@ -277,8 +299,15 @@ def _with_device_file(data: dict, file: str | Path | None, lines: dict[Loc, int]
                          line=line_of(lines, ("device", "model")))
     device["response"] = {**entry.response.model_dump(), **overrides}
     energy = entry.energy_per_pulse_J
-    device.setdefault("energy_up_J", energy.up)
-    device.setdefault("energy_down_J", energy.down)
+    if energy.source == "measured" or entry.electrical is None:
+        # measured energies are used as they are; so are the estimates of earlier device files,
+        # which carry no electrical data to reprice from
+        if "energy_up_J" not in device and "energy_down_J" not in device:
+            device["energy_source"] = "measured" if energy.source == "measured" else "given"
+        device.setdefault("energy_up_J", energy.up)
+        device.setdefault("energy_down_J", energy.down)
+    if entry.electrical is not None:
+        device["electrical"] = entry.electrical.model_dump()
     device["synthetic"] = bool(device.get("synthetic", False) or dev_file.synthetic)
     device["name"] = name
     return {**data, "device": device}

@@ -10,9 +10,13 @@ from pathlib import Path
 import numpy as np
 
 from ferrosim import __version__
-from ferrosim.device import energy as energy_mod
 from ferrosim.device.fitting import FitResult, d2d_estimate, fit_step_table, fit_traces
+from ferrosim.energy.geometry import device_area
+from ferrosim.energy.inputs import DirectionPulses, PulseElectrical
+from ferrosim.energy.model import EnergyConfig, resolve
+from ferrosim.energy.terms import capacitance_F
 from ferrosim.errors import InputError
+from ferrosim.io.iv_table import read_iv_table
 from ferrosim.io.device_file import DeviceEntry, DeviceFile, EnergyEntry, PulseWidthEntry, write_device_file
 from ferrosim.io.measurement_data import Sidecar, StepTable, Trace
 from ferrosim.units import format_pulse_width
@@ -51,12 +55,15 @@ def fit_path(path: str | Path | list, output: str | Path | None = None, *, model
     results = _fit_all(measurements, model, refine)
     entries: dict[str, dict[str, PulseWidthEntry]] = defaultdict(dict)
     by_width: dict[str, list[FitResult]] = defaultdict(list)
+    root = path if path.is_dir() else path.parent
     for res in results:
         label = format_pulse_width(res.pulse_width_s)
+        electrical = _electrical(res, measurements, sidecar, label, root)
         entries[res.device][label] = PulseWidthEntry(
             pulse_width_s=res.pulse_width_s, response=res.model,
             conductance_range_S=list(res.range_S) if res.range_S else None,
-            energy_per_pulse_J=_energy(res, measurements, sidecar, label),
+            energy_per_pulse_J=_energy(res, measurements, sidecar, label, electrical),
+            electrical=electrical,
             fit=_fit_record(res, path),
         )
         by_width[label].append(res)
@@ -64,7 +71,6 @@ def fit_path(path: str | Path | list, output: str | Path | None = None, *, model
     for label, group in by_width.items():
         if len(group) >= 2:
             d2d[label] = {**d2d_estimate(group), "devices": [r.device for r in group]}
-    root = path if path.is_dir() else path.parent
     out = Path(output) if output else Path("devices") / f"{(sidecar.device_name or path.stem) if not path.is_dir() else path.resolve().name}.yaml"
     data = DeviceFile(
         synthetic=sidecar.synthetic,
@@ -112,7 +118,54 @@ def _fit_all(measurements, model: str, refine: str) -> list[FitResult]:
     return results
 
 
-def _energy(res: FitResult, measurements, sidecar: Sidecar, label: str) -> EnergyEntry:
+def _electrical(res: FitResult, measurements, sidecar: Sidecar, label: str, root: Path) -> PulseElectrical | None:
+    """The measured facts the energy model prices (None without siemens, width or amplitudes)."""
+    if res.range_units != "S" or res.pulse_width_s is None:
+        return None
+    traces = [m for m in measurements if isinstance(m, Trace) and m.device == res.device
+              and m.pulse_width_s == res.pulse_width_s]
+    info = sidecar.pulse_widths.get(label)
+    area, area_note = device_area(sidecar.geometry, res.device)
+    directions = {}
+    for direction, is_up in (("up", True), ("down", False)):
+        cols: dict[str, list] = {"amplitude_V": [], "read_conductance_S": [], "read_conductance_same_polarity_S": [],
+                                 "step_S": [], "current_A": []}
+        for r in res.ramps:
+            if r.up != is_up or r.conductance_S is None:
+                continue
+            n = len(r.states) - 1
+            a = r.amplitude_V
+            if a is None and info is not None and info.amplitude_V is not None:
+                a = np.full(n, info.amplitude_V)
+            if a is None:
+                continue
+            a = np.asarray(a, dtype=float)[:n]
+            cols["amplitude_V"].append(np.abs(a))
+            cols["read_conductance_S"].append(r.conductance_S[1:])
+            cols["step_S"].append(np.abs(np.diff(r.conductance_S)))
+            # the read at the pulse's own polarity: column 0 was read at -V_read, column 1 at +V_read
+            cols["read_conductance_same_polarity_S"].append(
+                None if r.read_polarity_S is None else np.where(a < 0, r.read_polarity_S[:n, 0], r.read_polarity_S[:n, 1]))
+            cols["current_A"].append(None if r.current_A is None else np.abs(r.current_A[:n]))
+        if not cols["amplitude_V"]:
+            return None
+        directions[direction] = DirectionPulses(**{
+            k: (None if any(v is None for v in vals) else [float(x) for x in np.concatenate(vals)])
+            for k, vals in cols.items()})
+    read_v = next((t.read_voltage_V for t in traces if t.read_voltage_V is not None), None)
+    table_file = (info.iv_table if info is not None and info.iv_table else None) or sidecar.iv_table
+    return PulseElectrical(
+        pulse_width_s=res.pulse_width_s, area_um2=area, area_note=area_note,
+        thickness_nm=sidecar.geometry.thickness_nm, permittivity=sidecar.geometry.permittivity,
+        read_voltage_V=read_v, conductance_range_S=list(res.range_S) if res.range_S else None,
+        conductance_during_pulse_S=info.conductance_during_pulse_S if info is not None else None,
+        iv_table=read_iv_table(root / table_file) if table_file else None,
+        up=directions["up"], down=directions["down"],
+    )
+
+
+def _energy(res: FitResult, measurements, sidecar: Sidecar, label: str,
+            electrical: PulseElectrical | None) -> EnergyEntry:
     traces = [m for m in measurements if isinstance(m, Trace) and m.device == res.device
               and m.pulse_width_s == res.pulse_width_s]
     measured_up = [t.energy_up_J for t in traces if t.energy_up_J is not None]
@@ -124,40 +177,28 @@ def _energy(res: FitResult, measurements, sidecar: Sidecar, label: str) -> Energ
     if info is not None and info.energy_per_pulse_J is not None:
         return EnergyEntry(up=info.energy_per_pulse_J.up, down=info.energy_per_pulse_J.down,
                            source="measured", note="measurements.yaml energy_per_pulse_J")
-    if res.range_units != "S" or res.pulse_width_s is None:
-        return EnergyEntry(source="unknown", note="needs conductance in siemens and a pulse width")
-    cap = energy_mod.capacitance(sidecar.geometry, res.device)
-    if cap.farad is None:
-        return EnergyEntry(source="unknown", note=cap.note)
-    out = {}
-    for direction, is_up in (("up", True), ("down", False)):
-        amps, cond = [], []
-        for r in res.ramps:
-            if r.up != is_up or r.conductance_S is None:
-                continue
-            n = len(r.states) - 1
-            a = r.amplitude_V
-            if a is None and info is not None and info.amplitude_V is not None:
-                a = np.full(n, info.amplitude_V)
-            if a is None:
-                continue
-            amps.append(np.asarray(a)[:n])
-            during = info.conductance_during_pulse_S if info is not None else None
-            cond.append(np.full(n, during) if during is not None else r.conductance_S[1:])
-        if not amps:
-            return EnergyEntry(source="unknown", capacitance_F=cap.farad,
-                               note="no pulse amplitude: give pulse_widths.<pw>.amplitude_V in measurements.yaml")
-        out[direction] = energy_mod.estimate(np.concatenate(amps), np.concatenate(cond), res.pulse_width_s, cap.farad)
+    if electrical is None:
+        return EnergyEntry(source="unknown", note="needs conductance in siemens, a pulse width and pulse "
+                           "amplitudes (pulse_widths.<pw>.amplitude_V in measurements.yaml)")
+    if electrical.area_um2 is None:
+        return EnergyEntry(source="unknown", note=electrical.area_note)
+    # The default energy model, for people reading the file; runs reprice from `electrical`.
+    measured = electrical.has_current()
+    cfg = EnergyConfig(conduction="measured" if measured else "read")
+    plan = resolve(cfg, electrical)
+    pp = plan.central
     return EnergyEntry(
-        up=out["up"]["total_J"], down=out["down"]["total_J"], source="estimated",
-        capacitive_up_J=out["up"]["capacitive_J"], resistive_up_J=out["up"]["resistive_J"],
-        capacitive_down_J=out["down"]["capacitive_J"], resistive_down_J=out["down"]["resistive_J"],
-        amplitude_up_V=out["up"]["mean_abs_amplitude_V"], amplitude_down_V=out["down"]["mean_abs_amplitude_V"],
-        capacitance_F=cap.farad,
-        note=f"E = C*V^2 + V^2*G*pw, mean over the measured pulses; {cap.note}; G = "
-        + ("conductance_during_pulse_S from measurements.yaml" if info is not None and info.conductance_during_pulse_S
-           else "the read conductance after each pulse (a lower bound if the device conducts more at "
-                "the programming voltage)"),
+        up=pp.total[0], down=pp.total[1], source="estimated", model=plan.name,
+        capacitive_up_J=pp.capacitive[0], conduction_up_J=pp.conduction[0], switching_up_J=pp.switching[0],
+        capacitive_down_J=pp.capacitive[1], conduction_down_J=pp.conduction[1], switching_down_J=pp.switching[1],
+        amplitude_up_V=float(np.mean(electrical.up.amplitude_V)),
+        amplitude_down_V=float(np.mean(electrical.down.amplitude_V)),
+        capacitance_F=capacitance_F(electrical.area_um2, electrical.thickness_nm, electrical.permittivity),
+        note=f"{plan.name}, mean over the measured pulses; {electrical.area_note}; thickness "
+        f"{electrical.thickness_nm:g} nm, eps_r {electrical.permittivity:g}; P_r {cfg.polarization_uC_per_cm2:g} uC/cm^2; "
+        + ("conduction from the measured current" if measured else
+           "conduction at the read conductance (a lower bound: the device conducts more at the programming "
+           "voltage); runs reprice under their energy: section (docs/physics.md)"),
     )
 
 

@@ -60,6 +60,8 @@ class NormRamp:
     conductance_S: np.ndarray | None  # states in siemens (for the energy estimate)
     cycle: int
     source: str
+    read_polarity_S: np.ndarray | None = None  # (pulses, 2) reads at -V_read, +V_read (as amplitude_V)
+    current_A: np.ndarray | None = None  # current during each pulse (as amplitude_V)
 
 
 @dataclass
@@ -96,12 +98,14 @@ def normalise(traces: list[Trace]) -> tuple[list[NormRamp], tuple[float, float]]
             raw = r.states()
             if len(raw) < 2:
                 continue
-            amps = r.amplitude_V
-            if amps is not None and r.start is None:
-                amps = amps[1:]  # the first read has no known state before it
+            # the first read has no known state before it: its pulse is not fitted
+            first = 0 if r.start is not None else 1
+            amps, pairs, current = (None if a is None else a[first:]
+                                    for a in (r.amplitude_V, r.read_polarity_S, r.current_A))
             ramps.append(NormRamp(
                 up=r.direction == "up", states=(raw - lo) * scale - 1.0, amplitude_V=amps,
                 conductance_S=raw if t.units == "S" else None, cycle=r.cycle, source=str(t.source),
+                read_polarity_S=pairs, current_A=current,
             ))
     return ramps, (lo, hi)
 

@@ -12,7 +12,10 @@ devices:
         pulse_width_s: 2.0e-08
         response: {model: softbounds, a_up: ..., a_down: ..., w_min: ..., w_max: ..., c2c: ...}
         conductance_range_S: [3.26e-08, 6.14e-08]   # the map of [-1, 1]; null for normalised data
-        energy_per_pulse_J: {up: ..., down: ..., source: estimated, ...both terms...}
+        energy_per_pulse_J: {up: ..., down: ..., source: estimated, model: ..., ...each term...}
+        electrical: {pulse_width_s, area_um2, thickness_nm, permittivity, read_voltage_V,
+                     conductance_range_S, up: {amplitude_V: [...], read_conductance_S: [...],
+                     step_S: [...]}, down: {...}}     # what the energy model prices
         fit: {...quality, parameters with standard errors, symmetry point, granularity...}
 d2d_estimates: {20ns: {n_devices: 3, d2d_up: ..., d2d_down: ..., devices: [...]}}
 ```
@@ -28,6 +31,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ferrosim.device.models import DeviceModel
+from ferrosim.energy.inputs import PulseElectrical
 from ferrosim.errors import InputError, closest
 from ferrosim.units import format_pulse_width, parse_pulse_width
 
@@ -44,10 +48,19 @@ class EnergyEntry(_Model):
     down: float | None = None
     """Energy of one depression pulse (J); null when unknown."""
     source: Literal["measured", "estimated", "unknown"] = "unknown"
-    """measured (data or sidecar), estimated (C*V^2 + V^2*G*pw), or unknown."""
+    """measured (data or sidecar), estimated (the default energy model on `electrical`), or
+    unknown. Only measured energies are used by runs as they are; estimated ones are repriced
+    from `electrical` under the run's `energy:` model."""
+    model: str | None = None
+    """The energy model that made the estimate (its terms)."""
     capacitive_up_J: float | None = None
-    resistive_up_J: float | None = None
+    conduction_up_J: float | None = None
+    switching_up_J: float | None = None
     capacitive_down_J: float | None = None
+    conduction_down_J: float | None = None
+    switching_down_J: float | None = None
+    resistive_up_J: float | None = None
+    """Device files of ferrosim before the energy terms: the read-conduction term."""
     resistive_down_J: float | None = None
     amplitude_up_V: float | None = None
     amplitude_down_V: float | None = None
@@ -60,6 +73,9 @@ class PulseWidthEntry(_Model):
     response: DeviceModel = Field(discriminator="model")
     conductance_range_S: list[float] | None = None
     energy_per_pulse_J: EnergyEntry = Field(default_factory=EnergyEntry)
+    electrical: PulseElectrical | None = None
+    """The measured pulses' amplitudes, reads and steps and the geometry, from which a run
+    prices a pulse under its energy model (None in device files of earlier ferrosim)."""
     fit: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -104,11 +120,22 @@ class DeviceFile(_Model):
         return device
 
 
+class _Dumper(yaml.SafeDumper):
+    """Block style, but lists of numbers on a line ([a, b, ...]): the per-pulse data stay short."""
+
+    def represent_list(self, data):
+        flow = bool(data) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in data)
+        return self.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+
+_Dumper.add_representer(list, _Dumper.represent_list)
+
+
 def write_device_file(data: DeviceFile, path: str | Path) -> None:
     """Write as YAML (plain types, keys in schema order), atomically."""
     path = Path(path)
-    text = yaml.safe_dump(data.model_dump(mode="json", exclude_none=False), sort_keys=False,
-                          width=100, allow_unicode=True)
+    text = yaml.dump(data.model_dump(mode="json", exclude_none=False), Dumper=_Dumper, sort_keys=False,
+                     width=100, allow_unicode=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(f"# ferrosim device file: fitted pulse responses (see `ferrosim fit-device --help`)\n{text}")
     tmp.replace(path)

@@ -40,6 +40,11 @@ class Ramp:
     cycle: int = 0
     line: int | None = None
     """Line of the file where the ramp starts (for error messages)."""
+    read_polarity_S: np.ndarray | None = None
+    """(pulses, 2): the reads after each pulse at the negative and at the positive read voltage,
+    where the file has both (WGFMU summaries: 1/R_low at -0.1 V, 1/R_high at +0.1 V)."""
+    current_A: np.ndarray | None = None
+    """Current through the device during each pulse, where it was measured."""
 
     def states(self) -> np.ndarray:
         """`start` (when known) followed by `values`: consecutive differences are the steps."""
@@ -106,9 +111,13 @@ class PulseWidthInfo(_Strict):
     amplitude_V: float | None = None
     """Pulse amplitude for the energy estimate when the files do not give one (magnitude, V)."""
     conductance_during_pulse_S: float | None = Field(None, gt=0)
-    """Device conductance under the programming pulse (S), for the V^2*G*pw term. Nonlinear
-    devices conduct far more at the programming voltage than at the read voltage; without this
-    the read conductance is used, which makes that term a lower bound."""
+    """Device conductance under the programming pulse (S), priced by `energy.conduction:
+    measured`. Nonlinear devices conduct far more at the programming voltage than at the read
+    voltage; the `read` model uses the read conductance, a lower bound."""
+    iv_table: str | None = None
+    """A CSV file (beside this sidecar) with columns voltage_V, current_A: the device's measured
+    current at programming voltages, for `energy.conduction: measured` (overrides the top-level
+    `iv_table` at this pulse width)."""
 
 
 class DeviceGeometry(_Strict):
@@ -151,6 +160,9 @@ class Sidecar(_Strict):
     quantity: Literal["conductance_S", "current_A"] | None = None
     """What ramp-file values are; current_A needs read_voltage_V."""
     geometry: DeviceGeometry = Field(default_factory=DeviceGeometry)
+    iv_table: str | None = None
+    """A CSV file (beside this sidecar) with columns voltage_V, current_A: the measured current
+    of the device at programming voltages (magnitudes), for `energy.conduction: measured`."""
     pulse_widths: dict[str, PulseWidthInfo] = Field(default_factory=dict)
     """Per pulse width (keys like 20ns): measured energies or the amplitude for the estimate."""
     files: dict[str, FileInfo] = Field(default_factory=dict)

@@ -41,7 +41,7 @@ FORMATS: tuple[str, ...] = ("wgfmu", "long-csv", "ramps-csv", "two-column", "dg-
 SIDECAR_NAME = "measurements.yaml"
 
 LONG_CSV_REQUIRED = ("pulse_width", "cycle", "direction", "pulse", "conductance_S")
-LONG_CSV_OPTIONAL = ("device", "amplitude_V", "read_voltage_V", "energy_J")
+LONG_CSV_OPTIONAL = ("device", "amplitude_V", "read_voltage_V", "energy_J", "pulse_current_A")
 
 _EXPECTED = (
     "expected a WGFMU *_Summary.dat, a long CSV (columns " + ",".join(LONG_CSV_REQUIRED)
@@ -500,6 +500,9 @@ def _strip_words(stem: str, words: tuple[str, ...]) -> str:
 
 # -- WGFMU _Summary.dat -------------------------------------------------------------------------
 
+WGFMU_READ_VOLTAGE_V = 0.1
+
+
 def _read_wgfmu(path: Path, text: str, ctx: _Context) -> Trace:
     lines = text.splitlines()
     meta: dict[str, tuple[str, int]] = {}
@@ -535,7 +538,7 @@ def _read_wgfmu(path: Path, text: str, ctx: _Context) -> Trace:
             raise InputError(f"data header lacks a '{prefix}' column", file=path, line=header_at + 1)
         cols[key] = idx[0]
 
-    amps, g, rows_line = [], [], []
+    amps, g, pairs, rows_line = [], [], [], []
     for n, cells in _data_rows(lines, header_at, header, path):
         values = [_number(c, path, n, header[j]) for j, c in enumerate(cells)]
         r_low, r_high = values[cols["rlo"]], values[cols["rhi"]]
@@ -544,6 +547,7 @@ def _read_wgfmu(path: Path, text: str, ctx: _Context) -> Trace:
                              f"R_high={cells[cols['rhi']]}", file=path, line=n)
         amps.append(values[cols["amp"]])
         g.append(0.5 * (1.0 / r_low + 1.0 / r_high))  # two reads of the same state (hzo README)
+        pairs.append((1.0 / r_low, 1.0 / r_high))  # R_low read at -0.1 V, R_high at +0.1 V
         rows_line.append(n)
     if not g:
         raise InputError("no data rows after the header", file=path, line=header_at + 1)
@@ -569,6 +573,7 @@ def _read_wgfmu(path: Path, text: str, ctx: _Context) -> Trace:
     # A zero amplitude (no programming) joins the ramp it sits in.
     amp = np.asarray(amps, dtype=np.float64)
     gv = np.asarray(g, dtype=np.float64)
+    pv = np.asarray(pairs, dtype=np.float64)
     sign = np.sign(amp)
     nz = np.flatnonzero(sign)
     if nz.size == 0:
@@ -581,10 +586,17 @@ def _read_wgfmu(path: Path, text: str, ctx: _Context) -> Trace:
     for a, b in zip(bounds[:-1], bounds[1:]):
         start = float(ramps[-1].values[-1]) if ramps else None
         ramps.append(Ramp(direction="down" if sign[a] > 0 else "up", values=gv[a:b].copy(),
-                          start=start, amplitude_V=amp[a:b].copy(), line=rows_line[a]))
+                          start=start, amplitude_V=amp[a:b].copy(), line=rows_line[a],
+                          read_polarity_S=pv[a:b].copy()))
     _assign_cycles(ramps, s.cycle)
+    read_v = s.read_voltage_V
+    if read_v is None:
+        # The lab's SMU reads each state with a 4-point sweep from -0.1 V to +0.1 V: R_low is its
+        # -0.1 V end, R_high its +0.1 V end (the precursor study's raw IV_measR files).
+        read_v = WGFMU_READ_VOLTAGE_V
+        notes.append("read voltage 0.1 V (R_low at -0.1 V, R_high at +0.1 V: the WGFMU summaries' SMU read)")
     return Trace(device=dev, pulse_width_s=pw, ramps=ramps, source=path, units="S", format="wgfmu",
-                 read_voltage_V=s.read_voltage_V, notes=notes + s.notes)
+                 read_voltage_V=read_v, notes=notes + s.notes)
 
 
 # -- long CSV -----------------------------------------------------------------------------------
@@ -596,6 +608,7 @@ class _LongRamp:
     pulses: list[int] = field(default_factory=list)
     g: list[float] = field(default_factory=list)
     amp: list[float] = field(default_factory=list)
+    current: list[float] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)
 
@@ -663,6 +676,9 @@ def _read_long_csv(path: Path, text: str, ctx: _Context) -> list[Trace]:
             energy = _number(cell("energy_J"), path, n, "energy_J")
             if energy < 0:
                 raise InputError(f"energy_J must be >= 0, got {cell('energy_J')!r}", file=path, line=n)
+        current = math.nan
+        if cell("pulse_current_A"):
+            current = abs(_number(cell("pulse_current_A"), path, n, "pulse_current_A"))
         rv = None
         if cell("read_voltage_V"):
             rv = _number(cell("read_voltage_V"), path, n, "read_voltage_V")
@@ -684,6 +700,7 @@ def _read_long_csv(path: Path, text: str, ctx: _Context) -> list[Trace]:
         ramp.pulses.append(pulse)
         ramp.g.append(g)
         ramp.amp.append(amp)
+        ramp.current.append(current)
         ramp.lines.append(n)
         ramp.rows.append(row_index)
         if energy is not None:
@@ -706,6 +723,7 @@ def _read_long_csv(path: Path, text: str, ctx: _Context) -> list[Trace]:
             order = np.argsort(lr.pulses, kind="stable")
             values = np.asarray(lr.g, dtype=np.float64)[order]
             amps = np.asarray(lr.amp, dtype=np.float64)[order]
+            currents = np.asarray(lr.current, dtype=np.float64)[order]
             start = None
             # Chain only back-to-back ramps of alternating direction in the same or next cycle:
             # then the previous ramp's last read is this ramp's state before its first pulse.
@@ -715,7 +733,8 @@ def _read_long_csv(path: Path, text: str, ctx: _Context) -> list[Trace]:
                 start = float(ramps[-1].values[-1])
             ramps.append(Ramp(direction=lr.direction, values=values, start=start,
                               amplitude_V=None if np.isnan(amps).all() else amps,
-                              cycle=lr.cycle, line=min(lr.lines)))
+                              cycle=lr.cycle, line=min(lr.lines),
+                              current_A=None if np.isnan(currents).any() else currents))
             prev = lr
         rv = s.read_voltage_V
         if group.read_voltages:

@@ -73,9 +73,9 @@ def combined_summary(sweeps) -> pd.DataFrame:
 
 def axis_columns(summary: pd.DataFrame) -> list[str]:
     """Swept keys besides pulse width, algorithm and seed (e.g. `training.lr`)."""
-    from ferrosim.sweep.outputs import SUMMARY_COLUMNS
+    from ferrosim.sweep.outputs import RUN_COLUMNS, SUMMARY_COLUMNS
 
-    return [c for c in summary.columns if c not in SUMMARY_COLUMNS and c not in ("sweep", "device", "digital_ops")]
+    return [c for c in summary.columns if c not in SUMMARY_COLUMNS and c not in ("sweep", *RUN_COLUMNS)]
 
 
 def group_keys(summary: pd.DataFrame) -> list[str]:

@@ -89,9 +89,9 @@ class SweepData:
     @property
     def axes(self) -> list[str]:
         """Swept keys besides pulse width, algorithm and seed (extra summary columns)."""
-        from ferrosim.sweep.outputs import SUMMARY_COLUMNS
+        from ferrosim.sweep.outputs import RUN_COLUMNS, SUMMARY_COLUMNS
 
-        return [c for c in self.summary.columns if c not in SUMMARY_COLUMNS and c not in ("device", "digital_ops")]
+        return [c for c in self.summary.columns if c not in SUMMARY_COLUMNS and c not in RUN_COLUMNS]
 
     @property
     def synthetic(self) -> bool:

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from ferrosim.energy.model import ENERGY_COLUMNS, summary_energy
 from ferrosim.sweep.plan import FIXED_AXES
 from ferrosim.units import parse_pulse_width
 
@@ -26,7 +27,12 @@ SUMMARY_COLUMNS = (
     "epochs_to_target", "energy_per_pulse_J", "energy_per_update_J", "total_energy_J",
     "energy_to_target_J", "pulses_total", "wall_s", "synthetic_device",
 )
-"""DESIGN.md section 7, in order; then `device`, `digital_ops` and one column per other swept key."""
+"""DESIGN.md section 7, in order; then ENERGY_COLUMNS (ferrosim.energy.model), `device`,
+`digital_ops` and one column per other swept key."""
+
+
+RUN_COLUMNS = ("device", "digital_ops", *ENERGY_COLUMNS)
+"""Summary columns after DESIGN.md's that describe the run, not a swept axis."""
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -51,14 +57,18 @@ def is_complete(out: Path, run_id: str) -> bool:
     return (run_dir(out, run_id) / "run.json").is_file()
 
 
-def summary_row(result, run_id: str, axes: dict[str, Any]) -> dict[str, Any]:
-    """The summary.csv row of one finished run (DESIGN.md sections 5 and 7)."""
+def summary_row(result, run_id: str, axes: dict[str, Any], plan=None) -> dict[str, Any]:
+    """The summary.csv row of one finished run (DESIGN.md sections 5 and 7). `plan`: the energy
+    model to price it under (default the run's own `energy:` section)."""
     cfg = result.config
     ideal = cfg.algorithm == "ideal"
-    e_up, e_down = cfg.device.energy_up_J, cfg.device.energy_down_J
-    energy_known = not ideal and e_up is not None and e_down is not None
+    if plan is None and not ideal:
+        plan = cfg.energy_plan()
     n_updates = math.ceil(result.info["n_train"] / cfg.training.batch_size) * len(result.records)
-    total = result.total_energy_J if energy_known else (0.0 if ideal else None)
+    recs = result.records
+    energy = summary_energy(None if ideal else plan, [r.pulses_up for r in recs], [r.pulses_down for r in recs],
+                            [r.digital_ops for r in recs], [r.accumulator_updates for r in recs],
+                            result.epochs_to_target, n_updates)
     row = {
         "run_id": run_id,
         "pulse_width_s": None if ideal or cfg.device.pulse_width is None else parse_pulse_width(cfg.device.pulse_width),
@@ -67,13 +77,14 @@ def summary_row(result, run_id: str, axes: dict[str, Any]) -> dict[str, Any]:
         "final_accuracy": result.final_accuracy,
         "best_accuracy": result.best_accuracy,
         "epochs_to_target": result.epochs_to_target,
-        "energy_per_pulse_J": 0.5 * (e_up + e_down) if energy_known else None,
-        "energy_per_update_J": total / n_updates if total is not None else None,
-        "total_energy_J": total,
-        "energy_to_target_J": result.energy_to_target_J if (energy_known or ideal) else None,
+        "energy_per_pulse_J": energy.pop("energy_per_pulse_J"),
+        "energy_per_update_J": energy.pop("energy_per_update_J"),
+        "total_energy_J": energy.pop("total_energy_J"),
+        "energy_to_target_J": energy.pop("energy_to_target_J"),
         "pulses_total": result.pulses_total,
         "wall_s": sum(r.wall_s for r in result.records),
         "synthetic_device": bool(cfg.device.synthetic) and not ideal,
+        **energy,
         "device": None if ideal else (cfg.device.name or cfg.device.response.model),
         "digital_ops": sum(r.digital_ops for r in result.records),
     }
@@ -81,6 +92,47 @@ def summary_row(result, run_id: str, axes: dict[str, Any]) -> dict[str, Any]:
         if key not in FIXED_AXES:
             row[key] = value if not isinstance(value, list) else json.dumps(value)
     return row
+
+
+def epoch_counts(epochs: pd.DataFrame, info: dict, batch_size: int) -> tuple[list[int], ...]:
+    """Per-epoch pulses up, pulses down, gradient products and accumulator read-add-writes of a
+    run (epochs.csv of earlier ferrosim lacks the last: one per weight and mini-batch)."""
+    epochs = epochs.sort_values("epoch")
+    ops = epochs["digital_ops"].astype(int).tolist() if "digital_ops" in epochs else [0] * len(epochs)
+    if "accumulator_updates" in epochs:
+        acc = epochs["accumulator_updates"].astype(int).tolist()
+    else:
+        sizes = info.get("layer_sizes") or []
+        n_weights = int(info.get("n_weights") or sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:])))
+        batches = math.ceil(int(info.get("n_train", 0)) / batch_size)
+        acc = [n_weights * batches if o else 0 for o in ops]
+    return (epochs["pulses_up"].astype(int).tolist(), epochs["pulses_down"].astype(int).tolist(), ops, acc)
+
+
+def reprice_complete(run, out: Path) -> bool:
+    """Bring a complete run's energy up to the sweep's current `energy:` settings (training never
+    depends on them, so the run_id is the same): its run.json is rewritten, atomically, with the
+    new energy section and summary row priced from its epochs.csv. True when it changed."""
+    folder = run_dir(out, run.run_id)
+    record = json.loads((folder / "run.json").read_text())
+    wanted = run.config.energy.model_dump(mode="json")
+    if record.get("config", {}).get("energy") == wanted or run.config.algorithm == "ideal":
+        return False
+    epochs = pd.read_csv(folder / "epochs.csv")
+    cfg = run.config
+    plan = cfg.energy_plan()
+    n_train = int(record["info"]["n_train"])
+    n_updates = math.ceil(n_train / cfg.training.batch_size) * len(epochs)
+    row = dict(record["summary"])
+    e2t = row.get("epochs_to_target")
+    energy = summary_energy(plan, *epoch_counts(epochs, record["info"], cfg.training.batch_size),
+                            None if e2t is None else int(e2t), n_updates)
+    row.update(energy)
+    record["config"]["energy"] = wanted
+    record["info"]["energy_model"] = plan.name
+    record["summary"] = row
+    atomic_write(folder / "run.json", json.dumps(record, indent=1, sort_keys=False))
+    return True
 
 
 def build_summary(out: Path) -> pd.DataFrame:
@@ -94,7 +146,7 @@ def build_summary(out: Path) -> pd.DataFrame:
     extra = [c for c in frame.columns if c not in SUMMARY_COLUMNS]
     frame = frame[list(SUMMARY_COLUMNS) + extra]
     frame["_pw"] = frame["pulse_width_s"].fillna(-1.0)
-    frame = frame.sort_values(["_pw", "algorithm", *[c for c in extra if c not in ("device", "digital_ops")],
+    frame = frame.sort_values(["_pw", "algorithm", *[c for c in extra if c not in RUN_COLUMNS],
                                "seed", "run_id"], kind="mergesort").drop(columns="_pw")
     frame["epochs_to_target"] = frame["epochs_to_target"].astype("Int64")
     return frame.reset_index(drop=True)

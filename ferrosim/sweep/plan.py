@@ -35,7 +35,7 @@ FIXED_AXES = ("device.pulse_width", "algorithm", "seed")
 _SWEEP_TOP = {"sweep"}
 # Sections that do not change a run's numbers for a given algorithm (left out of run_id).
 _IRRELEVANT = {
-    "ideal": ("device", "update", "mixed_precision", "symmetry", "energy"),
+    "ideal": ("device", "update", "mixed_precision", "symmetry"),
     "sgd": ("mixed_precision", "symmetry"),
     "sgd_balanced": ("mixed_precision", "symmetry"),
     "sgd_symmetry_shift": ("mixed_precision",),
@@ -87,6 +87,10 @@ def run_id_of(cfg: RunConfig) -> str:
     data = cfg.model_dump(mode="json")
     data.pop("name", None)
     data["dataset"].pop("data_dir", None)
+    # Training never reads the energy model: a run re-priced under other physics is the same run.
+    data.pop("energy", None)
+    for key in ("energy_up_J", "energy_down_J", "energy_source", "electrical"):
+        data["device"].pop(key, None)
     for section in _IRRELEVANT.get(cfg.algorithm, ()):
         data.pop(section, None)
     if cfg.algorithm != "ideal":

@@ -11,16 +11,18 @@ from typing import Any, Callable
 import numpy as np
 
 from ferrosim.config import RunConfig, load_run_config, parse_run_config
+from ferrosim.energy.model import digital_energy, epoch_energy
 from ferrosim.io.datasets import Dataset, load_dataset
 from ferrosim.nn.mlp import MLP, cross_entropy
 from ferrosim.training.updaters import make_updater
 
 EPOCH_COLUMNS = ("epoch", "train_loss", "train_accuracy", "test_accuracy", "pulses_up",
                  "pulses_down", "energy_J", "cumulative_energy_J", "wall_s", "lr", "digital_ops",
-                 "digital_energy_J")
-"""DESIGN.md section 7's columns, then the epoch's learning rate and the digital accumulator
-operations of mixed precision (0 otherwise) with their energy (`energy.digital_op_J`; NaN when
-not given), kept apart from the pulse energy."""
+                 "accumulator_updates", "digital_energy_J")
+"""DESIGN.md section 7's columns, then the epoch's learning rate, the digital operations of
+mixed precision (0 otherwise: gradient products and accumulator read-add-writes) and their
+energy. `energy_J` is the epoch's pulse energy, `cumulative_energy_J` pulse plus digital energy
+so far, both under the run's energy model (`RunConfig.energy_plan()`; NaN when unknown)."""
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,8 @@ class EpochRecord:
     wall_s: float
     lr: float = math.nan
     digital_ops: int = 0
-    digital_energy_J: float = math.nan
+    accumulator_updates: int = 0
+    digital_energy_J: float = 0.0
 
 
 @dataclass
@@ -129,14 +132,12 @@ def _train(config, dataset, on_epoch, threads) -> TrainResult:
     updater = make_updater(cfg, net.init_weights(rng_init), rng_d2d, threads)
 
     t = cfg.training
-    e_up, e_down = cfg.device.energy_up_J, cfg.device.energy_down_J
-    energy_known = cfg.algorithm == "ideal" or (e_up is not None and e_down is not None)
+    plan = None if cfg.algorithm == "ideal" else cfg.energy_plan()
     n = len(data.y_train)
     records: list[EpochRecord] = []
     cumulative = 0.0
     prev_up, prev_down = updater.pulse_counts()
-    prev_ops = 0
-    op_J = cfg.energy.digital_op_J
+    prev_ops = prev_acc = 0
     for epoch in range(1, t.epochs + 1):
         t0 = time.perf_counter()
         lr = t.lr_at(epoch)
@@ -156,18 +157,21 @@ def _train(config, dataset, on_epoch, threads) -> TrainResult:
         up, down = updater.pulse_counts()
         d_up, d_down = up - prev_up, down - prev_down
         prev_up, prev_down = up, down
-        energy = (d_up * e_up + d_down * e_down) if cfg.algorithm != "ideal" and energy_known else (
-            0.0 if cfg.algorithm == "ideal" else math.nan)
-        cumulative += energy
-        ops = updater.digital_ops()
-        d_ops, prev_ops = ops - prev_ops, ops
+        ops, acc = updater.digital_ops(), updater.accumulator_updates()
+        d_ops, d_acc, prev_ops, prev_acc = ops - prev_ops, acc - prev_acc, ops, acc
+        # the same functions and additions as ferrosim.energy.model.price, so a re-priced run
+        # equals a fresh one
+        energy = 0.0 if plan is None else epoch_energy(plan.central, d_up, d_down)
+        digital = 0.0 if plan is None else digital_energy(plan.digital, d_ops, d_acc)
+        cumulative += energy + digital
         record = EpochRecord(epoch, loss_sum / n, correct / n, test_acc, d_up, d_down, energy,
-                             cumulative, time.perf_counter() - t0, lr, d_ops,
-                             d_ops * op_J if op_J is not None else math.nan)
+                             cumulative, time.perf_counter() - t0, lr, d_ops, d_acc, digital)
         records.append(record)
         if on_epoch is not None:
             on_epoch(record)
     info = {"algorithm": cfg.algorithm, "n_train": n, "n_test": len(data.y_test),
             "dataset_source": data.source, "layer_sizes": list(net.sizes), "float_dtype": "float32",
-            "device_state_dtype": "float64", **updater.describe()}
+            "device_state_dtype": "float64",
+            "n_weights": int(sum((a + 1) * b for a, b in zip(net.sizes[:-1], net.sizes[1:]))),
+            "energy_model": None if plan is None else plan.name, **updater.describe()}
     return TrainResult(cfg, records, info, [w.copy() for w in updater.weights()])

@@ -54,6 +54,9 @@ class IdealUpdater:
     def digital_ops(self) -> int:
         return 0
 
+    def accumulator_updates(self) -> int:
+        return 0
+
     def end_of_epoch(self) -> None:
         pass
 
@@ -130,6 +133,9 @@ class PulsedSGDUpdater:
         return up, down
 
     def digital_ops(self) -> int:
+        return 0
+
+    def accumulator_updates(self) -> int:
         return 0
 
     def describe(self) -> dict:
@@ -213,6 +219,7 @@ class MixedPrecisionUpdater(PulsedSGDUpdater):
         self._batches = 0
         self._transfers = 0
         self._ops = 0
+        self._acc = 0
 
     def update(self, inputs: list[np.ndarray], deltas: list[np.ndarray], lr: float) -> None:
         batch = inputs[0].shape[0]
@@ -220,6 +227,7 @@ class MixedPrecisionUpdater(PulsedSGDUpdater):
         self._batches += 1
         for layer in self.layers:
             self._ops += batch * layer.chi.size  # one multiply-accumulate per weight and sample
+            self._acc += layer.chi.size  # one accumulator read-add-write per weight and mini-batch
         if batch == 1 and mp.transfer_every == 1:
             # chi += -lr d x^T and the transfer fused, visiting only the devices that changed
             for k, (layer, a, d) in enumerate(zip(self.layers, inputs, deltas)):
@@ -259,6 +267,9 @@ class MixedPrecisionUpdater(PulsedSGDUpdater):
 
     def digital_ops(self) -> int:
         return self._ops
+
+    def accumulator_updates(self) -> int:
+        return self._acc
 
     def describe(self) -> dict:
         mp = self.cfg.mixed_precision

@@ -48,10 +48,17 @@ def test_id161_step_at_zero_grows_with_pulse_width(hzo):
 
 
 @needs_shared
-def test_hzo_energy_estimated_with_both_terms(hzo):
-    e = hzo.device_file.devices["ID181ZR1000"].pulse_widths["20ns"].energy_per_pulse_J
+def test_hzo_energy_estimated_with_each_term(hzo):
+    entry = hzo.device_file.devices["ID181ZR1000"].pulse_widths["20ns"]
+    e = entry.energy_per_pulse_J
     assert e.source == "estimated"
-    assert e.up == pytest.approx(e.capacitive_up_J + e.resistive_up_J)
+    assert e.model == "capacitive + conduction[read] + switching"
+    assert e.up == pytest.approx(e.capacitive_up_J + e.conduction_up_J + e.switching_up_J)
+    # the WGFMU reads: R_low at -0.1 V, R_high at +0.1 V; up pulses are negative, so their
+    # same-polarity read is 1/R_low
+    el = entry.electrical
+    assert el.read_voltage_V == 0.1 and el.area_um2 == pytest.approx(np.pi)
+    assert len(el.up.amplitude_V) == len(el.up.read_conductance_same_polarity_S) == len(el.up.step_S)
     assert 1e-14 < e.up < 3e-12  # a pi um^2 device: below the published ~3 pJ at 20 ns
     assert "radius 1 um" in e.note
     # the pulse widths of one device are one file entry each, with the map in siemens

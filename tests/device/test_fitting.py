@@ -7,11 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ferrosim.device import energy
 from ferrosim.device.fitting import (PARAMS, choose_model, fit_step_table, fit_table, fit_traces,
                                      normalise, rescaled, steps_of)
 from ferrosim.device.models import PowStepDevice, SoftBoundsDevice
-from ferrosim.io.measurement_data import DeviceGeometry, Ramp, StepTable, Trace
+from ferrosim.io.measurement_data import Ramp, StepTable, Trace
 
 SOFT = SoftBoundsDevice(a_up=0.03, a_down=0.02, w_min=-1.2, w_max=1.1)
 POW = PowStepDevice(a_up=0.04, a_down=0.03, gamma_up=1.5, gamma_down=0.8, w_min=-1.1, w_max=1.2)
@@ -131,19 +130,3 @@ def test_step_table_is_normalised_onto_minus_one_one():
     assert res.model.mean_up[0] == pytest.approx(1e-5 * 2 / 1e-3)
     assert res.stats["step_ratio_at_zero"] == pytest.approx(2.0)
     assert res.range_S == (1e-3, 2e-3)
-
-
-def test_energy_estimate_closed_form():
-    cap = energy.capacitance(DeviceGeometry(area_um2=100.0, thickness_nm=10.0, permittivity=25.0), "x")
-    assert cap.farad == pytest.approx(8.8541878128e-12 * 25 * 100e-12 / 10e-9)
-    e = energy.estimate(np.array([-3.0, 3.0]), np.array([1e-6, 3e-6]), 1e-6, cap.farad)
-    assert e["capacitive_J"] == pytest.approx(cap.farad * 9)
-    assert e["resistive_J"] == pytest.approx(9 * 2e-6 * 1e-6)
-    assert e["total_J"] == pytest.approx(e["capacitive_J"] + e["resistive_J"])
-
-
-def test_area_from_device_name():
-    cap = energy.capacitance(DeviceGeometry(), "ID181ZR1000")
-    assert cap.area_um2 == pytest.approx(np.pi)
-    assert "circle of radius 1 um" in cap.note
-    assert energy.capacitance(DeviceGeometry(), "ID294YR").farad is None

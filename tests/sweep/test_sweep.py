@@ -53,7 +53,9 @@ def test_expansion_order_and_ideal_once_per_seed(tmp_path):
     assert labels[:2] == [(None, "ideal", 0), (None, "ideal", 1)]
     assert labels[2:4] == [(2e-8, "sgd", 0), (2e-8, "sgd", 1)]
     assert plan.runs[2].config.device.response.model == "softbounds"
-    assert plan.runs[2].config.device.energy_up_J == pytest.approx(2.02e-12, rel=0.01)
+    # the energy comes from the device file's electrical data, priced by the default model
+    assert plan.runs[2].config.device.electrical is not None
+    assert plan.runs[2].config.energy_plan().central.total[0] == pytest.approx(2.06e-12, rel=0.01)
     assert plan.runs[2].config.device.synthetic  # the device file says synthetic: true
     assert len({r.run_id for r in plan.runs}) == len(plan.runs)
 

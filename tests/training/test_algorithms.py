@@ -88,11 +88,14 @@ def test_balanced_thins_the_stronger_direction():
 def test_mixed_precision_counts_digital_ops_and_transfers():
     res = run("mixed_precision", 0, epochs=2, lr=0.1,
               mixed_precision={"transfer_every": 4, "max_pulses": 2},
-              energy={"digital_op_J": 1e-15}, dataset={"train_subset": 101, "test_subset": 50})
+              energy={"digital_costs": {"fp_mult_J": 1e-15, "fp_add_J": 0.0, "sram_access_J": 2e-15}},
+              dataset={"train_subset": 101, "test_subset": 50})
     frame = res.to_frame()
     weights = 65 * 32 + 33 * 10
-    assert (frame.digital_ops == 101 * weights).all()  # one accumulate per weight and sample
-    assert frame.digital_energy_J.iloc[0] == pytest.approx(101 * weights * 1e-15)
+    assert (frame.digital_ops == 101 * weights).all()  # one product per weight and sample
+    assert (frame.accumulator_updates == 101 * weights).all()  # one read-add-write per weight and batch (1)
+    # products x (mult + add) + read-add-writes x (2 accesses + add)
+    assert frame.digital_energy_J.iloc[0] == pytest.approx(101 * weights * 1e-15 + 101 * weights * 4e-15)
     assert res.info["transfers"] == 2 * 26  # ceil(101/4) per epoch: the last partial one too
     assert (frame.pulses_up + frame.pulses_down > 0).all()
 

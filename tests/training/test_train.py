@@ -50,7 +50,7 @@ def test_records_have_design_columns_and_pulse_counts(reference_runs):
     # DESIGN.md section 7's columns first, in order; then lr and the digital accumulator columns
     assert list(frame.columns) == ["epoch", "train_loss", "train_accuracy", "test_accuracy",
                                    "pulses_up", "pulses_down", "energy_J", "cumulative_energy_J", "wall_s",
-                                   "lr", "digital_ops", "digital_energy_J"]
+                                   "lr", "digital_ops", "accumulator_updates", "digital_energy_J"]
     assert (frame.digital_ops == 0).all() and (frame.lr == 0.1).all()
     assert (frame.pulses_up > 0).all() and (frame.pulses_down > 0).all()
     assert frame.energy_J.isna().all()  # the device gives no energy per pulse

@@ -1,0 +1,325 @@
+"""The energy model of a run: which terms price a pulse, with what parameters, and the prices.
+
+`EnergyConfig` is the `energy:` section of a run or sweep config. `resolve` turns it and the
+device (its `electrical` facts, or a per-pulse energy stated for it) into an `EnergyPlan`:
+the energy per pulse of each term and direction under the configured (central) model and under
+the lower and upper models, plus the price of the digital accumulator operations. `price`
+multiplies a run's counted pulses and operations by it. Training never depends on any of this,
+so a finished run is re-priced by calling `price` again (`ferrosim energy`).
+
+Lower: capacitive + conduction at the read conductance, no switching (what the data say at
+least). Upper: capacitive + the most conductive of the configured conduction models
+(`conduction` and `upper`) + switching.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from ferrosim.energy import terms
+from ferrosim.energy.inputs import PulseElectrical
+
+Conduction = Literal["none", "read", "scaled", "schottky", "schottky_read", "measured"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class SchottkyParams(_Section):
+    """Modified-Schottky emission (Simmons 1965). Defaults: the precursor study's values
+    (PRECURSOR.md; GitHub PaU1570/msc_project, `add_energy_to_metrics`)."""
+
+    phi_B_eV: float = Field(0.19, gt=0)
+    """Barrier height (eV)."""
+    eps_r: float = Field(18.2, gt=0)
+    """Relative permittivity of the image-force lowering (the film's optical/dynamic value)."""
+    temperature_K: float = Field(300.0, gt=0)
+    thickness_nm: float = Field(5.0, gt=0)
+    """Film thickness that sets the field E = |V|/t."""
+    alpha: float = Field(3e-4, gt=0)
+    """Prefactor alpha (A s cm^-3 K^-3/2); Simmons/Chiu give ~3e-4."""
+    mu: float = Field(8.9e-3, gt=0)
+    """Electron mobility times (m*/m0)^(3/2) (cm^2 V^-1 s^-1)."""
+
+
+class DigitalParams(_Section):
+    """Digital arithmetic and memory at 45 nm, 0.9 V (M. Horowitz, ISSCC 2014, 'Computing's
+    energy problem', table of energies)."""
+
+    fp_mult_J: float = Field(3.7e-12, ge=0)
+    """32-bit floating-point multiply."""
+    fp_add_J: float = Field(0.9e-12, ge=0)
+    """32-bit floating-point add."""
+    sram_access_J: float = Field(5e-12, ge=0)
+    """32-bit access of an 8 KB SRAM: half of Horowitz's 10 pJ for a 64-bit access (as in
+    Han et al., NeurIPS 2015); reads and writes priced alike."""
+
+    @property
+    def mac_J(self) -> float:
+        """One gradient product accumulated: lr*d_i*x_j summed into a register."""
+        return self.fp_mult_J + self.fp_add_J
+
+    @property
+    def accumulator_update_J(self) -> float:
+        """One accumulator read-add-write in SRAM (once per weight and mini-batch)."""
+        return 2.0 * self.sram_access_J + self.fp_add_J
+
+
+class EnergyConfig(_Section):
+    """How a pulse and a digital operation are priced (docs/physics.md, "Energy")."""
+
+    capacitive: bool | None = None
+    """C*V^2 term; default on when the device area is known."""
+    conduction: Conduction | None = None
+    """Conduction during the pulse: none | read | scaled | schottky | schottky_read | measured;
+    default `measured` where the data give a current during the pulse, else `read` (a lower bound)."""
+    conduction_scale: float = Field(10.0, gt=0)
+    """k of `scaled`: the device conducts k times its read conductance during the pulse."""
+    switching: bool | None = None
+    """Ferroelectric switching charge Q*|V|; default on when area and conductance range are known."""
+    polarization_uC_per_cm2: float = Field(20.0, gt=0)
+    """Remanent polarization P_r (uC/cm^2); 20 is typical of HZO films (Mueller et al., Nano
+    Lett. 12, 4318 (2012)); HfO2/ZrO2 superlattices reach 2P_r ~ 84 (van Gent et al. 2025)."""
+    schottky: SchottkyParams = Field(default_factory=SchottkyParams)
+    digital: bool = True
+    """Price the digital accumulator operations of mixed precision."""
+    digital_costs: DigitalParams = Field(default_factory=DigitalParams)
+    upper: list[Conduction] | None = None
+    """Conduction models priced for the upper estimate (with switching); the most expensive one
+    counts. Default [schottky] where the device area is known."""
+
+    def explicit_terms(self) -> bool:
+        return self.capacitive is not None or self.conduction is not None or self.switching is not None
+
+
+@dataclass(frozen=True)
+class PerPulse:
+    """Energy of one up and one down pulse per term (J); NaN where a term is unknown."""
+
+    capacitive: tuple[float, float] = (0.0, 0.0)
+    conduction: tuple[float, float] = (0.0, 0.0)
+    switching: tuple[float, float] = (0.0, 0.0)
+    given: tuple[float, float] | None = None
+    """A per-pulse energy stated for the device (measured or written in the config)."""
+
+    @property
+    def total(self) -> tuple[float, float]:
+        if self.given is not None:
+            return self.given
+        return tuple(c + r + s for c, r, s in zip(self.capacitive, self.conduction, self.switching))
+
+
+@dataclass(frozen=True)
+class EnergyPlan:
+    name: str
+    """Which model made the central figures, e.g. `capacitive + conduction[read] + switching`."""
+    central: PerPulse | None
+    lower: PerPulse | None
+    upper: PerPulse | None
+    upper_name: str = ""
+    digital: DigitalParams | None = None
+    parameters: dict = field(default_factory=dict)
+
+    @property
+    def known(self) -> bool:
+        return self.central is not None
+
+
+class EnergyConfigError(ValueError):
+    """An energy setting the device's data cannot price: `key` names it (e.g. 'conduction')."""
+
+    def __init__(self, key: str, what: str) -> None:
+        self.key = key
+        super().__init__(what)
+
+
+def _per_pulse(e: PulseElectrical, capacitive: bool, conduction: str, switching: bool,
+               cfg: EnergyConfig) -> PerPulse:
+    def both(fn):
+        return (fn(e.up), fn(e.down))
+
+    return PerPulse(
+        capacitive=both(lambda d: terms.capacitive_J(e, d)) if capacitive else (0.0, 0.0),
+        conduction=both(lambda d: terms.conduction_J(conduction, e, d, cfg)),
+        switching=both(lambda d: terms.switching_J(e, d, cfg.polarization_uC_per_cm2)) if switching else (0.0, 0.0),
+    )
+
+
+def model_name(capacitive: bool, conduction: str, switching: bool, cfg: EnergyConfig | None = None) -> str:
+    parts = (["capacitive"] if capacitive else []) + (
+        [] if conduction == "none" else [f"conduction[{conduction}"
+                                         + (f" x{cfg.conduction_scale:g}" if conduction == "scaled" and cfg else "")
+                                         + "]"]) + (["switching"] if switching else [])
+    return " + ".join(parts) or "no pulse energy"
+
+
+def resolve(cfg: EnergyConfig, electrical: PulseElectrical | None, given: tuple[float | None, float | None] = (None, None),
+            given_source: str = "given") -> EnergyPlan:
+    """The energy plan of one device at one pulse width; EnergyConfigError names a setting the
+    data cannot price."""
+    digital = cfg.digital_costs if cfg.digital else None
+    params = cfg.model_dump(mode="json")
+    if not cfg.explicit_terms() and given[0] is not None and given[1] is not None:
+        pp = PerPulse(given=(float(given[0]), float(given[1])))
+        return EnergyPlan(f"{given_source} energy per pulse", pp, pp, pp, f"{given_source} energy per pulse",
+                          digital, params)
+    e = electrical
+    area = e is not None and e.area_um2 is not None
+    if cfg.capacitive and not area:
+        raise EnergyConfigError("capacitive", "needs the device area (measurements.yaml geometry.area_um2)"
+                                if e is not None else terms.conduction_needs("read", None))
+    capacitive = area if cfg.capacitive is None else cfg.capacitive
+    can_switch = area and e.conductance_range_S is not None
+    if cfg.switching and not can_switch:
+        raise EnergyConfigError("switching", "needs the device area and its conductance range in siemens"
+                                if e is not None else terms.conduction_needs("read", None))
+    switching = can_switch if cfg.switching is None else cfg.switching
+    conduction = cfg.conduction or ("none" if e is None else "measured" if e.has_current() else "read")
+    why = terms.conduction_needs(conduction, e)
+    if why:
+        raise EnergyConfigError("conduction", f"'{conduction}' {why}")
+    if e is None:
+        return EnergyPlan("unknown (no electrical data for the device)", None, None, None, "", digital, params)
+    if cfg.upper is None:
+        candidates = [m for m in ("schottky",) if terms.conduction_needs(m, e) is None]
+    else:
+        for m in cfg.upper:
+            why = terms.conduction_needs(m, e)
+            if why:
+                raise EnergyConfigError("upper", f"'{m}' {why}")
+        candidates = list(cfg.upper)
+    central = _per_pulse(e, capacitive, conduction, switching, cfg)
+    lower = _per_pulse(e, capacitive, "read", False, cfg)
+    upper_name, upper = model_name(capacitive, conduction, True if can_switch else switching, cfg), None
+    for m in [conduction, *candidates]:
+        pp = _per_pulse(e, capacitive, m, bool(can_switch) or switching, cfg)
+        if upper is None or sum(pp.total) > sum(upper.total):
+            upper, upper_name = pp, model_name(capacitive, m, bool(can_switch) or switching, cfg)
+    return EnergyPlan(model_name(capacitive, conduction, switching, cfg), central, lower, upper, upper_name,
+                      digital, params)
+
+
+# -- pricing counted pulses and operations ------------------------------------------------------
+
+def epoch_energy(pp: PerPulse | None, pulses_up: int, pulses_down: int) -> float:
+    """Pulse energy of an epoch (J): pulses_up*E_up + pulses_down*E_down; NaN when unknown."""
+    if pp is None:
+        return math.nan
+    e_up, e_down = pp.total
+    return pulses_up * e_up + pulses_down * e_down
+
+
+def digital_energy(digital: DigitalParams | None, macs: int, accumulator_updates: int) -> float:
+    """Digital accumulator energy (J): products x (mult + add) + read-add-writes x (2 access + add)."""
+    if digital is None:
+        return 0.0
+    return macs * digital.mac_J + accumulator_updates * digital.accumulator_update_J
+
+
+@dataclass
+class RunEnergy:
+    """A run's energies: per epoch (central) and totals per term and estimate."""
+
+    epoch_pulse_J: np.ndarray
+    epoch_digital_J: np.ndarray
+    cumulative_J: np.ndarray
+    """Central pulse + digital energy up to the end of each epoch."""
+    cumulative_lower_J: np.ndarray
+    cumulative_upper_J: np.ndarray
+    terms_J: dict[str, float]
+    """Total per term: capacitive, conduction, switching (NaN for a given per-pulse energy), digital."""
+    per_pulse_J: dict[str, float]
+    """Mean of the up and down energies per pulse: central, lower, upper."""
+
+
+def _cumulative(values: list[float]) -> np.ndarray:
+    out, total = [], 0.0
+    for v in values:  # a running sum in epoch order: the same additions as the training loop
+        total += v
+        out.append(total)
+    return np.asarray(out, dtype=float)
+
+
+def price(plan: EnergyPlan, pulses_up, pulses_down, macs, accumulator_updates) -> RunEnergy:
+    """Price per-epoch counts (sequences of equal length) under `plan`."""
+    up = [int(v) for v in pulses_up]
+    down = [int(v) for v in pulses_down]
+    ops = [int(v) for v in macs]
+    acc = [int(v) for v in accumulator_updates]
+    dig = [digital_energy(plan.digital, o, a) for o, a in zip(ops, acc)]
+
+    def cumulative(pp: PerPulse | None) -> np.ndarray:
+        return _cumulative([epoch_energy(pp, u, d) + g for u, d, g in zip(up, down, dig)])
+
+    pulse = [epoch_energy(plan.central, u, d) for u, d in zip(up, down)]
+    n_up, n_down = sum(up), sum(down)
+    terms_J: dict[str, float] = {}
+    for name in ("capacitive", "conduction", "switching"):
+        if plan.central is None or plan.central.given is not None:
+            terms_J[name] = math.nan
+        else:
+            e_up, e_down = getattr(plan.central, name)
+            terms_J[name] = n_up * e_up + n_down * e_down
+    terms_J["digital"] = float(sum(dig))
+    per_pulse = {k: (0.5 * sum(pp.total) if pp is not None else math.nan)
+                 for k, pp in (("central", plan.central), ("lower", plan.lower), ("upper", plan.upper))}
+    return RunEnergy(np.asarray(pulse, dtype=float), np.asarray(dig, dtype=float),
+                     _cumulative([p + g for p, g in zip(pulse, dig)]), cumulative(plan.lower),
+                     cumulative(plan.upper), terms_J, per_pulse)
+
+
+ENERGY_COLUMNS = (
+    "energy_model", "pulse_energy_J", "energy_capacitive_J", "energy_conduction_J",
+    "energy_switching_J", "energy_digital_J", "energy_per_pulse_lower_J", "energy_per_pulse_upper_J",
+    "total_energy_lower_J", "total_energy_upper_J", "energy_to_target_lower_J",
+    "energy_to_target_upper_J", "energy_upper_model",
+)
+"""summary.csv's energy columns after DESIGN.md's (`total_energy_J`, `energy_to_target_J`,
+`energy_per_pulse_J`, `energy_per_update_J` are the central model's, digital included)."""
+
+
+def summary_energy(plan: EnergyPlan | None, pulses_up, pulses_down, macs, accumulator_updates,
+                   epochs_to_target: int | None, n_updates: int) -> dict:
+    """The energy cells of one summary row (`plan` None: the `ideal` run, no device)."""
+    if plan is None:
+        zero = {k: 0.0 for k in ENERGY_COLUMNS}
+        return {"energy_per_pulse_J": None, "energy_per_update_J": 0.0, "total_energy_J": 0.0,
+                "energy_to_target_J": 0.0 if epochs_to_target is not None else None,
+                **zero, "energy_model": "none (no device)", "energy_upper_model": "",
+                "energy_per_pulse_lower_J": None, "energy_per_pulse_upper_J": None,
+                "energy_to_target_lower_J": 0.0 if epochs_to_target is not None else None,
+                "energy_to_target_upper_J": 0.0 if epochs_to_target is not None else None}
+    e = price(plan, pulses_up, pulses_down, macs, accumulator_updates)
+
+    def known(x: float) -> float | None:
+        return None if x is None or not math.isfinite(x) else float(x)
+
+    def at_target(c: np.ndarray) -> float | None:
+        return None if epochs_to_target is None or len(c) == 0 else known(c[epochs_to_target - 1])
+
+    total = known(e.cumulative_J[-1]) if len(e.cumulative_J) else None
+    return {
+        "energy_per_pulse_J": known(e.per_pulse_J["central"]),
+        "energy_per_update_J": None if total is None else total / n_updates,
+        "total_energy_J": total,
+        "energy_to_target_J": at_target(e.cumulative_J),
+        "energy_model": plan.name,
+        "pulse_energy_J": known(float(np.sum(e.epoch_pulse_J))),
+        "energy_capacitive_J": known(e.terms_J["capacitive"]),
+        "energy_conduction_J": known(e.terms_J["conduction"]),
+        "energy_switching_J": known(e.terms_J["switching"]),
+        "energy_digital_J": known(e.terms_J["digital"]),
+        "energy_per_pulse_lower_J": known(e.per_pulse_J["lower"]),
+        "energy_per_pulse_upper_J": known(e.per_pulse_J["upper"]),
+        "total_energy_lower_J": known(e.cumulative_lower_J[-1]) if len(e.cumulative_lower_J) else None,
+        "total_energy_upper_J": known(e.cumulative_upper_J[-1]) if len(e.cumulative_upper_J) else None,
+        "energy_to_target_lower_J": at_target(e.cumulative_lower_J),
+        "energy_to_target_upper_J": at_target(e.cumulative_upper_J),
+        "energy_upper_model": plan.upper_name,
+    }
