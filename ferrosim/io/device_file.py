@@ -24,6 +24,7 @@ d2d_estimates: {20ns: {n_devices: 3, d2d_up: ..., d2d_down: ..., devices: [...]}
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any, Literal
 
@@ -147,11 +148,25 @@ def _without_union_tags(loc):
 
 
 def load_device_file(path: str | Path) -> DeviceFile:
-    """Read and validate a device file; bad content is an InputError naming the file and line."""
+    """Read and validate a device file; bad content is an InputError naming the file and line.
+    A sweep names one file in every run: it is read once per process while unchanged on disk."""
+    path = Path(path)
+    try:
+        st = path.stat()
+    except OSError:
+        return _load_device_file(path)
+    return _cached(str(path.resolve()), st.st_mtime_ns, st.st_size).model_copy(deep=True)
+
+
+@functools.lru_cache(maxsize=8)
+def _cached(path: str, mtime_ns: int, size: int) -> DeviceFile:
+    return _load_device_file(Path(path))
+
+
+def _load_device_file(path: Path) -> DeviceFile:
     from ferrosim.io.validation import validation_error
     from ferrosim.io.yaml_source import load_yaml
 
-    path = Path(path)
     data, lines = load_yaml(path)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise InputError(f"not a ferrosim device file (no 'format: {FORMAT}')", file=path, line=1,

@@ -72,7 +72,7 @@ class Scan:
     key: str
     values: list[float]
     table: pd.DataFrame  # value, algorithm, pulse_width_s, metric means
-    crossover: dict[tuple[str, str], str]  # (algorithm, metric) -> a sentence
+    crossover: dict[tuple[str, str, str], str]  # (algorithm, metric, "all" | "longest") -> a sentence
     log: bool = False
 
 
@@ -130,13 +130,17 @@ def energy_config(raw: dict, overrides: list[str]) -> EnergyConfig:
     """The sweep's `energy:` section with `--set energy.K=V` applied, validated."""
     from ferrosim.config import apply_overrides
 
-    for item in overrides:
-        key = item.split("=", 1)[0].strip()
-        if not key.startswith("energy."):
-            raise InputError(f"--set {item}: only energy.* settings can be re-priced",
-                             hint="other settings change the training: rerun `ferrosim sweep`")
+    check_overrides(overrides)
     data = apply_overrides({"energy": dict(raw or {})}, overrides)["energy"]
     return validated(data, "--set")
+
+
+def check_overrides(overrides: list[str]) -> None:
+    for item in overrides:
+        key = item.split("=", 1)[0].strip()
+        if "=" not in item or not key.startswith("energy."):
+            raise InputError(f"--set {item}: expected energy.KEY=VALUE (only energy settings can be re-priced)",
+                             hint="other settings change the training: rerun `ferrosim sweep`")
 
 
 def validated(data: dict, where: str) -> EnergyConfig:
@@ -285,48 +289,64 @@ def run_scan(runs: list[PricedRun], base: EnergyConfig, key: str, values: list[f
     return Scan(key, values, table, cross, log)
 
 
-def crossovers(table: pd.DataFrame, key: str, values: list[float], log: bool = False) -> dict[tuple[str, str], str]:
-    """Where the shortest width becomes the cheapest, per algorithm and metric: linear
-    interpolation of (min over the other widths) / (shortest) - 1 between scanned values."""
-    out = {}
-    for alg, grp in table.groupby("algorithm", sort=True):
-        widths = sorted(grp["pulse_width_s"].unique())
-        if len(widths) < 2:
-            continue
-        for m in ("energy_per_pulse_J", "total_energy_J", "energy_to_target_J"):
-            margin = []
-            for v in values:
-                at = grp[grp["value"] == v].set_index("pulse_width_s")[f"{m}_mean"]
-                if m == "energy_to_target_J":
-                    sub = grp[grp["value"] == v].set_index("pulse_width_s")
-                    at = at.where(sub["reached"] == sub["n"])
-                short, rest = at.get(widths[0]), at.drop(index=widths[0]).dropna()
-                margin.append(math.nan if pd.isna(short) or rest.empty or short <= 0 else rest.min() / short - 1.0)
-            out[(alg, m)] = _crossing_sentence(key, values, margin, log)
+COMPARISONS = {"all": "than every other width", "longest": "than the longest width"}
+
+
+def shortest_ratios(grp: pd.DataFrame, metric: str, value: float) -> dict[str, float]:
+    """E(shortest width) / E(cheapest other width) and / E(longest width) at one scanned value
+    (energy to target only where every seed reached it); NaN where there is no figure."""
+    sub = grp[grp["value"] == value].set_index("pulse_width_s").sort_index()
+    col = sub[f"{metric}_mean"]
+    if metric == "energy_to_target_J":
+        col = col.where(sub["reached"] == sub["n"])
+    short, rest = col.iloc[0], col.iloc[1:].dropna()
+    out = {"all": math.nan, "longest": math.nan}
+    if pd.isna(short) or rest.empty:
+        return out
+    out["all"] = short / rest.min() if rest.min() > 0 else math.nan
+    longest = col.iloc[-1]
+    out["longest"] = short / longest if pd.notna(longest) and longest > 0 else math.nan
     return out
 
 
-def _crossing_sentence(key: str, values: list[float], margin: list[float], log: bool = False) -> str:
+def crossovers(table: pd.DataFrame, key: str, values: list[float], log: bool = False) -> dict[tuple[str, str, str], str]:
+    """Where the shortest width becomes cheaper than every other width ("all") and than the
+    longest ("longest"), per algorithm and metric: the ratio's crossing of 1, interpolated
+    between scanned values (in log(value) for a log scan)."""
+    out = {}
+    for alg, grp in table.groupby("algorithm", sort=True):
+        if grp["pulse_width_s"].nunique() < 2:
+            continue
+        for m in ("energy_per_pulse_J", "total_energy_J", "energy_to_target_J"):
+            ratios = [shortest_ratios(grp, m, v) for v in values]
+            for comp in COMPARISONS:
+                margin = [1.0 / r[comp] - 1.0 if math.isfinite(r[comp]) and r[comp] > 0 else math.nan for r in ratios]
+                out[(alg, m, comp)] = _crossing_sentence(key, values, margin, COMPARISONS[comp], log)
+    return out
+
+
+def _crossing_sentence(key: str, values: list[float], margin: list[float], than: str, log: bool = False) -> str:
     ok = [(v, d) for v, d in zip(values, margin) if math.isfinite(d)]
     if not ok:
-        return "no figure (the shortest width or the others never reached the target)"
+        return "no figure (the target was not reached at every seed)"
     if all(d > 0 for _, d in ok):
-        return f"the shortest width is cheapest at every scanned {key}"
+        return f"the shortest width is cheaper {than} at every scanned {key}"
     if all(d <= 0 for _, d in ok):
-        return f"the shortest width is never the cheapest in the scanned range of {key}"
+        return f"the shortest width is never cheaper {than} in the scanned range of {key}"
     for (v0, d0), (v1, d1) in zip(ok, ok[1:]):
         if (d0 <= 0) != (d1 <= 0):
             f = (-d0) / (d1 - d0)  # linear in the value, or in its logarithm for a log scan
             at = math.exp(math.log(v0) + (math.log(v1) - math.log(v0)) * f) if log else v0 + (v1 - v0) * f
             way = "above" if d1 > 0 else "below"
-            return f"the shortest width becomes cheapest {way} {key} = {at:.3g}"
+            return f"the shortest width becomes cheaper {than} {way} {key} = {at:.3g}"
     return "mixed"
 
 
 def reprice(folders: list[Path], overrides: list[str], scan: str | None = None) -> Repricing:
+    check_overrides(overrides)  # the command line first: its errors need no sweep read
+    scan_spec = parse_scan(scan) if scan else None
     runs, raw = load_runs(folders)
     base = energy_config(raw, overrides)
-    scan_spec = parse_scan(scan) if scan else None
     models = models_for(base, runs)
     by_run = pd.concat([price_runs(runs, m.config, m.label) for m in models], ignore_index=True)
     keys = ["model", "algorithm", "pulse_width_s"]

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ferrosim.report.formatting import format_si
-from ferrosim.report.reprice import METRICS, Repricing, Scan
+from ferrosim.report.reprice import METRICS, Repricing, Scan, shortest_ratios
 from ferrosim.sweep.outputs import atomic_write
 from ferrosim.units import format_pulse_width
 
@@ -63,7 +63,7 @@ def markdown(r: Repricing) -> str:
         lines += [f"## Scan of {r.scan.key}", "",
                   f"Values: {', '.join(f'{v:.3g}' for v in r.scan.values)}. Figure: "
                   f"`figures/scan_{r.scan.key.replace('.', '_')}.png`.", ""]
-        for (alg, metric), sentence in sorted(r.scan.crossover.items()):
+        for (alg, metric, _), sentence in sorted(r.scan.crossover.items()):
             lines.append(f"- {alg}, {_METRIC_NAMES[metric]}: {sentence}.")
         lines.append("")
     return "\n".join(lines)
@@ -112,30 +112,28 @@ def scan_figure(scan: Scan, stem: Path) -> list[Path]:
             ax.set_title(f"{alg}\n{_METRIC_NAMES[m]}", fontsize=10)
             ax.grid(True, which="both", alpha=0.3)
         ax = axes[i, 3]
-        for m, style in zip(metrics, ("-", "--", ":")):
-            ratio = []
-            for v in scan.values:
-                at = grp[grp["value"] == v].set_index("pulse_width_s")
-                col = at[f"{m}_mean"].where(at["reached"] == at["n"]) if m == "energy_to_target_J" else at[f"{m}_mean"]
-                rest = col.drop(index=widths[0]).dropna()
-                ratio.append(col.get(widths[0]) / rest.min() if not rest.empty and rest.min() > 0 else np.nan)
-            if np.isfinite(ratio).any():
-                ax.plot(values, ratio, style, color="k", lw=1.4, label=_METRIC_NAMES[m])
-        ax.axhline(1.0, color="#D55E00", lw=1)
+        colours = dict(zip(metrics, ("#000000", "#0072B2", "#009E73")))
         for m in metrics:
-            sentence = scan.crossover.get((alg, m), "")
-            if "becomes cheapest" in sentence:
-                at = float(sentence.rsplit("=", 1)[1])
-                ax.axvline(at, color="#0072B2", lw=1, ls=":")
-                ax.annotate(f"{at:.3g}", (at, 1.0), textcoords="offset points", xytext=(3, 6), fontsize=9,
-                            color="#0072B2")
+            ratios = [shortest_ratios(grp, m, v) for v in scan.values]
+            for comp, style in (("all", "-"), ("longest", "--")):
+                y = np.array([r[comp] for r in ratios], dtype=float)
+                if np.isfinite(y).any():
+                    ax.plot(values, y, style, color=colours[m], lw=1.4,
+                            label=f"{_METRIC_NAMES[m]}, vs {'cheapest other' if comp == 'all' else 'longest'}")
+                sentence = scan.crossover.get((alg, m, comp), "")
+                if "becomes cheaper" in sentence:
+                    at = float(sentence.rsplit("=", 1)[1])
+                    ax.axvline(at, color=colours[m], lw=1, ls=":")
+                    ax.annotate(f"{at:.3g}", (at, 1.0), textcoords="offset points", xytext=(3, 6 + 10 * (comp == "all")),
+                                fontsize=9, color=colours[m])
+        ax.axhline(1.0, color="#D55E00", lw=1)
         if log:
             ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(scan.key, fontsize=10)
-        ax.set_ylabel(f"E({format_pulse_width(widths[0])}) / cheapest other width", fontsize=10)
-        ax.set_title(f"{alg}\nbelow the red line the shortest width is cheapest", fontsize=10)
-        ax.legend(fontsize=8)
+        ax.set_ylabel(f"E({format_pulse_width(widths[0])}) / E(other width)", fontsize=10)
+        ax.set_title(f"{alg}\nbelow the red line the shortest width is cheaper", fontsize=10)
+        ax.legend(fontsize=7)
         ax.grid(True, which="both", alpha=0.3)
     sm = cm.ScalarMappable(norm=norm, cmap=cmap)
     fig.colorbar(sm, ax=axes[:, 3].tolist(), label=scan.key, shrink=0.8, location="right")
@@ -156,7 +154,7 @@ def terminal_lines(r: Repricing) -> list[str]:
         out.append(f"{row.model} | {row.algorithm}: shortest width cheapest per pulse: {row.energy_per_pulse_J}; "
                    f"total: {row.total_energy_J}; to target: {row.energy_to_target_J}")
     if r.scan is not None:
-        for (alg, metric), sentence in sorted(r.scan.crossover.items()):
+        for (alg, metric, _), sentence in sorted(r.scan.crossover.items()):
             out.append(f"scan {alg}, {_METRIC_NAMES[metric]}: {sentence}")
     return out
 

@@ -14,6 +14,7 @@ from ferrosim.cli import main
 REPO = Path(__file__).resolve().parents[2]
 DEVICE_FILE = REPO / "devices" / "example-hzo.yaml"
 HZO = REPO / ".." / "shared" / "data" / "hzo"
+HZO_FILE = REPO / "docs" / "paper" / "hzo-ID161ZR15000.yaml"
 
 RUN = "training: {epochs: 1}\ndataset: {train_subset: 20, test_subset: 10}\n"
 SWEEP = f"""name: s
@@ -102,6 +103,25 @@ CASES = [
     Case("unknown executor", {"s.yaml": SWEEP}, ["sweep", "{tmp}/s.yaml", "--executor", "spark"], "--executor"),
     Case("results of another sweep", {"s.yaml": SWEEP, "out/sweep.yaml": "name: other\n", "out/summary.csv": "keep\n"},
          ["sweep", "{tmp}/s.yaml", "--out", "{tmp}/out"], "holds sweep 'other'", "out/sweep.yaml"),
+    # -- energy settings (sweep, train, ferrosim energy) ---------------------------------------
+    Case("negative P_r", {"s.yaml": SWEEP + "energy: {polarization_uC_per_cm2: -20}\n"},
+         ["sweep", "{tmp}/s.yaml", "--out", "{tmp}/out"], "energy.polarization_uC_per_cm2", "s.yaml", 9),
+    Case("negative phi_B", {"s.yaml": SWEEP + "energy:\n  schottky: {phi_B_eV: -0.19}\n"},
+         ["sweep", "{tmp}/s.yaml", "--out", "{tmp}/out"], "energy.schottky.phi_B_eV", "s.yaml", 10),
+    Case("unknown conduction model", {"s.yaml": SWEEP + "energy: {conduction: ohmic}\n"},
+         ["sweep", "{tmp}/s.yaml", "--out", "{tmp}/out"], "energy.conduction", "s.yaml", 9),
+    Case("unknown energy key", {"s.yaml": SWEEP + "energy: {digital_op_J: 1e-12}\n"},
+         ["sweep", "{tmp}/s.yaml", "--out", "{tmp}/out"], "energy.digital_op_J", "s.yaml", 9),
+    Case("area needed, none known", {"c.yaml": RUN + "device: {model: softbounds}\nenergy: {capacitive: true}\n"},
+         ["train", "{tmp}/c.yaml"], "energy.capacitive", "c.yaml", 4),
+    Case("measured with no current", {"c.yaml": RUN + f"device: {{file: {HZO_FILE}, pulse_width: 20ns}}\n"
+                                      "energy: {conduction: measured}\n"},
+         ["train", "{tmp}/c.yaml"], "energy.conduction: 'measured' the measurement files give no current", "c.yaml", 4),
+    Case("energy --set outside energy", {}, ["energy", "{tmp}/none", "--set", "training.lr=1"],
+         "--set training.lr=1: expected energy.KEY=VALUE"),
+    Case("energy of a missing folder", {}, ["energy", "{tmp}/none"], "none"),
+    Case("energy bad scan", {}, ["energy", "{tmp}", "--scan", "energy.conduction_scale=1:10"],
+         "expected START:STOP:N"),
     # -- measurements (fit-device) ---------------------------------------------------------------
     Case("measurement path missing", {}, ["fit-device", "{tmp}/none", "-o", "{tmp}/d.yaml"], "not found", "none"),
     Case("unknown model", {"m.csv": LONG + GOOD_ROWS}, ["fit-device", "{tmp}/m.csv", "--model", "spline"], "--model spline"),
