@@ -382,11 +382,13 @@ def report_cmd(
     are listed) and on several folders at once (`report A B --out C`).
     """
     from ferrosim.report import build_report
+    from ferrosim.report.aggregate import energy_models
     from ferrosim.report.terminal import summary_table
 
     report = build_report(results, out)
     out_console.print(summary_table(report.agg, report.axes, "summary by pulse width: "
-                                    + ", ".join(s.label for s in report.sweeps), report.synthetic))
+                                    + ", ".join(s.label for s in report.sweeps), report.synthetic,
+                                    energy_models(report.summary)["central"]))
     for s in report.sweeps:
         n_missing = len(s.missing) + s.missing_unlisted
         if n_missing:

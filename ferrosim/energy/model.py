@@ -25,6 +25,7 @@ from ferrosim.energy import terms
 from ferrosim.energy.inputs import PulseElectrical
 
 Conduction = Literal["none", "read", "scaled", "schottky", "schottky_read", "measured"]
+DEFAULT_UPPER = ("schottky_read", "measured")
 
 
 class _Section(BaseModel):
@@ -92,7 +93,10 @@ class EnergyConfig(_Section):
     digital_costs: DigitalParams = Field(default_factory=DigitalParams)
     upper: list[Conduction] | None = None
     """Conduction models priced for the upper estimate (with switching); the most expensive one
-    counts. Default [schottky] where the device area is known."""
+    counts. Default [schottky_read, measured] where the data allow them: the published Schottky
+    law's field dependence carried from the measured read, and any measured current. The raw
+    `schottky` law with the precursor's parameters is not a default: it predicts ~1.7 kOhm at the
+    0.1 V read of a 15 um device that reads 15 MOhm (docs/physics.md); name it here to use it."""
 
     def explicit_terms(self) -> bool:
         return self.capacitive is not None or self.conduction is not None or self.switching is not None
@@ -187,7 +191,7 @@ def resolve(cfg: EnergyConfig, electrical: PulseElectrical | None, given: tuple[
     if e is None:
         return EnergyPlan("unknown (no electrical data for the device)", None, None, None, "", digital, params)
     if cfg.upper is None:
-        candidates = [m for m in ("schottky",) if terms.conduction_needs(m, e) is None]
+        candidates = [m for m in DEFAULT_UPPER if terms.conduction_needs(m, e) is None]
     else:
         for m in cfg.upper:
             why = terms.conduction_needs(m, e)

@@ -37,7 +37,16 @@ METRICS = (
     Metric("total_energy_J", "total update energy", "J"),
     Metric("energy_to_target_J", "energy to target", "J"),
     Metric("pulses_total", "pulses", "count"),
+    Metric("energy_digital_J", "digital accumulator energy", "J"),
+    Metric("energy_per_pulse_lower_J", "energy per pulse, lower estimate", "J"),
+    Metric("energy_per_pulse_upper_J", "energy per pulse, upper estimate", "J"),
+    Metric("total_energy_lower_J", "total update energy, lower estimate", "J"),
+    Metric("total_energy_upper_J", "total update energy, upper estimate", "J"),
+    Metric("energy_to_target_lower_J", "energy to target, lower estimate", "J"),
+    Metric("energy_to_target_upper_J", "energy to target, upper estimate", "J"),
 )
+"""The energy bands (lower/upper) and the digital term are in summaries of ferrosim with energy
+models; older summaries lack them and their cells are empty."""
 STATS = ("mean", "std", "n", "ci95_low", "ci95_high")
 ALGORITHM_ORDER = ("ideal", "sgd", "sgd_balanced", "sgd_symmetry_shift", "mixed_precision")
 BASE_KEYS = ("sweep", "device", "pulse_width_s", "algorithm")
@@ -99,7 +108,8 @@ def aggregate(summary: pd.DataFrame) -> pd.DataFrame:
         row["runs_reaching_target"] = int(grp["epochs_to_target"].notna().sum())
         row["synthetic_device"] = bool(grp["synthetic_device"].fillna(False).astype(bool).any())
         for m in METRICS:
-            for stat, value in describe(grp[m.column]).items():
+            column = grp[m.column] if m.column in grp else pd.Series([math.nan] * len(grp))
+            for stat, value in describe(column).items():
                 row[f"{m.column}_{stat}"] = value
         rows.append(row)
     frame = pd.DataFrame(rows)
@@ -197,11 +207,25 @@ def pareto_mask(cost: Any, value: Any) -> np.ndarray:
     return mask
 
 
+def energy_models(summary: pd.DataFrame) -> dict[str, str]:
+    """{'central': ..., 'upper': ...}: the energy models of the device runs, as their summaries name
+    them ("several" when runs differ; "not recorded" for summaries of earlier ferrosim)."""
+    dev = summary[summary["algorithm"] != "ideal"]
+
+    def one(col: str) -> str:
+        if col not in dev:
+            return "not recorded (runs of an earlier ferrosim: capacitive + read conduction)"
+        names = sorted({str(v) for v in dev[col].dropna() if str(v)})
+        return names[0] if len(names) == 1 else ("; ".join(names) if names else "unknown")
+
+    return {"central": one("energy_model"), "upper": one("energy_upper_model")}
+
+
 def pulse_widths(frame: pd.DataFrame) -> list[float]:
     """Every pulse width in the report, sorted (the index fixes its colour in every figure)."""
     return sorted({float(p) for p in frame["pulse_width_s"].dropna()})
 
 
 __all__ = ["IDEAL_LABEL", "METRICS", "Metric", "STATS", "aggregate", "algorithm_rank", "axis_columns",
-           "combined_summary", "describe", "epoch_curves", "group_keys", "pareto_mask", "pulse_width_label",
+           "combined_summary", "describe", "energy_models", "epoch_curves", "group_keys", "pareto_mask", "pulse_width_label",
            "pulse_widths", "select", "sort_groups", "variants"]

@@ -17,7 +17,8 @@ from typing import Any
 import pandas as pd
 
 from ferrosim.errors import InputError
-from ferrosim.report.aggregate import aggregate, axis_columns, combined_summary, epoch_curves, pulse_widths, variants
+from ferrosim.report.aggregate import (aggregate, axis_columns, combined_summary, energy_models, epoch_curves,
+                                       pulse_widths, variants)
 from ferrosim.report.collect import SweepData, load_sweeps
 from ferrosim.report.figures import FigureFile, FigureInputs, make_figures
 from ferrosim.report.provenance import now_utc
@@ -113,7 +114,8 @@ def build_report(folders: list[Path | str], out: Path | str | None = None) -> Re
     inputs = FigureInputs(agg=report.agg, curves=report.curves, variants=report.variants,
                           style=PulseWidthStyle(pulse_widths(report.agg)),
                           devices=[(s.label, d) for s in report.sweeps for d in s.devices],
-                          targets=report.targets, max_epochs=report.max_epochs, synthetic=report.synthetic)
+                          targets=report.targets, max_epochs=report.max_epochs, synthetic=report.synthetic,
+                          energy_models=energy_models(report.summary))
     report.figures = make_figures(inputs, report.out / "figures")
     blocks = build_document(report)
     atomic_write(report.markdown_path, render_markdown(blocks, report.out))

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Union
 from ferrosim.report.figures import SYNTHETIC_TAG, FigureFile
 from ferrosim.report.formatting import format_si
 from ferrosim.report.provenance import config_yaml, software_versions, sweep_facts
-from ferrosim.report.tables import TextTable, pareto_lines, summary_tables
+from ferrosim.report.aggregate import energy_models
+from ferrosim.report.tables import TextTable, energy_claim_lines, pareto_lines, summary_tables
 from ferrosim.units import format_pulse_width
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -103,14 +104,19 @@ def build_document(report: "Report") -> list[Block]:
 
 def _summary(report: "Report") -> list[Block]:
     blocks: list[Block] = [Heading(2, "Summary by pulse width")]
-    for label, tables in summary_tables(report.agg, report.variants, report.targets):
+    models = energy_models(report.summary)
+    for label, tables in summary_tables(report.agg, report.variants, report.targets, models):
         if label:
             blocks.append(Heading(3, label))
         for t in tables:
             blocks += [Para(f"**{t.title}** ({t.note})"), TableBlock(t)]
     lines = pareto_lines(report.agg, report.variants)
     if lines:
-        blocks.append(Bullets(lines))
+        blocks.append(Bullets([f"{ln} (energy model: {models['central']})" for ln in lines]))
+    claims = energy_claim_lines(report.agg, report.variants, models)
+    if claims:
+        blocks += [Heading(3, "Do shorter pulses cost less? Under which energy model"), Para(claims[0]),
+                   Bullets(claims[1:])]
     return blocks
 
 
@@ -136,7 +142,7 @@ def _provenance(report: "Report") -> list[Block]:
     for s in report.sweeps:
         blocks += [Heading(3, f"Sweep {s.label}"), Facts(sweep_facts(s))]
         used = [f"{d.device} {format_pulse_width(d.pulse_width_s)}: {d.response.get('model')}"
-                + (f", {format_si(0.5 * (d.energy_up_J + d.energy_down_J), 'J')} per pulse"
+                + (f", {format_si(0.5 * (d.energy_up_J + d.energy_down_J), 'J')} per pulse (stated for the device)"
                    if d.energy_up_J is not None and d.energy_down_J is not None else "")
                 + (" (synthetic)" if d.synthetic else "") for d in s.devices]
         if used:

@@ -16,7 +16,7 @@ Figures are built with `matplotlib.figure.Figure` (no pyplot state, no GUI backe
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,8 @@ class FigureInputs:
     targets: dict[str, float | None]  # sweep label -> training.target_accuracy
     max_epochs: dict[str, int]  # sweep label -> training.epochs (largest)
     synthetic: bool
+    energy_models: dict[str, str] = field(default_factory=lambda: {"central": "unknown", "upper": "unknown"})
+    """The energy models of the runs (`aggregate.energy_models`): every joule axis names them."""
 
 
 def _figure(rows: int, cols: int, width: float, height: float):
@@ -166,17 +168,20 @@ def vs_pulse_width(data: FigureInputs, folder: Path) -> FigureFile:
             if per.empty:
                 continue
             energies.extend(per.values)
+            _band(ax, grp.groupby("pulse_width_s", sort=True)[["energy_per_pulse_lower_J_mean",
+                                                               "energy_per_pulse_upper_J_mean"]].mean(), energies)
             ax.plot(per.index, per.values, color=NEUTRAL, lw=1, zorder=1,
                     label=None if dev["device"].nunique() < 2 else str(device))
             ax.scatter(per.index, per.values, c=[data.style.color(p) for p in per.index], s=40, zorder=2,
                        edgecolors="black", linewidths=0.5)
         _log_axis(ax, "y", energies)
         ax.set_ylabel("energy per pulse (J)")
-        _panel_title(ax, "energy per pulse", vlabel)
+        _panel_title(ax, "energy per pulse (band: lower..upper)", vlabel)
         # (a) final accuracy, (b) epochs to target, (d) total update energy: a line per algorithm
+        band_values: list[float] = []
         for col, metric, title in ((0, "final_accuracy", "final test accuracy"),
                                    (1, "epochs_to_target", "epochs to target"),
-                                   (3, "total_energy_J", "total update energy")):
+                                   (3, "total_energy_J", "total update energy (band: lower..upper)")):
             ax = axes[r, col]
             for algorithm in algorithms:
                 grp = dev[dev["algorithm"] == algorithm].sort_values("pulse_width_s")
@@ -186,6 +191,9 @@ def vs_pulse_width(data: FigureInputs, folder: Path) -> FigureFile:
                 e = grp[f"{metric}_std"].fillna(0.0).to_numpy(dtype=float)
                 ok = np.isfinite(y)
                 ax.plot(x[ok], y[ok], color=NEUTRAL, ls=ls, lw=1.2, zorder=1)
+                if metric == "total_energy_J":  # the lower .. upper energy estimates as a band
+                    _band(ax, grp.set_index("pulse_width_s")[["total_energy_lower_J_mean",
+                                                              "total_energy_upper_J_mean"]], band_values)
                 ax.errorbar(x[ok], y[ok], yerr=e[ok], fmt="none", ecolor=NEUTRAL, elinewidth=0.8, capsize=2,
                             zorder=1)
                 ax.scatter(x[ok], y[ok], marker=marker, s=42, c=[data.style.color(p) for p in x[ok]],
@@ -228,7 +236,7 @@ def vs_pulse_width(data: FigureInputs, folder: Path) -> FigureFile:
                 _percent_axis(ax)
                 ax.set_ylabel("test accuracy after the last epoch")
             else:
-                _log_axis(ax, "y", dev[f"{metric}_mean"])
+                _log_axis(ax, "y", [*dev[f"{metric}_mean"], *band_values])
                 ax.set_ylabel("energy (J)")
             _panel_title(ax, title, vlabel)
         for ax in axes[r]:
@@ -238,12 +246,28 @@ def vs_pulse_width(data: FigureInputs, folder: Path) -> FigureFile:
     fig.legend(list(legend.values()), list(legend.keys()), loc="outside right center", fontsize=8, frameon=False)
     _title(fig, "Accuracy, convergence and energy vs pulse width (mean ± std over seeds)", data.synthetic)
     caption = ("Final test accuracy, epochs to reach the target test accuracy, energy per programming "
-               "pulse (from the device file) and total weight-update energy over the whole training, "
-               "against pulse width (log axis). Mean over seeds, bars ± one standard deviation; marker "
+               "pulse and total weight-update energy over the whole training (pulses plus the digital "
+               f"accumulator), against pulse width (log axis). Energy model: {data.energy_models['central']}; "
+               "the grey band spans the lower estimate (capacitive + read conduction, no switching) to the "
+               f"upper ({data.energy_models['upper']}). Mean over seeds, bars ± one standard deviation; marker "
                "shape = algorithm, colour = pulse width. Black dashed: `ideal` (floating point, no "
                "device energy). Hollow markers at the dotted line: never reached the target; k/n: only "
                "k of n seeds did (the mean is over those).")
     return _save(fig, folder, "vs_pulse_width", "Accuracy, convergence and energy vs pulse width", caption)
+
+
+def _band(ax, frame: pd.DataFrame, collect: list[float]) -> None:
+    """Shade between the lower and upper energy estimates (the two columns of `frame`, indexed by
+    pulse width); nothing where they are not recorded."""
+    if frame.empty:
+        return
+    lo, hi = (frame.iloc[:, k].astype(float) for k in (0, 1))
+    ok = (lo > 0) & (hi > 0) & np.isfinite(lo) & np.isfinite(hi)
+    if not ok.any():
+        return
+    x = np.asarray(frame.index[ok], dtype=float)
+    ax.fill_between(x, lo[ok].to_numpy(), hi[ok].to_numpy(), color="#BBBBBB", alpha=0.3, lw=0, zorder=0)
+    collect.extend([*lo[ok], *hi[ok]])
 
 
 def _log_axis(ax, axis: str, values) -> None:
@@ -293,8 +317,8 @@ def accuracy_vs_energy(data: FigureInputs, folder: Path) -> FigureFile:
         ideal = agg[agg["algorithm"] == "ideal"]
         target = data.targets.get(_sweep_of(values))
         for c, (xcol, xlabel, title) in enumerate((
-                ("total_energy_J", "total update energy (J)", "final accuracy vs total energy"),
-                ("energy_to_target_J", "energy to target (J)", "final accuracy vs energy to target"))):
+                ("total_energy_J", "total update energy (J), central model", "final accuracy vs total energy"),
+                ("energy_to_target_J", "energy to target (J), central model", "final accuracy vs energy to target"))):
             ax = axes[r, c]
             x = dev[f"{xcol}_mean"].to_numpy(dtype=float)
             y = dev["final_accuracy_mean"].to_numpy(dtype=float)
@@ -346,7 +370,8 @@ def accuracy_vs_energy(data: FigureInputs, folder: Path) -> FigureFile:
                    for p in data.style.pulse_widths})
     fig.legend(list(legend.values()), list(legend.keys()), loc="outside right center", fontsize=8, frameon=False)
     _title(fig, "Accuracy vs update energy: the trade-off front", data.synthetic)
-    caption = ("Final test accuracy against the total weight-update energy of the training (left) and "
+    caption = (f"Energy model: {data.energy_models['central']}. "
+               "Final test accuracy against the total weight-update energy of the training (left) and "
                "against the energy spent until the target accuracy was first reached (right), one "
                "point per pulse width (colour) and algorithm (marker), mean ± std over seeds. Ringed "
                "points, joined by the dashed step line, are Pareto-optimal: no other setting reaches a "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ferrosim.report.aggregate import METRICS, STATS, select
@@ -50,8 +51,21 @@ def _lead(agg: pd.DataFrame) -> tuple[list[str], callable]:
     return headers, values
 
 
-def summary_tables(agg: pd.DataFrame, variants: list, target_of: dict[str, float | None]) -> list[tuple[str, list[TextTable]]]:
-    """[(variant label, [accuracy table, energy table])] for every compared setting."""
+def band(row: pd.Series, low: str, high: str) -> str:
+    """`lower .. upper` of the seed means, or '-' where the estimates are not recorded."""
+    from ferrosim.report.formatting import format_si
+
+    a, b = row.get(f"{low}_mean"), row.get(f"{high}_mean")
+    if is_missing(a) or is_missing(b):
+        return "-"
+    return f"{format_si(a, 'J')} .. {format_si(b, 'J')}"
+
+
+def summary_tables(agg: pd.DataFrame, variants: list, target_of: dict[str, float | None],
+                   models: dict[str, str] | None = None) -> list[tuple[str, list[TextTable]]]:
+    """[(variant label, [accuracy table, energy table])] for every compared setting. `models`
+    names the energy models (`energy_models`), so no joule is shown without its model."""
+    models = models or {"central": "unknown", "upper": "unknown"}
     out = []
     for label, values in variants:
         sub = select(agg, values)
@@ -66,21 +80,71 @@ def summary_tables(agg: pd.DataFrame, variants: list, target_of: dict[str, float
             note=f"{STAT_NOTE}; test accuracy in percent; epochs to target over the runs that reached it.",
         )
         energy = TextTable(
-            title="Energy and pulses",
+            title=f"Energy and pulses, energy model: {models['central']}",
             headers=headers + ["energy per pulse", "energy per update", "total update energy",
-                               "energy to target", "pulses"],
+                               "total, lower .. upper", "energy to target", "digital", "pulses"],
             rows=[lead(r) + [cell(r, "energy_per_pulse_J"), cell(r, "energy_per_update_J"),
-                             cell(r, "total_energy_J"), cell(r, "energy_to_target_J"), cell(r, "pulses_total")]
+                             cell(r, "total_energy_J"), band(r, "total_energy_lower_J", "total_energy_upper_J"),
+                             cell(r, "energy_to_target_J"), cell(r, "energy_digital_J", interval=False),
+                             cell(r, "pulses_total")]
                   for _, r in sub.iterrows()],
-            note=(f"{STAT_NOTE}. Energy per pulse: mean of the device file's up and down pulse energies; per "
+            note=(f"{STAT_NOTE}. Joules under the energy model named in the title (docs/physics.md); lower: "
+                  "capacitive + conduction at the read conductance, no switching; upper: "
+                  f"{models['upper']}. Energy per pulse: mean of the up and down pulse energies; per "
                   "update: total over the number of mini-batch updates; total: all programming pulses of "
-                  "the training; to target: cumulative until the first epoch at the target. `ideal` uses no "
-                  "device (0 J)."),
+                  "the training plus the digital accumulator of mixed precision (its own column); to "
+                  "target: cumulative until the first epoch at the target. `ideal` uses no device (0 J)."),
         )
         for t in (acc, energy):
             t.align = ["l"] * (len(headers) - 1) + ["r"] * (len(t.headers) - len(headers) + 1)
         out.append((label, [acc, energy]))
     return out
+
+
+CLAIM_METRICS = (("energy_per_pulse", "energy per pulse"), ("total_energy", "total update energy"),
+                 ("energy_to_target", "energy to target"))
+
+
+def energy_claim_lines(agg: pd.DataFrame, variants: list, models: dict[str, str]) -> list[str]:
+    """Per compared setting and algorithm: is the shortest pulse width the cheapest, under the
+    lower, central and upper estimates? (The paper's claims: shorter pulses cost less per update
+    and in total.)"""
+    lines = []
+    estimates = (("lower", "_lower_J"), ("central", "_J"), ("upper", "_upper_J"))
+    for label, values in variants:
+        sub = select(agg, values)
+        dev = sub[(sub["algorithm"] != "ideal") & sub["pulse_width_s"].notna()]
+        if dev["pulse_width_s"].nunique() < 2:
+            continue
+        for algorithm, grp in dev.groupby("algorithm", sort=False):
+            grp = grp.sort_values("pulse_width_s")
+            parts = []
+            for metric, name in CLAIM_METRICS:
+                verdicts = []
+                for est, suffix in estimates:
+                    col = f"{metric}{suffix}_mean"
+                    if col not in grp:
+                        continue
+                    y = grp[col].astype(float)
+                    if metric == "energy_to_target":
+                        y = y.where(grp["runs_reaching_target"] == grp["n_runs"])
+                    if y.isna().iloc[0] or y.iloc[1:].isna().all():
+                        continue
+                    best = grp["pulse_width"].iloc[int(np.nanargmin(y.to_numpy()))]
+                    ratio = y.iloc[0] / y.iloc[-1] if pd.notna(y.iloc[-1]) and y.iloc[-1] > 0 else float("nan")
+                    verdicts.append(f"{est} {'yes' if best == grp['pulse_width'].iloc[0] else 'no, ' + best}"
+                                    + (f" (x{ratio:.2g} of {grp['pulse_width'].iloc[-1]})" if ratio == ratio else ""))
+                if verdicts:
+                    parts.append(f"{name}: " + ", ".join(verdicts))
+            if parts:
+                prefix = f"{label}, " if label else ""
+                lines.append(f"{prefix}`{algorithm}`: is {grp['pulse_width'].iloc[0]} the cheapest width (else which is)? "
+                             + "; ".join(parts) + ".")
+    if lines:
+        lines.insert(0, f"Central model: {models['central']}; lower: capacitive + read conduction, no "
+                     f"switching; upper: {models['upper']}. `ferrosim energy` re-prices under any other model "
+                     "and scans a parameter for the value where the answer flips.")
+    return lines
 
 
 def pareto_lines(agg: pd.DataFrame, variants: list) -> list[str]:
@@ -105,4 +169,4 @@ def pareto_lines(agg: pd.DataFrame, variants: list) -> list[str]:
     return lines
 
 
-__all__ = ["STAT_NOTE", "TextTable", "cell", "pareto_lines", "reached", "stats_of", "summary_tables"]
+__all__ = ["STAT_NOTE", "TextTable", "band", "cell", "energy_claim_lines", "pareto_lines", "reached", "stats_of", "summary_tables"]

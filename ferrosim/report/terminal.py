@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import pandas as pd
+from rich.markup import escape
 from rich.table import Table
 
 from ferrosim.report.formatting import is_missing
 from ferrosim.report.tables import cell, reached
 
 
-def summary_table(agg: pd.DataFrame, axes: list[str], title: str, synthetic: bool) -> Table:
+def summary_table(agg: pd.DataFrame, axes: list[str], title: str, synthetic: bool,
+                  energy_model: str = "unknown") -> Table:
     several = agg["sweep"].nunique() > 1
     table = Table(title=title + (" [bold red](SYNTHETIC device data)[/]" if synthetic else ""),
-                  caption="mean ± std over seeds; full statistics in summary_by_pulse_width.csv")
+                  caption=f"mean ± std over seeds; energies under the model {escape(energy_model)} (bands and other "
+                  "models: report.md, `ferrosim energy`); full statistics in summary_by_pulse_width.csv")
     lead = (["sweep"] if several else []) + ["pulse width", "algorithm", *axes, "n"]
     for col in lead:
         table.add_column(col, justify="right" if col == "n" else "left")

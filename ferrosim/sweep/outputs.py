@@ -110,23 +110,25 @@ def epoch_counts(epochs: pd.DataFrame, info: dict, batch_size: int) -> tuple[lis
 
 
 def reprice_complete(run, out: Path) -> bool:
-    """Bring a complete run's energy up to the sweep's current `energy:` settings (training never
-    depends on them, so the run_id is the same): its run.json is rewritten, atomically, with the
-    new energy section and summary row priced from its epochs.csv. True when it changed."""
+    """Bring a complete run's energy up to the sweep's current `energy:` settings and model
+    (training never depends on them, so the run_id is the same): when its priced figures differ,
+    its run.json is rewritten, atomically, with the energy section and summary row priced from
+    its epochs.csv. True when it changed."""
+    if run.config.algorithm == "ideal":
+        return False
     folder = run_dir(out, run.run_id)
     record = json.loads((folder / "run.json").read_text())
-    wanted = run.config.energy.model_dump(mode="json")
-    if record.get("config", {}).get("energy") == wanted or run.config.algorithm == "ideal":
-        return False
     epochs = pd.read_csv(folder / "epochs.csv")
     cfg = run.config
     plan = cfg.energy_plan()
-    n_train = int(record["info"]["n_train"])
-    n_updates = math.ceil(n_train / cfg.training.batch_size) * len(epochs)
+    n_updates = math.ceil(int(record["info"]["n_train"]) / cfg.training.batch_size) * len(epochs)
     row = dict(record["summary"])
     e2t = row.get("epochs_to_target")
     energy = summary_energy(plan, *epoch_counts(epochs, record["info"], cfg.training.batch_size),
                             None if e2t is None else int(e2t), n_updates)
+    wanted = cfg.energy.model_dump(mode="json")
+    if record.get("config", {}).get("energy") == wanted and all(row.get(k) == v for k, v in energy.items()):
+        return False
     row.update(energy)
     record["config"]["energy"] = wanted
     record["info"]["energy_model"] = plan.name

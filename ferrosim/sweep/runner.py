@@ -115,7 +115,8 @@ def write_sweep_yaml(plan: SweepPlan, out: Path) -> None:
     """sweep.yaml: the resolved config and provenance; rewritten only when the config changed."""
     path = out / "sweep.yaml"
     body = {"name": plan.name, "config_file": str(plan.source), "config": plan.raw,
-            "runs": len(plan.runs), "ferrosim_version": __version__, "git_commit": _git_commit()}
+            "runs": len(plan.runs), "ferrosim_version": __version__, "git_commit": _git_commit(),
+            "energy": _energy_record(plan)}
     if path.is_file():
         try:
             old = yaml.safe_load(path.read_text())
@@ -125,6 +126,18 @@ def write_sweep_yaml(plan: SweepPlan, out: Path) -> None:
             pass
     body["started_utc"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     atomic_write(path, yaml.safe_dump(body, sort_keys=False))
+
+
+def _energy_record(plan: SweepPlan) -> dict:
+    """The energy model of the sweep: every setting (defaults included) and the models it resolved
+    to for the sweep's devices (central and upper; lower is always capacitive + read conduction)."""
+    device_runs = [r for r in plan.runs if r.config.algorithm != "ideal"]
+    if not device_runs:
+        return {"settings": None, "central_models": [], "upper_models": []}
+    plans = [r.config.energy_plan() for r in device_runs]
+    return {"settings": device_runs[0].config.energy.model_dump(mode="json"),
+            "central_models": sorted({p.name for p in plans}),
+            "upper_models": sorted({p.upper_name for p in plans if p.upper_name})}
 
 
 def _git_commit() -> str | None:

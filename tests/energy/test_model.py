@@ -21,9 +21,12 @@ def test_default_model_prices_capacitive_read_and_switching():
     assert plan.central.total[0] == pytest.approx(expect_up, rel=1e-14)
     # lower: capacitive + read, no switching
     assert plan.lower.total[0] == pytest.approx(expect_up - terms.switching_J(e, e.up, 20.0), rel=1e-14)
-    # upper: the most conductive of read and the default schottky, with switching
-    assert plan.upper_name == "capacitive + conduction[schottky] + switching"
+    # upper: the most conductive of read and the default schottky_read, with switching
+    assert plan.upper_name == "capacitive + conduction[schottky_read] + switching"
     assert plan.upper.total[0] > plan.central.total[0] > plan.lower.total[0]
+    # the raw Schottky law is an upper only where it is named
+    named = resolve(EnergyConfig(upper=["schottky"]), e)
+    assert named.upper_name == "capacitive + conduction[schottky] + switching"
 
 
 def test_terms_switch_off_and_the_upper_takes_the_largest_configured():

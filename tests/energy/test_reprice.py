@@ -121,8 +121,9 @@ def test_scan_marks_where_the_shortest_width_becomes_cheapest(sweeps, capsys):
     assert (out / "figures" / "scan_energy_conduction_scale.png").stat().st_size > 10_000
     md = (out / "energy.md").read_text()
     # per pulse, the conduction term grows with the width: past some k the 20 ns pulse is cheapest
-    line = next(ln for ln in md.splitlines() if ln.startswith("- sgd, energy per pulse"))
-    assert "becomes cheapest above energy.conduction_scale =" in line
+    line = next(ln for ln in md.splitlines() if ln.startswith("- sgd, energy per pulse")
+                and "every other width" in ln)
+    assert "becomes cheaper than every other width above energy.conduction_scale =" in line
     k = float(line.rsplit("=", 1)[1].rstrip("."))
     # check the crossover against the per-pulse energies priced at k directly
     sgd = table[table["algorithm"] == "sgd"]
