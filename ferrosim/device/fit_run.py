@@ -184,7 +184,7 @@ def _energy(res: FitResult, measurements, sidecar: Sidecar, label: str,
         return EnergyEntry(source="unknown", note=electrical.area_note)
     # The default energy model, for people reading the file; runs reprice from `electrical`.
     measured = electrical.has_current()
-    cfg = EnergyConfig(conduction="measured" if measured else "read")
+    cfg = EnergyConfig(conduction="measured" if measured else "read", digital=False)
     plan = resolve(cfg, electrical)
     pp = plan.central
     return EnergyEntry(

@@ -171,8 +171,8 @@ def resolve(cfg: EnergyConfig, electrical: PulseElectrical | None, given: tuple[
     params = cfg.model_dump(mode="json")
     if not cfg.explicit_terms() and given[0] is not None and given[1] is not None:
         pp = PerPulse(given=(float(given[0]), float(given[1])))
-        return EnergyPlan(f"{given_source} energy per pulse", pp, pp, pp, f"{given_source} energy per pulse",
-                          digital, params)
+        name = f"{given_source} energy per pulse" + (" + digital" if cfg.digital else "")
+        return EnergyPlan(name, pp, pp, pp, name, digital, params)
     e = electrical
     area = e is not None and e.area_um2 is not None
     if cfg.capacitive and not area:
@@ -205,8 +205,9 @@ def resolve(cfg: EnergyConfig, electrical: PulseElectrical | None, given: tuple[
         pp = _per_pulse(e, capacitive, m, bool(can_switch) or switching, cfg)
         if upper is None or sum(pp.total) > sum(upper.total):
             upper, upper_name = pp, model_name(capacitive, m, bool(can_switch) or switching, cfg)
-    return EnergyPlan(model_name(capacitive, conduction, switching, cfg), central, lower, upper, upper_name,
-                      digital, params)
+    tail = " + digital" if cfg.digital else ""
+    return EnergyPlan(model_name(capacitive, conduction, switching, cfg) + tail, central, lower, upper,
+                      upper_name + tail, digital, params)
 
 
 # -- pricing counted pulses and operations ------------------------------------------------------

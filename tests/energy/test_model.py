@@ -14,7 +14,7 @@ from tests.energy.test_terms import electrical
 def test_default_model_prices_capacitive_read_and_switching():
     e = electrical()
     plan = resolve(EnergyConfig(), e)
-    assert plan.name == "capacitive + conduction[read] + switching"
+    assert plan.name == "capacitive + conduction[read] + switching + digital"
     cfg = EnergyConfig()
     expect_up = (terms.capacitive_J(e, e.up) + terms.conduction_J("read", e, e.up, cfg)
                  + terms.switching_J(e, e.up, 20.0))
@@ -22,31 +22,31 @@ def test_default_model_prices_capacitive_read_and_switching():
     # lower: capacitive + read, no switching
     assert plan.lower.total[0] == pytest.approx(expect_up - terms.switching_J(e, e.up, 20.0), rel=1e-14)
     # upper: the most conductive of read and the default schottky_read, with switching
-    assert plan.upper_name == "capacitive + conduction[schottky_read] + switching"
+    assert plan.upper_name == "capacitive + conduction[schottky_read] + switching + digital"
     assert plan.upper.total[0] > plan.central.total[0] > plan.lower.total[0]
     # the raw Schottky law is an upper only where it is named
     named = resolve(EnergyConfig(upper=["schottky"]), e)
-    assert named.upper_name == "capacitive + conduction[schottky] + switching"
+    assert named.upper_name == "capacitive + conduction[schottky] + switching + digital"
 
 
 def test_terms_switch_off_and_the_upper_takes_the_largest_configured():
     e = electrical()
     plan = resolve(EnergyConfig(capacitive=False, switching=False, conduction="scaled", conduction_scale=3.0,
                                 upper=["read"]), e)
-    assert plan.name == "conduction[scaled x3]"
+    assert plan.name == "conduction[scaled x3] + digital"
     assert plan.central.capacitive == (0.0, 0.0) and plan.central.switching == (0.0, 0.0)
     # upper = max(scaled x3, read) with switching: the scaled one
-    assert plan.upper_name == "conduction[scaled x3] + switching"
+    assert plan.upper_name == "conduction[scaled x3] + switching + digital"
 
 
 def test_measured_current_is_the_default_conduction_where_the_data_have_it():
     assert resolve(EnergyConfig(), electrical(conductance_during_pulse_S=1e-5)).name == \
-        "capacitive + conduction[measured] + switching"
+        "capacitive + conduction[measured] + switching + digital"
 
 
 def test_stated_energy_is_used_as_is_unless_terms_are_named():
     plan = resolve(EnergyConfig(), None, (2e-12, 3e-12), "measured")
-    assert plan.name == "measured energy per pulse" and plan.central.total == (2e-12, 3e-12)
+    assert plan.name == "measured energy per pulse + digital" and plan.central.total == (2e-12, 3e-12)
     assert plan.lower.total == plan.upper.total == (2e-12, 3e-12)
     with pytest.raises(EnergyConfigError) as exc:
         resolve(EnergyConfig(capacitive=True), None, (2e-12, 3e-12))

@@ -62,7 +62,7 @@ def test_repriced_equals_a_fresh_run_to_1e_12(sweeps):
     default = pd.read_csv(tmp / "default" / "summary.csv").set_index("run_id")
     by_run = pd.read_csv(tmp / "default" / "energy" / "energy_by_run.csv")
     priced = by_run[by_run["model"].str.startswith("configured: ")].set_index("run_id")
-    assert priced["model"].iloc[0] == "configured: capacitive + conduction[scaled x40] + switching"
+    assert priced["model"].iloc[0] == "configured: capacitive + conduction[scaled x40] + switching + digital"
     device_runs = fresh[fresh["algorithm"] != "ideal"]
     assert len(priced) == len(device_runs) == 6
     # training does not depend on the energy model: same run ids, same pulses, other joules
@@ -71,7 +71,7 @@ def test_repriced_equals_a_fresh_run_to_1e_12(sweeps):
         for col in NUMERIC:
             assert rel_equal(priced.loc[run_id, col], row[col]), (run_id, col, priced.loc[run_id, col], row[col])
         assert row["total_energy_J"] != default.loc[run_id, "total_energy_J"]
-    assert (device_runs["energy_model"] == "capacitive + conduction[scaled x40] + switching").all()
+    assert (device_runs["energy_model"] == "capacitive + conduction[scaled x40] + switching + digital").all()
 
 
 def test_resumed_sweep_with_new_energy_settings_trains_nothing_and_reprices(sweeps, capsys):
