@@ -281,8 +281,8 @@ def run_scan(runs: list[PricedRun], base: EnergyConfig, key: str, values: list[f
     table = pd.concat(frames, ignore_index=True)
     cross = crossovers(table, key, values, log)
     first = table[table["value"] == values[0]]["total_energy_J_mean"].to_numpy()
-    if all(np.array_equal(first, table[table["value"] == v]["total_energy_J_mean"].to_numpy(), equal_nan=True)
-           for v in values[1:]):
+    if all(np.allclose(first, table[table["value"] == v]["total_energy_J_mean"].to_numpy(), rtol=1e-9,
+                       atol=0.0, equal_nan=True) for v in values[1:]):
         note = (f"{key} does not change the configured model ({_plan(base, runs[0]).name}): "
                 "scan a setting of a term it uses, or --set the term")
         cross = {k: note for k in cross}
@@ -325,6 +325,18 @@ def crossovers(table: pd.DataFrame, key: str, values: list[float], log: bool = F
     return out
 
 
+def crossing_points(values: list[float], margin: list[float], log: bool = False) -> list[tuple[float, bool]]:
+    """(value, True when the shortest width becomes cheaper there) at each sign change of the margin."""
+    ok = [(v, d) for v, d in zip(values, margin) if math.isfinite(d)]
+    out = []
+    for (v0, d0), (v1, d1) in zip(ok, ok[1:]):
+        if (d0 > 0) != (d1 > 0):
+            f = (-d0) / (d1 - d0)  # linear in the value, or in its logarithm for a log scan
+            at = math.exp(math.log(v0) + (math.log(v1) - math.log(v0)) * f) if log else v0 + (v1 - v0) * f
+            out.append((at, d1 > 0))
+    return out
+
+
 def _crossing_sentence(key: str, values: list[float], margin: list[float], than: str, log: bool = False) -> str:
     ok = [(v, d) for v, d in zip(values, margin) if math.isfinite(d)]
     if not ok:
@@ -333,13 +345,26 @@ def _crossing_sentence(key: str, values: list[float], margin: list[float], than:
         return f"the shortest width is cheaper {than} at every scanned {key}"
     if all(d <= 0 for _, d in ok):
         return f"the shortest width is never cheaper {than} in the scanned range of {key}"
-    for (v0, d0), (v1, d1) in zip(ok, ok[1:]):
-        if (d0 <= 0) != (d1 <= 0):
-            f = (-d0) / (d1 - d0)  # linear in the value, or in its logarithm for a log scan
-            at = math.exp(math.log(v0) + (math.log(v1) - math.log(v0)) * f) if log else v0 + (v1 - v0) * f
-            way = "above" if d1 > 0 else "below"
-            return f"the shortest width becomes cheaper {than} {way} {key} = {at:.3g}"
-    return "mixed"
+    # the intervals of the scanned range where it is cheaper
+    spans, start = [], (ok[0][0] if ok[0][1] > 0 else None)
+    for at, up in crossing_points(values, margin, log):
+        if up:
+            start = at
+        else:
+            spans.append((start, at))
+            start = None
+    if start is not None:
+        spans.append((start, None))
+    lo, hi = ok[0][0], ok[-1][0]
+    parts = []
+    for a, b in spans:
+        if a == lo or a is None:
+            parts.append(f"below {key} = {b:.3g}")
+        elif b is None:
+            parts.append(f"above {key} = {a:.3g}")
+        else:
+            parts.append(f"for {key} between {a:.3g} and {b:.3g}")
+    return f"the shortest width is cheaper {than} " + " and ".join(parts) + f" (scanned {lo:.3g}-{hi:.3g})"
 
 
 def reprice(folders: list[Path], overrides: list[str], scan: str | None = None) -> Repricing:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ferrosim.report.formatting import format_si
-from ferrosim.report.reprice import METRICS, Repricing, Scan, shortest_ratios
+from ferrosim.report.reprice import METRICS, Repricing, Scan, crossing_points, shortest_ratios
 from ferrosim.sweep.outputs import atomic_write
 from ferrosim.units import format_pulse_width
 
@@ -120,9 +120,8 @@ def scan_figure(scan: Scan, stem: Path) -> list[Path]:
                 if np.isfinite(y).any():
                     ax.plot(values, y, style, color=colours[m], lw=1.4,
                             label=f"{_METRIC_NAMES[m]}, vs {'cheapest other' if comp == 'all' else 'longest'}")
-                sentence = scan.crossover.get((alg, m, comp), "")
-                if "becomes cheaper" in sentence:
-                    at = float(sentence.rsplit("=", 1)[1])
+                margin = [1.0 / r[comp] - 1.0 if np.isfinite(r[comp]) and r[comp] > 0 else np.nan for r in ratios]
+                for at, _ in crossing_points(scan.values, margin, scan.log):
                     ax.axvline(at, color=colours[m], lw=1, ls=":")
                     ax.annotate(f"{at:.3g}", (at, 1.0), textcoords="offset points", xytext=(3, 6 + 10 * (comp == "all")),
                                 fontsize=9, color=colours[m])

@@ -123,8 +123,8 @@ def test_scan_marks_where_the_shortest_width_becomes_cheapest(sweeps, capsys):
     # per pulse, the conduction term grows with the width: past some k the 20 ns pulse is cheapest
     line = next(ln for ln in md.splitlines() if ln.startswith("- sgd, energy per pulse")
                 and "every other width" in ln)
-    assert "becomes cheaper than every other width above energy.conduction_scale =" in line
-    k = float(line.rsplit("=", 1)[1].rstrip("."))
+    assert "cheaper than every other width above energy.conduction_scale =" in line
+    k = float(line.split("above energy.conduction_scale = ")[1].split()[0])
     # check the crossover against the per-pulse energies priced at k directly
     sgd = table[table["algorithm"] == "sgd"]
     below = sgd[sgd["value"] < k].groupby("value")
@@ -149,3 +149,17 @@ def test_bad_energy_settings_write_nothing(sweeps, capsys):
         assert len(lines) == 1 and lines[0].startswith("error: ")
         assert argv[1].split("=")[0] in lines[0], lines[0]
         assert not target.exists()
+
+
+def test_crossings_are_interpolated_and_every_interval_is_named():
+    from ferrosim.report.reprice import _crossing_sentence, crossing_points
+
+    values = [1.0, 2.0, 3.0, 4.0, 5.0]
+    margin = [-1.0, 1.0, 1.0, -3.0, -1.0]  # cheaper between 1.5 and 3.25
+    assert crossing_points(values, margin) == [(1.5, True), (3.25, False)]
+    assert _crossing_sentence("k", values, margin, "than the longest") == \
+        "the shortest width is cheaper than the longest for k between 1.5 and 3.25 (scanned 1-5)"
+    # a log scan interpolates in log(value): 10 -> 1000 with margins -1, +1 crosses at 100
+    assert crossing_points([10.0, 1000.0], [-1.0, 1.0], log=True)[0][0] == pytest.approx(100.0)
+    assert "never cheaper" in _crossing_sentence("k", values, [-1.0] * 5, "than x")
+    assert "at every scanned k" in _crossing_sentence("k", values, [1.0] * 5, "than x")
