@@ -357,7 +357,8 @@ def read_path(path: str | Path, fmt: str | None = None, sidecar: Sidecar | None 
 
     Returns the records, the sidecar that applied and the files read (siblings included).
     In a folder, README*, LICENSE*, docs, images, YAML and hidden files are skipped, and *.txt
-    files unless they are dG tables; a set/reset (increasing/decreasing) pair gives one record.
+    files unless they are dG tables, and the I-V tables measurements.yaml names (`iv_table`);
+    a set/reset (increasing/decreasing) pair gives one record.
     """
     path = Path(path)
     if not path.exists():
@@ -370,9 +371,11 @@ def read_path(path: str | Path, fmt: str | None = None, sidecar: Sidecar | None 
     ctx = _context(sidecar, path, pulse_width, read_voltage_V, device, quantity)
     records: list[Trace | StepTable] = []
     done: list[Path] = []
+    # I-V tables the sidecar names are device data for the energy model, not pulse responses
+    tables = {(path / t).resolve() for t in [ctx.sidecar.iv_table, *(i.iv_table for i in ctx.sidecar.pulse_widths.values())] if t}
     for file, file_fmt in _data_files(path, fmt):
-        if file in done:
-            continue  # already read as the sibling of an earlier file
+        if file in done or file.resolve() in tables:
+            continue  # already read as the sibling of an earlier file, or an I-V table
         recs, used = _read_one(file, file_fmt, ctx)
         records.extend(recs)
         done.extend(u for u in used if u not in done)
