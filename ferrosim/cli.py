@@ -123,18 +123,21 @@ def train_cmd(
     result = train(cfg, dataset=dataset, on_epoch=show, threads=threads)
     table = Table(title=f"{cfg.name}: {cfg.algorithm}" + ("" if cfg.algorithm == "ideal" else f" on {dev.model}"))
     for col in ("epoch", "train loss", "train acc", "test acc", "pulses up", "pulses down",
-                "energy (J)", "cum. energy (J)", "wall (s)"):
+                "pulse energy (J)", "digital (J)", "cum. energy (J)", "wall (s)"):
         table.add_column(col, justify="right")
     for r in result.records:
         table.add_row(str(r.epoch), f"{r.train_loss:.4f}", f"{r.train_accuracy:.4f}",
                       f"{r.test_accuracy:.4f}", f"{r.pulses_up:,}", f"{r.pulses_down:,}",
-                      _fmt_energy(r.energy_J), _fmt_energy(r.cumulative_energy_J), f"{r.wall_s:.2f}")
+                      _fmt_energy(r.energy_J), _fmt_energy(r.digital_energy_J),
+                      _fmt_energy(r.cumulative_energy_J), f"{r.wall_s:.2f}")
     out_console.print(table)
     out_console.print(
         f"final test accuracy {result.final_accuracy:.4f}, best {result.best_accuracy:.4f}, "
         f"pulses {result.pulses_total:,}"
         + (f", granularity eps {result.info['eps']:.4g} ({result.info['granularity']})"
            if "eps" in result.info else "")
+        + (f"; energies under the model {result.info['energy_model']}"
+           if result.info.get("energy_model") else ""), markup=False
     )
     if csv is not None:
         result.to_frame().to_csv(csv, index=False)
