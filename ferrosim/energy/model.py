@@ -200,6 +200,8 @@ def resolve(cfg: EnergyConfig, electrical: PulseElectrical | None, given: tuple[
         candidates = list(cfg.upper)
     central = _per_pulse(e, capacitive, conduction, switching, cfg)
     lower = _per_pulse(e, capacitive, "read", False, cfg)
+    if sum(lower.total) > sum(central.total):
+        lower = central  # e.g. `conduction: none`: the lower estimate never exceeds the configured one
     upper_name, upper = model_name(capacitive, conduction, True if can_switch else switching, cfg), None
     for m in [conduction, *candidates]:
         pp = _per_pulse(e, capacitive, m, bool(can_switch) or switching, cfg)

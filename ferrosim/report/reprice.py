@@ -192,7 +192,8 @@ def _with(cfg: EnergyConfig, key: str, value: Any) -> EnergyConfig:
 def models_for(base: EnergyConfig, runs: list[PricedRun]) -> list[Model]:
     """The configured model, it without the digital term, and each other conduction model every
     run's device can price."""
-    models = [Model("configured: " + _label(base, runs[0]), base)]
+    names = sorted({_plan(base, r).name for r in runs})
+    models = [Model("configured: " + "; ".join(names), base)]
     if base.digital and any(sum(r.counts[2]) for r in runs):
         models.append(Model("configured, no digital term", base.model_copy(update={"digital": False})))
     current = _plan(base, runs[0]).name
@@ -205,10 +206,6 @@ def models_for(base: EnergyConfig, runs: list[PricedRun]) -> list[Model]:
         if plans[0].name != current:
             models.append(Model(plans[0].name, cfg))
     return models
-
-
-def _label(cfg: EnergyConfig, run: PricedRun) -> str:
-    return _plan(cfg, run).name
 
 
 def _plan(cfg: EnergyConfig, run: PricedRun):

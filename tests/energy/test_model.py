@@ -90,3 +90,10 @@ def test_price_per_epoch_and_totals():
     assert row["pulse_energy_J"] + row["energy_digital_J"] == pytest.approx(row["total_energy_J"], rel=1e-14)
     assert math.isclose(row["energy_capacitive_J"] + row["energy_conduction_J"] + row["energy_switching_J"],
                         row["pulse_energy_J"], rel_tol=1e-14)
+
+
+def test_lower_never_exceeds_the_configured_model():
+    e = electrical()
+    plan = resolve(EnergyConfig(conduction="none", switching=False), e)
+    assert plan.lower.total == plan.central.total
+    assert plan.upper.total[0] > plan.central.total[0]
