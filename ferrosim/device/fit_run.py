@@ -183,9 +183,9 @@ def _energy(res: FitResult, measurements, sidecar: Sidecar, label: str,
     if electrical.area_um2 is None:
         return EnergyEntry(source="unknown", note=electrical.area_note)
     # The default energy model, for people reading the file; runs reprice from `electrical`.
-    measured = electrical.has_current()
-    cfg = EnergyConfig(conduction="measured" if measured else "read", digital=False)
+    cfg = EnergyConfig(digital=False)  # conduction: measured where the data price it, else read
     plan = resolve(cfg, electrical)
+    measured = "conduction[measured]" in plan.name
     pp = plan.central
     return EnergyEntry(
         up=pp.total[0], down=pp.total[1], source="estimated", model=plan.name,

@@ -184,7 +184,8 @@ def resolve(cfg: EnergyConfig, electrical: PulseElectrical | None, given: tuple[
         raise EnergyConfigError("switching", "needs the device area and its conductance range in siemens"
                                 if e is not None else terms.conduction_needs("read", None))
     switching = can_switch if cfg.switching is None else cfg.switching
-    conduction = cfg.conduction or ("none" if e is None else "measured" if e.has_current() else "read")
+    conduction = cfg.conduction or ("none" if e is None else
+                                    "measured" if terms.conduction_needs("measured", e) is None else "read")
     why = terms.conduction_needs(conduction, e)
     if why:
         raise EnergyConfigError("conduction", f"'{conduction}' {why}")
@@ -202,7 +203,7 @@ def resolve(cfg: EnergyConfig, electrical: PulseElectrical | None, given: tuple[
     lower = _per_pulse(e, capacitive, "read", False, cfg)
     if sum(lower.total) > sum(central.total):
         lower = central  # e.g. `conduction: none`: the lower estimate never exceeds the configured one
-    upper_name, upper = model_name(capacitive, conduction, True if can_switch else switching, cfg), None
+    upper, upper_name = None, ""
     for m in [conduction, *candidates]:
         pp = _per_pulse(e, capacitive, m, bool(can_switch) or switching, cfg)
         if upper is None or sum(pp.total) > sum(upper.total):

@@ -97,3 +97,12 @@ def test_lower_never_exceeds_the_configured_model():
     plan = resolve(EnergyConfig(conduction="none", switching=False), e)
     assert plan.lower.total == plan.central.total
     assert plan.upper.total[0] > plan.central.total[0]
+
+
+def test_an_iv_table_that_does_not_cover_the_pulses_falls_back_to_read_unless_asked_for():
+    from ferrosim.energy.inputs import IVTable
+
+    short = electrical(iv_table=IVTable(voltage_V=[0.0, 2.5], current_A=[0.0, 1e-6]))
+    assert "conduction[read]" in resolve(EnergyConfig(), short).name
+    with pytest.raises(EnergyConfigError):
+        resolve(EnergyConfig(conduction="measured"), short)
