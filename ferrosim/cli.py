@@ -415,7 +415,7 @@ def energy_cmd(
                                    "--set energy.polarization_uC_per_cm2=40 (repeatable)."),
     scan: Optional[str] = typer.Option(None, "--scan", metavar="energy.KEY=START:STOP:N[:log]",
                                        help="Re-price at N values of one setting and draw where the shortest "
-                                       "pulse width becomes the cheapest, e.g. energy.conduction_scale=1:100:21:log."),
+                                       "pulse width becomes the cheapest, e.g. energy.conduction_scale=1:1000:31:log."),
     out: Optional[Path] = typer.Option(None, "--out", help="Where to write (default <first folder>/energy)."),
 ) -> None:
     """Re-price finished sweeps under other energy models, without retraining.

@@ -155,7 +155,7 @@ def validated(data: dict, where: str) -> EnergyConfig:
 def parse_scan(text: str) -> tuple[str, list[float], bool]:
     """`energy.K=a:b:n` (n values, linear) or `energy.K=a:b:n:log` (geometric)."""
     if "=" not in text:
-        raise InputError(f"--scan {text}: expected energy.KEY=START:STOP:N", hint="e.g. energy.conduction_scale=1:100:21:log")
+        raise InputError(f"--scan {text}: expected energy.KEY=START:STOP:N", hint="e.g. energy.conduction_scale=1:1000:31:log")
     key, spec = (t.strip() for t in text.split("=", 1))
     if not key.startswith("energy."):
         raise InputError(f"--scan {text}: only energy.* settings can be scanned")
