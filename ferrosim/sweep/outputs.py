@@ -57,18 +57,21 @@ def is_complete(out: Path, run_id: str) -> bool:
     return (run_dir(out, run_id) / "run.json").is_file()
 
 
-def summary_row(result, run_id: str, axes: dict[str, Any], plan=None) -> dict[str, Any]:
-    """The summary.csv row of one finished run (DESIGN.md sections 5 and 7). `plan`: the energy
-    model to price it under (default the run's own `energy:` section)."""
+def energy_cells(cfg, counts: tuple[list[int], ...], n_train: int, epochs_to_target: int | None) -> dict[str, Any]:
+    """The energy cells of a run's summary row: its per-epoch counts priced under its config."""
+    n_updates = math.ceil(n_train / cfg.training.batch_size) * len(counts[0])
+    plan = None if cfg.algorithm == "ideal" else cfg.energy_plan()
+    return summary_energy(plan, *counts, epochs_to_target, n_updates)
+
+
+def summary_row(result, run_id: str, axes: dict[str, Any]) -> dict[str, Any]:
+    """The summary.csv row of one finished run (DESIGN.md sections 5 and 7)."""
     cfg = result.config
     ideal = cfg.algorithm == "ideal"
-    if plan is None and not ideal:
-        plan = cfg.energy_plan()
-    n_updates = math.ceil(result.info["n_train"] / cfg.training.batch_size) * len(result.records)
     recs = result.records
-    energy = summary_energy(None if ideal else plan, [r.pulses_up for r in recs], [r.pulses_down for r in recs],
-                            [r.digital_ops for r in recs], [r.accumulator_updates for r in recs],
-                            result.epochs_to_target, n_updates)
+    counts = ([r.pulses_up for r in recs], [r.pulses_down for r in recs], [r.digital_ops for r in recs],
+              [r.accumulator_updates for r in recs])
+    energy = energy_cells(cfg, counts, result.info["n_train"], result.epochs_to_target)
     row = {
         "run_id": run_id,
         "pulse_width_s": None if ideal or cfg.device.pulse_width is None else parse_pulse_width(cfg.device.pulse_width),
@@ -118,20 +121,17 @@ def reprice_complete(run, out: Path) -> bool:
         return False
     folder = run_dir(out, run.run_id)
     record = json.loads((folder / "run.json").read_text())
-    epochs = pd.read_csv(folder / "epochs.csv")
     cfg = run.config
-    plan = cfg.energy_plan()
-    n_updates = math.ceil(int(record["info"]["n_train"]) / cfg.training.batch_size) * len(epochs)
     row = dict(record["summary"])
     e2t = row.get("epochs_to_target")
-    energy = summary_energy(plan, *epoch_counts(epochs, record["info"], cfg.training.batch_size),
-                            None if e2t is None else int(e2t), n_updates)
+    counts = epoch_counts(pd.read_csv(folder / "epochs.csv"), record["info"], cfg.training.batch_size)
+    energy = energy_cells(cfg, counts, int(record["info"]["n_train"]), None if e2t is None else int(e2t))
     wanted = cfg.energy.model_dump(mode="json")
     if record.get("config", {}).get("energy") == wanted and all(row.get(k) == v for k, v in energy.items()):
         return False
     row.update(energy)
     record["config"]["energy"] = wanted
-    record["info"]["energy_model"] = plan.name
+    record["info"]["energy_model"] = energy["energy_model"]
     record["summary"] = row
     atomic_write(folder / "run.json", json.dumps(record, indent=1, sort_keys=False))
     return True
