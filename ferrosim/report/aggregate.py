@@ -221,6 +221,25 @@ def energy_models(summary: pd.DataFrame) -> dict[str, str]:
     return {"central": one("energy_model"), "upper": one("energy_upper_model")}
 
 
+def shortest_width_standing(energy: pd.Series) -> dict[str, Any]:
+    """How the shortest pulse width stands among the others, from one energy figure per width
+    (a Series indexed by pulse width; NaN where a width has no figure): `cheapest`, the width of
+    the lowest figure (None without figures); `vs_other`, E(shortest) / E(cheapest other width);
+    `vs_longest`, E(shortest) / E(longest width); NaN where undefined. The paper's energy claims
+    are these comparisons."""
+    y = energy.sort_index().astype(float)
+    out: dict[str, Any] = {"cheapest": None, "vs_other": math.nan, "vs_longest": math.nan}
+    short, rest = y.iloc[0], y.iloc[1:].dropna()
+    if pd.isna(short) or rest.empty:
+        return out
+    out["cheapest"] = y.index[0] if short < rest.min() else rest.idxmin()
+    if rest.min() > 0:
+        out["vs_other"] = short / rest.min()
+    if pd.notna(y.iloc[-1]) and y.iloc[-1] > 0:
+        out["vs_longest"] = short / y.iloc[-1]
+    return out
+
+
 def pulse_widths(frame: pd.DataFrame) -> list[float]:
     """Every pulse width in the report, sorted (the index fixes its colour in every figure)."""
     return sorted({float(p) for p in frame["pulse_width_s"].dropna()})
@@ -228,4 +247,4 @@ def pulse_widths(frame: pd.DataFrame) -> list[float]:
 
 __all__ = ["IDEAL_LABEL", "METRICS", "Metric", "STATS", "aggregate", "algorithm_rank", "axis_columns",
            "combined_summary", "describe", "energy_models", "epoch_curves", "group_keys", "pareto_mask", "pulse_width_label",
-           "pulse_widths", "select", "sort_groups", "variants"]
+           "pulse_widths", "select", "shortest_width_standing", "sort_groups", "variants"]

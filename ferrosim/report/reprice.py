@@ -24,10 +24,12 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from ferrosim.energy.model import ENERGY_COLUMNS, EnergyConfig, EnergyConfigError, model_name, resolve, summary_energy
+from ferrosim.energy.model import EnergyConfig, EnergyConfigError, resolve, summary_energy
 from ferrosim.energy.terms import CONDUCTION_MODELS
 from ferrosim.errors import InputError
+from ferrosim.report.aggregate import shortest_width_standing
 from ferrosim.sweep.outputs import epoch_counts
+from ferrosim.units import format_pulse_width
 
 METRICS = ("energy_per_pulse_J", "energy_per_update_J", "total_energy_J", "energy_to_target_J")
 """What the claims are about: per pulse (the device), per update, total, to the target."""
@@ -252,16 +254,13 @@ def claims(by_width: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         row = dict(zip(keys, k if isinstance(k, tuple) else (k,)))
         row["shortest_s"], row["longest_s"] = float(grp["pulse_width_s"].iloc[0]), float(grp["pulse_width_s"].iloc[-1])
         for m in METRICS:
-            col = grp[f"{m}_mean"]
-            if m == "energy_to_target_J":
-                col = col.where(grp["reached"] == grp["n"])  # a width where a seed missed has no figure
-            short, rest = col.iloc[0], col.iloc[1:]
-            if pd.isna(short) or rest.isna().all():
+            st = shortest_width_standing(_figure_per_width(grp, m))
+            if st["cheapest"] is None:
                 row[m] = "n/a"
                 continue
-            ratio = short / col.iloc[-1] if pd.notna(col.iloc[-1]) and col.iloc[-1] > 0 else math.nan
-            cheapest = bool(short < rest.min())
-            row[m] = (("holds" if cheapest else "does not hold")
+            ratio = st["vs_longest"]
+            row[m] = (("holds" if st["cheapest"] == row["shortest_s"] else
+                       f"does not hold: {format_pulse_width(st['cheapest'])} is cheapest")
                       + (f" (x{ratio:.3g} of the longest)" if math.isfinite(ratio) else ""))
         rows.append(row)
     return pd.DataFrame(rows)
@@ -289,21 +288,19 @@ def run_scan(runs: list[PricedRun], base: EnergyConfig, key: str, values: list[f
 COMPARISONS = {"all": "than every other width", "longest": "than the longest width"}
 
 
-def shortest_ratios(grp: pd.DataFrame, metric: str, value: float) -> dict[str, float]:
-    """E(shortest width) / E(cheapest other width) and / E(longest width) at one scanned value
-    (energy to target only where every seed reached it); NaN where there is no figure."""
-    sub = grp[grp["value"] == value].set_index("pulse_width_s").sort_index()
+def _figure_per_width(grp: pd.DataFrame, metric: str) -> pd.Series:
+    """Mean `metric` per pulse width of one aggregated group; energy to target only where every
+    seed reached it (a width where a seed missed has no figure)."""
+    sub = grp.set_index("pulse_width_s").sort_index()
     col = sub[f"{metric}_mean"]
-    if metric == "energy_to_target_J":
-        col = col.where(sub["reached"] == sub["n"])
-    short, rest = col.iloc[0], col.iloc[1:].dropna()
-    out = {"all": math.nan, "longest": math.nan}
-    if pd.isna(short) or rest.empty:
-        return out
-    out["all"] = short / rest.min() if rest.min() > 0 else math.nan
-    longest = col.iloc[-1]
-    out["longest"] = short / longest if pd.notna(longest) and longest > 0 else math.nan
-    return out
+    return col.where(sub["reached"] == sub["n"]) if metric == "energy_to_target_J" else col
+
+
+def shortest_ratios(grp: pd.DataFrame, metric: str, value: float) -> dict[str, float]:
+    """E(shortest width) / E(cheapest other width) ("all") and / E(longest width) ("longest") at
+    one scanned value; NaN where there is no figure."""
+    st = shortest_width_standing(_figure_per_width(grp[grp["value"] == value], metric))
+    return {"all": st["vs_other"], "longest": st["vs_longest"]}
 
 
 def crossovers(table: pd.DataFrame, key: str, values: list[float], log: bool = False) -> dict[tuple[str, str, str], str]:
@@ -382,4 +379,4 @@ def reprice(folders: list[Path], overrides: list[str], scan: str | None = None) 
     return result
 
 
-__all__ = ["Repricing", "Scan", "reprice", "parse_scan", "energy_config", "model_name", "ENERGY_COLUMNS"]
+__all__ = ["Repricing", "Scan", "crossing_points", "energy_config", "parse_scan", "reprice", "shortest_ratios"]

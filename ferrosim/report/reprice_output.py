@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from ferrosim.report.formatting import format_si
 from ferrosim.report.reprice import METRICS, Repricing, Scan, crossing_points, shortest_ratios
@@ -158,4 +157,4 @@ def terminal_lines(r: Repricing) -> list[str]:
     return out
 
 
-__all__ = ["write_repricing", "markdown", "scan_figure", "terminal_lines", "pd"]
+__all__ = ["markdown", "scan_figure", "terminal_lines", "write_repricing"]

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
-from ferrosim.report.aggregate import METRICS, STATS, select
+from ferrosim.report.aggregate import METRICS, STATS, select, shortest_width_standing
 from ferrosim.report.formatting import format_stat, is_missing
+from ferrosim.units import format_pulse_width
 
 STAT_NOTE = "mean ± std [95% t-interval, where n ≥ 3] over seeds"
 _BY_COLUMN = {m.column: m for m in METRICS}
@@ -128,11 +128,12 @@ def energy_claim_lines(agg: pd.DataFrame, variants: list, models: dict[str, str]
                     y = grp[col].astype(float)
                     if metric == "energy_to_target":
                         y = y.where(grp["runs_reaching_target"] == grp["n_runs"])
-                    if y.isna().iloc[0] or y.iloc[1:].isna().all():
+                    st = shortest_width_standing(pd.Series(y.to_numpy(), index=grp["pulse_width_s"].to_numpy()))
+                    if st["cheapest"] is None:
                         continue
-                    best = grp["pulse_width"].iloc[int(np.nanargmin(y.to_numpy()))]
-                    ratio = y.iloc[0] / y.iloc[-1] if pd.notna(y.iloc[-1]) and y.iloc[-1] > 0 else float("nan")
-                    verdicts.append(f"{est} {'yes' if best == grp['pulse_width'].iloc[0] else 'no, ' + best}"
+                    first = st["cheapest"] == grp["pulse_width_s"].iloc[0]
+                    ratio = st["vs_longest"]
+                    verdicts.append(f"{est} {'yes' if first else 'no, ' + format_pulse_width(st['cheapest'])}"
                                     + (f" (x{ratio:.2g} of {grp['pulse_width'].iloc[-1]})" if ratio == ratio else ""))
                 if verdicts:
                     parts.append(f"{name}: " + ", ".join(verdicts))
