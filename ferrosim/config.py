@@ -106,6 +106,10 @@ class SymmetryConfig(_Section):
     """Up/down pulse pairs applied from g = 0 by the `pulses` method."""
     average_last: int = Field(100, gt=0)
     """The symmetry point is the mean state over this many last pairs (both half-steps)."""
+    granularity: Literal["symmetry_point", "aihwkit"] = "symmetry_point"
+    """Where the pulse step eps is taken: at the symmetry point, the new weight zero (ferrosim's
+    default), or at g = 0 as aihwkit does (its `dw_min` with the default `update.granularity`:
+    a reference device does not change aihwkit's granularity). Both in `update.granularity` mode."""
 
 
 _RESPONSE_KEYS = {

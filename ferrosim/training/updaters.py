@@ -163,7 +163,8 @@ class SymmetryShiftUpdater(PulsedSGDUpdater):
         return devices.symmetry_points_by_pulses(sym.pulse_pairs, sym.average_last)
 
     def _granularity(self) -> float:
-        return self.model.granularity(self.cfg.update.granularity, self.model.symmetry_point())
+        at = self.model.symmetry_point() if self.cfg.symmetry.granularity == "symmetry_point" else 0.0
+        return self.model.granularity(self.cfg.update.granularity, at)
 
     def describe(self) -> dict:
         refs = np.concatenate([layer.g_ref.ravel() for layer in self.layers])
@@ -173,7 +174,7 @@ class SymmetryShiftUpdater(PulsedSGDUpdater):
                f"{min(sym.average_last, sym.pulse_pairs)} pairs")
         return {**super().describe(), "g_ref": float(refs.mean()), "g_ref_std": float(refs.std()),
                 "variant": "reference moved to each device's symmetry point",
-                "symmetry_point_method": how}
+                "symmetry_point_method": how, "eps_at": sym.granularity}
 
 
 class BalancedSGDUpdater(PulsedSGDUpdater):

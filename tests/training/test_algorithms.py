@@ -60,6 +60,17 @@ def test_symmetry_shift_reference_is_each_devices_symmetry_point():
                                    .step_up(0.5))
 
 
+def test_symmetry_shift_step_at_g_star_or_aihwkits_dw_min():
+    # steps at g* = +0.5: up 0.03*(1-0.5) = down 0.01*(1+0.5) = 0.015; aihwkit's dw_min is 0.03
+    assert _updater("sgd_symmetry_shift", ASYM).eps == pytest.approx(0.015)
+    aih = _updater("sgd_symmetry_shift", ASYM, symmetry={"granularity": "aihwkit"})
+    assert aih.eps == pytest.approx(0.03)
+    assert aih.describe()["eps_at"] == "aihwkit"
+    # in another update.granularity mode, at g = 0: the smaller step
+    low = _updater("sgd_symmetry_shift", ASYM, symmetry={"granularity": "aihwkit"}, update={"granularity": "min"})
+    assert low.eps == pytest.approx(0.01)
+
+
 def test_symmetry_point_by_alternating_pulses_matches_the_root():
     dev = PowStepDevice(a_up=0.02, a_down=0.01, gamma_up=1.5, gamma_down=0.7)
     arrays = DeviceArrays.build(dev, (3, 4), np.random.default_rng(0))
