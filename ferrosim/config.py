@@ -112,6 +112,24 @@ class SymmetryConfig(_Section):
     a reference device does not change aihwkit's granularity). Both in `update.granularity` mode."""
 
 
+class ForwardIOConfig(_Section):
+    """The forward pass of every analog layer (aihwkit `IOParameters` names). The forward and
+    backward passes are otherwise perfect (exact float32 matrix products)."""
+
+    out_bound: float = Field(0.0, ge=0)
+    """Output bound (aihwkit `out_bound`; 0: none). As aihwkit does even with perfect I/O, an
+    output at |y| >= 0.999*out_bound passes no error back to the layer below (its gradient is
+    zeroed in the backward pass); the output itself is not clipped and its own layer is still
+    updated. aihwkit's default is 12. Not applied to `ideal` (aihwkit's floating-point tile
+    has no bound)."""
+
+
+class IOConfig(_Section):
+    """Analog input/output of the layers' forward and backward passes."""
+
+    forward: ForwardIOConfig = Field(default_factory=ForwardIOConfig)
+
+
 _RESPONSE_KEYS = {
     "model", "a_up", "a_down", "w_min", "w_max", "c2c", "d2d", "d2d_bounds", "gamma_up",
     "gamma_down", "g", "mean_up", "std_up", "mean_down", "std_down",
@@ -192,6 +210,7 @@ class RunConfig(_Section):
     mixed_precision: MixedPrecisionConfig = Field(default_factory=MixedPrecisionConfig)
     symmetry: SymmetryConfig = Field(default_factory=SymmetryConfig)
     energy: EnergyConfig = Field(default_factory=EnergyConfig)
+    io: IOConfig = Field(default_factory=IOConfig)
 
     def energy_plan(self) -> EnergyPlan:
         """How this run's pulses and digital operations are priced (ferrosim.energy.model)."""

@@ -97,11 +97,14 @@ class MLP:
         raise ValueError("a network needs at least one weight matrix")
 
     def backward(self, weights: list[np.ndarray], inputs: list[np.ndarray], probs: np.ndarray,
-                 y: np.ndarray) -> list[np.ndarray]:
+                 y: np.ndarray, bound_masks: list[np.ndarray] | None = None) -> list[np.ndarray]:
         """Errors `d` at each layer's output for the mean cross-entropy over the batch.
 
         The gradient of layer k is `deltas[k].T @ inputs[k]`; the 1/batch of the mean is in
         the deltas, as in a framework whose loss reduces by mean (and as aihwkit sees them).
+        `bound_masks` (`output_bound_masks`): outputs at the bound pass no error back to the
+        layer below, while their own layer is still updated with the full error, as aihwkit's
+        analog tiles do (its `AnalogFunction` stores the error before the mask for the update).
         """
         n = probs.shape[0]
         d = probs.copy()
@@ -110,9 +113,17 @@ class MLP:
         deltas = [d]
         for k in range(len(weights) - 1, 0, -1):
             h = inputs[k][:, :-1]
-            d = (d @ weights[k][:, :-1]) * _act_grad(h, self.activation)
+            passed = d if bound_masks is None else np.where(bound_masks[k], DTYPE(0.0), d)
+            d = (passed @ weights[k][:, :-1]) * _act_grad(h, self.activation)
             deltas.append(d)
         return deltas[::-1]
+
+    def output_bound_masks(self, weights: list[np.ndarray], inputs: list[np.ndarray],
+                           out_bound: float) -> list[np.ndarray]:
+        """Where each layer's output `inputs[k] @ W_k^T` reached the bound: |z| >= 0.999*out_bound
+        (aihwkit's `get_forward_out_bound`, applied even when its I/O is perfect)."""
+        bound = DTYPE(0.999 * out_bound)
+        return [np.abs(a @ w.T) >= bound for a, w in zip(inputs, weights)]
 
     def predict(self, weights: list[np.ndarray], x: np.ndarray, batch: int = 4096) -> np.ndarray:
         """Class predictions, in chunks so that a large test set needs little memory."""

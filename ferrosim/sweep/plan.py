@@ -35,7 +35,7 @@ FIXED_AXES = ("device.pulse_width", "algorithm", "seed")
 _SWEEP_TOP = {"sweep"}
 # Sections that do not change a run's numbers for a given algorithm (left out of run_id).
 _IRRELEVANT = {
-    "ideal": ("device", "update", "mixed_precision", "symmetry"),
+    "ideal": ("device", "update", "mixed_precision", "symmetry", "io"),
     "sgd": ("mixed_precision", "symmetry"),
     "sgd_balanced": ("mixed_precision", "symmetry"),
     "sgd_symmetry_shift": ("mixed_precision",),
@@ -82,6 +82,10 @@ class SweepPlan:
         return [r for k, r in enumerate(self.runs) if k % count == index - 1]
 
 
+_LATER_SETTINGS = {("io",): RunConfig().io.model_dump(mode="json"),
+                   ("symmetry", "granularity"): "symmetry_point"}
+
+
 def run_id_of(cfg: RunConfig) -> str:
     """Hash of what determines the run's numbers (not its name or where the data lie)."""
     data = cfg.model_dump(mode="json")
@@ -93,6 +97,14 @@ def run_id_of(cfg: RunConfig) -> str:
         data["device"].pop(key, None)
     for section in _IRRELEVANT.get(cfg.algorithm, ()):
         data.pop(section, None)
+    # Settings added after runs were first hashed count only when set away from their default,
+    # so earlier results keep their ids (and a rerun does not retrain them).
+    for path, default in _LATER_SETTINGS.items():
+        node = data
+        for part in path[:-1]:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict) and node.get(path[-1], object()) == default:
+            node.pop(path[-1])
     if cfg.algorithm != "ideal":
         # the device file's path does not matter, its content (already in `response`) does
         data["device"].pop("file", None)

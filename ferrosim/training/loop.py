@@ -133,6 +133,7 @@ def _train(config, dataset, on_epoch, threads) -> TrainResult:
 
     t = cfg.training
     plan = None if cfg.algorithm == "ideal" else cfg.energy_plan()
+    out_bound = 0.0 if cfg.algorithm == "ideal" else cfg.io.forward.out_bound
     n = len(data.y_train)
     records: list[EpochRecord] = []
     cumulative = 0.0
@@ -151,7 +152,8 @@ def _train(config, dataset, on_epoch, threads) -> TrainResult:
             inputs, probs = net.forward(weights, xb)
             loss_sum += cross_entropy(probs, yb) * len(idx)
             correct += int(np.sum(probs.argmax(axis=1) == yb))
-            updater.update(inputs, net.backward(weights, inputs, probs, yb), lr)
+            masks = net.output_bound_masks(weights, inputs, out_bound) if out_bound > 0 else None
+            updater.update(inputs, net.backward(weights, inputs, probs, yb, masks), lr)
         updater.end_of_epoch()
         test_acc = float(np.mean(net.predict(updater.weights(), data.x_test) == data.y_test))
         up, down = updater.pulse_counts()

@@ -63,3 +63,28 @@ def test_activation_in_place_equals_the_formula_bit_for_bit(kind):
     assert out.dtype == np.float32 and out.shape == (7, 34)
     assert np.array_equal(out[:, :-1], expected)
     assert np.all(out[:, -1] == 1)
+
+
+def test_outputs_at_the_bound_pass_no_error_down_but_keep_their_own():
+    """aihwkit's bound clamp gradient: an output at |z| >= 0.999*out_bound sends no error to
+    the layer below; its own error (the update of its layer) is unchanged."""
+    rng = np.random.default_rng(1)
+    net = MLP((6, 5, 3), "sigmoid", dtype=np.float64)
+    weights = [w.astype(np.float64) * 8 for w in net.init_weights(rng)]
+    x = rng.uniform(0, 1, (4, 6))
+    y = rng.integers(0, 3, 4)
+    inputs, probs = net.forward(weights, x)
+    z = [a @ w.T for a, w in zip(inputs, weights)]
+    bound = float(np.median(np.abs(z[1])))  # about half the outputs of the last layer at the bound
+    masks = net.output_bound_masks(weights, inputs, bound)
+    for m, zk in zip(masks, z):
+        np.testing.assert_array_equal(m, np.abs(zk) >= 0.999 * bound)
+    assert 0 < masks[1].sum() < masks[1].size
+    plain = net.backward(weights, inputs, probs, y)
+    bounded = net.backward(weights, inputs, probs, y, masks)
+    np.testing.assert_array_equal(bounded[1], plain[1])  # the top layer's own error
+    passed = np.where(masks[1], 0.0, plain[1])
+    h = inputs[1][:, :-1]
+    np.testing.assert_allclose(bounded[0], (passed @ weights[1][:, :-1]) * h * (1 - h), rtol=1e-12)
+    no_mask = [np.zeros_like(m) for m in masks]
+    np.testing.assert_array_equal(net.backward(weights, inputs, probs, y, no_mask)[0], plain[0])

@@ -176,3 +176,15 @@ def test_dask_local_cluster_gives_the_same_numbers(tmp_path):
     a = write_summary(local).drop(columns=["wall_s"])
     b = write_summary(dask_out).drop(columns=["wall_s"])
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_run_ids_of_published_results_stay_valid():
+    """Settings added later (io:, symmetry.granularity) hash only when set away from their
+    default: the paper sweep's published run ids are still the ids of its runs, so resuming it
+    retrains nothing."""
+    published = set(pd.read_csv(REPO / "docs" / "paper" / "summary.csv")["run_id"])
+    plan = load_plan(REPO / "configs" / "paper_mnist.yaml")
+    assert {r.run_id for r in plan.runs} == published
+    moved = load_plan(REPO / "configs" / "paper_mnist.yaml", ["io.forward.out_bound=12"])
+    assert {r.run_id for r in moved.runs if r.config.algorithm != "ideal"}.isdisjoint(published)
+    assert {r.run_id for r in moved.runs if r.config.algorithm == "ideal"} <= published

@@ -116,3 +116,16 @@ def test_lr_step_decay():
         {"algorithm": "ideal", "training": {"epochs": 5, "lr": 0.2, "lr_decay_every": 2},
          "dataset": {"train_subset": 50, "test_subset": 20}})
     assert res.to_frame().lr.tolist() == [0.2, 0.2, 0.1, 0.1, 0.05]
+
+
+def test_output_bound_gradient_is_what_collapses_plain_sgd():
+    """aihwkit zeroes the backward error of outputs at its forward out_bound (12) even with
+    perfect I/O; on this device the output layer's weights drift to g* = +0.5, outputs pass 12
+    and the masked errors push the hidden layer into saturation: plain SGD ends at chance. With
+    the bound (io.forward.out_bound: 12) ferrosim does the same; without it the weights keep
+    their spread (docs/algorithms.md, "Why plain SGD collapses in aihwkit")."""
+    for seed in (0, 1):
+        bounded = run("sgd", seed, epochs=15, io={"forward": {"out_bound": 12.0}})
+        free = run("sgd", seed, epochs=15)
+        assert bounded.final_accuracy <= 0.11
+        assert bounded.weights[1][:, :-1].std() < 0.05 < 0.06 < free.weights[1][:, :-1].std()
