@@ -1,0 +1,58 @@
+"""aihwkit 1.2.0 side of docs/algorithms.md, "Why plain SGD collapses in aihwkit": digits
+64-32-10 sigmoid, batch 1, ferrosim's split, initial weights and sample order (export_digits.py),
+soft bounds up 0.03(1-w) down 0.01(1+w) without device noise, perfect I/O. Run in the aihwkit
+environment (../shared/tools/install-aihwkit.sh); prints one JSON line.
+
+    python aihwkit_plain_sgd.py DIGITS_NPZ SEED LR EPOCHS OUT_BOUND DIGITAL_BIAS
+    python aihwkit_plain_sgd.py /tmp/digits.npz 0 0.05 30 12 0    # aihwkit's default bound: chance
+    python aihwkit_plain_sgd.py /tmp/digits.npz 0 0.05 30 -1 0    # bound off: no collapse
+"""
+
+import json
+import sys
+
+import numpy as np
+import torch
+from aihwkit.nn import AnalogLinear, AnalogSequential
+from aihwkit.optim import AnalogSGD
+from aihwkit.simulator.configs import SingleRPUConfig
+from aihwkit.simulator.configs.devices import SoftBoundsDevice
+from aihwkit.simulator.parameters import IOParameters
+from torch import nn
+
+path, seed, lr, epochs = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+out_bound, digital_bias = float(sys.argv[5]), sys.argv[6] == "1"
+torch.manual_seed(seed)
+z = np.load(path)
+x_train, x_test = torch.tensor(z["x_train"]), torch.tensor(z["x_test"])
+y_train, y_test = torch.tensor(z["y_train"]).long(), torch.tensor(z["y_test"]).long()
+device = SoftBoundsDevice(dw_min=0.03, up_down=1 - 0.01 / 0.03, w_max=1.0, w_min=-1.0)
+for name in ("dw_min_dtod", "up_down_dtod", "w_max_dtod", "w_min_dtod", "dw_min_std", "reset_std"):
+    setattr(device, name, 0.0)  # aihwkit's defaults add 30% device-to-device and c2c noise
+config = SingleRPUConfig(device=device)
+config.forward = IOParameters(is_perfect=True, out_bound=out_bound)  # out_bound <= 0: no bound
+config.backward = IOParameters(is_perfect=True)
+config.mapping.digital_bias = digital_bias
+model = AnalogSequential(AnalogLinear(64, 32, bias=True, rpu_config=config), nn.Sigmoid(),
+                         AnalogLinear(32, 10, bias=True, rpu_config=config))
+for k, layer in enumerate((model[0], model[2])):
+    w = torch.tensor(z[f"w{k}_s{seed}"])
+    layer.set_weights(w[:, :-1].contiguous(), w[:, -1].contiguous())
+optimizer = AnalogSGD(model.parameters(), lr=lr)
+optimizer.regroup_param_groups(model)
+loss_fn = nn.CrossEntropyLoss()
+history = []
+for epoch in range(epochs):
+    model.train()
+    for i in z[f"order_s{seed}"][epoch]:
+        optimizer.zero_grad()
+        loss_fn(model(x_train[i:i + 1]), y_train[i:i + 1]).backward()
+        optimizer.step()
+    model.eval()
+    with torch.no_grad():
+        accuracy = (model(x_test).argmax(1) == y_test).float().mean().item()
+    w2 = model[2].get_weights()[0]
+    history.append({"epoch": epoch + 1, "test_accuracy": accuracy, "layer2_weight_std": float(w2.std())})
+print(json.dumps({"seed": seed, "lr": lr, "out_bound": out_bound, "digital_bias": digital_bias,
+                  "final": history[-1]["test_accuracy"], "best": max(h["test_accuracy"] for h in history),
+                  "epochs": history}))
