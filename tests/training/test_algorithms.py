@@ -122,10 +122,23 @@ def test_output_bound_gradient_is_what_collapses_plain_sgd():
     """aihwkit zeroes the backward error of outputs at its forward out_bound (12) even with
     perfect I/O; on this device the output layer's weights drift to g* = +0.5, outputs pass 12
     and the masked errors push the hidden layer into saturation: plain SGD ends at chance. With
-    the bound (io.forward.out_bound: 12) ferrosim does the same; without it the weights keep
-    their spread (docs/algorithms.md, "Why plain SGD collapses in aihwkit")."""
+    the bound (io.forward.out_bound: 12) ferrosim does the same as aihwkit; without it, both
+    keep the weights' spread (tests/reference/aihwkit_plain_sgd_asym.json, made by aihwkit 1.2.0
+    on the same split, initial weights and sample order; docs/algorithms.md)."""
+    import json
+    from pathlib import Path
+
+    ref = json.loads((Path(__file__).parents[1] / "reference" / "aihwkit_plain_sgd_asym.json").read_text())
+    epoch = 15
+
+    def aihwkit(bounded: bool, key: str) -> list[float]:
+        return [r[key][epoch - 1] for r in ref["runs"] if (r["out_bound"] > 0) == bounded]
+
     for seed in (0, 1):
-        bounded = run("sgd", seed, epochs=15, io={"forward": {"out_bound": 12.0}})
-        free = run("sgd", seed, epochs=15)
-        assert bounded.final_accuracy <= 0.11
-        assert bounded.weights[1][:, :-1].std() < 0.05 < 0.06 < free.weights[1][:, :-1].std()
+        bounded = run("sgd", seed, epochs=epoch, io={"forward": {"out_bound": 12.0}})
+        free = run("sgd", seed, epochs=epoch)
+        # with the bound: at chance like every aihwkit run, with aihwkit's narrow weight spread
+        assert bounded.final_accuracy <= max(aihwkit(True, "test_accuracy")) + 0.01
+        assert bounded.weights[1][:, :-1].std() == pytest.approx(np.mean(aihwkit(True, "layer2_weight_std")), rel=0.2)
+        # without: aihwkit's wider spread (its four seeds span 0.070-0.089 here)
+        assert free.weights[1][:, :-1].std() == pytest.approx(np.mean(aihwkit(False, "layer2_weight_std")), rel=0.25)
