@@ -94,6 +94,13 @@ class MixedPrecisionConfig(_Section):
     """Transfer after every this many mini-batches."""
     max_pulses: int = Field(0, ge=0)
     """Cap on pulses per device per transfer (0: no cap)."""
+    transfer: Literal["deterministic", "stochastic"] = "deterministic"
+    """deterministic: exactly trunc(chi/eps) pulses per device, after every `transfer_every`
+    mini-batches and at the end of each epoch (Nandakumar et al.). stochastic: aihwkit's
+    `MixedPrecisionCompound`: the granules of each row are sent as a pulsed update (a random
+    count with mean (eps/device granularity) x trunc(chi/eps), at most `update.bl` per
+    transfer), the first update is not transferred (then every `transfer_every`-th), and no
+    transfer is forced at the end of an epoch."""
 
 
 class SymmetryConfig(_Section):

@@ -10,7 +10,8 @@ import numpy as np
 
 from ferrosim.crossbar.devices import DeviceArrays
 from ferrosim.crossbar.sgd import pulsed_sgd_update, scratch_buffers
-from ferrosim.crossbar.transfer import accumulate, accumulate_rank1_and_transfer, transfer_pulses
+from ferrosim.crossbar.transfer import (accumulate, accumulate_rank1_and_transfer, stochastic_transfer_pulses,
+                                       transfer_pulses)
 from ferrosim.nn.mlp import DTYPE
 
 
@@ -76,6 +77,16 @@ class CrossbarLayer:
             self.g, chi, x, d, -lr / self.scale, eps, max_pulses, key, transfer_index, dv.model_code,
             dv.a_up, dv.a_down, dv.w_min, dv.w_max, dv.gamma_up, dv.gamma_down, dv.c2c, dv.noisy,
             dv.t_g0, dv.t_dg, dv.t_vals, self.counts, self._w, self.g_ref, self.scale)
+
+    def transfer_stochastic(self, chi: np.ndarray, eps: float, max_pulses: int, eps_device: float,
+                            bl_max: int, key: np.uint64, transfer_index: int) -> None:
+        """Mixed precision, aihwkit's transfer: the granules of each row as a pulsed update whose
+        pulses are sized by the device granularity `eps_device`."""
+        d = self.devices
+        stochastic_transfer_pulses(self.g, chi, eps, max_pulses, eps_device, bl_max, key, transfer_index,
+                                   d.model_code, d.a_up, d.a_down, d.w_min, d.w_max, d.gamma_up,
+                                   d.gamma_down, d.c2c, d.noisy, d.t_g0, d.t_dg, d.t_vals, self.counts,
+                                   self._w, self.g_ref, self.scale, np.empty(self.g.shape[1]))
 
     def transfer(self, chi: np.ndarray, eps: float, max_pulses: int, key: np.uint64,
                  transfer_index: int) -> None:

@@ -19,7 +19,8 @@ import numpy as np
 from numba import njit, uint64
 
 from ferrosim.crossbar.pulse import pulse_step
-from ferrosim.crossbar.rng import derive_key, next_normal, seed_state
+from ferrosim.crossbar.rng import derive_key, next_normal, next_uniform, seed_state
+from ferrosim.crossbar.sgd import pulse_train_scales
 
 
 @njit(cache=True, inline="always")
@@ -67,6 +68,58 @@ def transfer_pulses(
                 continue
             rs = _fire(g, chi, i, j, eps, max_pulses, rs, model, a_up, a_down, w_min, w_max,
                        gamma_up, gamma_down, c2c, noisy, t_g0, t_dg, t_vals, w, g_ref, scale, counts)
+
+
+@njit(cache=True, nogil=True)
+def stochastic_transfer_pulses(
+    g, chi, eps, max_pulses, eps_device, bl_max, key, transfer_index,
+    model, a_up, a_down, w_min, w_max, gamma_up, gamma_down, c2c, noisy, t_g0, t_dg, t_vals,
+    counts, w, g_ref, scale, n_row,
+):
+    """aihwkit's transfer (`MixedPrecRPUDevice::forwardUpdate`): row by row, n = trunc(chi/eps)
+    granules are debited from chi and sent as one pulsed update of the outer product e_i n^T
+    with learning rate eps, update and update-BL management on (DESIGN.md section 4's rule with
+    x = n, d = 1): BL = min(ceil(eps*max|n|/eps_device), bl_max) slots; each slot the row fires
+    with probability min(A, 1) and column j with min(B|n_j|, 1), a coincidence is one pulse, up
+    where n_j > 0. So device (i, j) gets a random count with mean (eps/eps_device)*|n_j| (at most
+    BL), where `transfer_pulses` fires exactly |n_j|. `n_row` is scratch (n_in,). Row i of
+    transfer t draws from stream (key, t, i)."""
+    n_out, n_in = g.shape
+    tkey = derive_key(key, uint64(transfer_index))
+    for i in range(n_out):
+        n_max = 0.0
+        for j in range(n_in):
+            n = float(int(chi[i, j] / eps))  # truncation toward zero
+            if max_pulses > 0:
+                n = min(max(n, -float(max_pulses)), float(max_pulses))
+            n_row[j] = n
+            if n != 0.0:
+                chi[i, j] -= n * eps
+                n_max = max(n_max, abs(n))
+        if n_max == 0.0:
+            continue
+        bl, a, b = pulse_train_scales(eps, n_max, 1.0, eps_device, bl_max, True, True)
+        p_row = min(a, 1.0)
+        rs = seed_state(derive_key(tkey, uint64(i)))
+        for _ in range(bl):
+            rs, u = next_uniform(rs)
+            if u >= p_row:
+                continue
+            for j in range(n_in):
+                n = n_row[j]
+                if n == 0.0:
+                    continue
+                rs, u = next_uniform(rs)
+                if u >= min(b * abs(n), 1.0):
+                    continue
+                up = n > 0.0
+                xi = 0.0
+                if noisy:
+                    rs, xi = next_normal(rs)
+                g[i, j] = pulse_step(model, g[i, j], up, a_up[i, j], a_down[i, j], w_min[i, j], w_max[i, j],
+                                     gamma_up, gamma_down, c2c, xi, t_g0, t_dg, t_vals)
+                w[i, j] = scale * (g[i, j] - g_ref[i, j])
+                counts[0 if up else 1] += 1
 
 
 @njit(cache=True, nogil=True)

@@ -83,7 +83,8 @@ class SweepPlan:
 
 
 _LATER_SETTINGS = {("io",): RunConfig().io.model_dump(mode="json"),
-                   ("symmetry", "granularity"): "symmetry_point"}
+                   ("symmetry", "granularity"): "symmetry_point",
+                   ("mixed_precision", "transfer"): "deterministic"}
 
 
 def run_id_of(cfg: RunConfig) -> str:

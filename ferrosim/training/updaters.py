@@ -217,6 +217,8 @@ class MixedPrecisionUpdater(PulsedSGDUpdater):
     def __init__(self, cfg: RunConfig, w0: list[np.ndarray], rng_d2d: np.random.Generator,
                  threads: int | None = None) -> None:
         super().__init__(cfg, w0, rng_d2d, threads)
+        # the device's own step, which sizes the pulses of aihwkit's (stochastic) transfer
+        self._device_eps = self.model.granularity(cfg.update.granularity, 0.0)
         self._batches = 0
         self._transfers = 0
         self._ops = 0
@@ -229,14 +231,17 @@ class MixedPrecisionUpdater(PulsedSGDUpdater):
         for layer in self.layers:
             self._ops += batch * layer.chi.size  # one multiply-accumulate per weight and sample
             self._acc += layer.chi.size  # one accumulator read-add-write per weight and mini-batch
-        if batch == 1 and mp.transfer_every == 1:
+        if batch == 1 and mp.transfer_every == 1 and mp.transfer == "deterministic":
             # chi += -lr d x^T and the transfer fused, visiting only the devices that changed
             for k, (layer, a, d) in enumerate(zip(self.layers, inputs, deltas)):
                 layer.accumulate_rank1_and_transfer(layer.chi, a[0], d[0], lr, self.eps, mp.max_pulses,
                                                     self._layer_key(k), self._transfers)
             self._transfers += 1
             return
-        transfer = self._batches % mp.transfer_every == 0
+        if mp.transfer == "stochastic":  # aihwkit counts from 0 and skips update 0
+            transfer = self._batches > 1 and (self._batches - 1) % mp.transfer_every == 0
+        else:
+            transfer = self._batches % mp.transfer_every == 0
         index = self._transfers
 
         def update_layer(k: int) -> None:
@@ -252,7 +257,12 @@ class MixedPrecisionUpdater(PulsedSGDUpdater):
     def _transfer_layer(self, k: int, index: int) -> None:
         """Transfer number `index` of layer k: whole pulses out of its accumulator."""
         layer = self.layers[k]
-        layer.transfer(layer.chi, self.eps, self.cfg.mixed_precision.max_pulses, self._layer_key(k), index)
+        mp = self.cfg.mixed_precision
+        if mp.transfer == "stochastic":
+            layer.transfer_stochastic(layer.chi, self.eps, mp.max_pulses, self._device_eps, self.cfg.update.bl,
+                                      self._layer_key(k), index)
+        else:
+            layer.transfer(layer.chi, self.eps, mp.max_pulses, self._layer_key(k), index)
 
     def _transfer(self) -> None:
         for k in range(len(self.layers)):
@@ -261,7 +271,10 @@ class MixedPrecisionUpdater(PulsedSGDUpdater):
 
     def end_of_epoch(self) -> None:
         # A transfer period straddling the epoch end is finished, so the epoch's test
-        # accuracy sees every update requested in it.
+        # accuracy sees every update requested in it (aihwkit's stochastic transfer knows no
+        # epochs: it goes on counting).
+        if self.cfg.mixed_precision.transfer == "stochastic":
+            return
         if self._batches % self.cfg.mixed_precision.transfer_every != 0:
             self._transfer()
             self._batches = 0
@@ -275,7 +288,7 @@ class MixedPrecisionUpdater(PulsedSGDUpdater):
     def describe(self) -> dict:
         mp = self.cfg.mixed_precision
         return {**super().describe(), "transfer_every": mp.transfer_every,
-                "max_pulses": mp.max_pulses, "transfers": self._transfers}
+                "max_pulses": mp.max_pulses, "transfers": self._transfers, "transfer": mp.transfer}
 
 
 def _has_closed_form(model) -> bool:

@@ -128,3 +128,71 @@ def test_layer_weights_track_every_pulse():
     assert layer.counts.sum() > 100
     expected = (2.5 * (layer.g - layer.g_ref)).astype(np.float32)
     np.testing.assert_array_equal(layer.read(), expected)
+
+
+def stochastic(dev, g, chi, *, eps=EPS, eps_device=EPS, bl_max=31, index=0, arrays=None):
+    from ferrosim.crossbar.transfer import stochastic_transfer_pulses
+
+    arrays = arrays or DeviceArrays.build(dev, g.shape, np.random.default_rng(0))
+    counts = np.zeros(2, dtype=np.int64)
+    stochastic_transfer_pulses(g, chi, eps, 0, eps_device, bl_max, np.uint64(7), index, arrays.model_code,
+                               arrays.a_up, arrays.a_down, arrays.w_min, arrays.w_max, arrays.gamma_up,
+                               arrays.gamma_down, arrays.c2c, arrays.noisy, arrays.t_g0, arrays.t_dg,
+                               arrays.t_vals, counts, np.zeros(g.shape, dtype=np.float32), np.zeros(g.shape),
+                               1.0, np.empty(g.shape[1]))
+    return counts
+
+
+def test_stochastic_transfer_fires_a_random_count_with_the_granules_as_mean():
+    """aihwkit's transfer: x = n = trunc(chi/eps) per row, d = 1, learning rate eps: device j of a
+    row gets Binomial(max|n|, |n_j|/max|n|) pulses; the largest exactly max|n|."""
+    dev = LinearDevice(a_up=EPS, a_down=EPS, w_min=-1e6, w_max=1e6)
+    row = np.array([[3.4, -2.0, 0.5, 0.0, 1.0]]) * EPS
+    reps = 4000
+    moved = np.zeros((reps, 5))
+    for t in range(reps):
+        g, chi = np.zeros((1, 5)), row.copy()
+        stochastic(dev, g, chi, index=t)
+        moved[t] = g[0] / EPS
+        np.testing.assert_allclose(chi[0], [0.4 * EPS, 0.0, 0.5 * EPS, 0.0, 0.0], atol=1e-12)  # granules debited
+    assert np.all(moved[:, 0] == 3)  # the row's largest: p = 1 in each of BL = 3 slots
+    assert np.all(moved[:, 2] == 0) and np.all(moved[:, 3] == 0)
+    assert np.all(moved[:, 1] <= 0) and np.all(moved[:, 1] >= -3)
+    for j, n in ((1, -2.0), (4, 1.0)):
+        p = abs(n) / 3
+        se = np.sqrt(3 * p * (1 - p) / reps)
+        assert abs(np.abs(moved[:, j]).mean() - abs(n)) < 4 * se  # mean |n|
+        assert np.abs(moved[:, j]).std() == pytest.approx(np.sqrt(3 * p * (1 - p)), rel=0.1)  # binomial spread
+
+
+def test_stochastic_transfer_scales_by_the_device_step_and_caps_at_bl():
+    dev = LinearDevice(a_up=EPS, a_down=EPS, w_min=-1e6, w_max=1e6)
+    # granules of half the device step: half a pulse per granule on average (aihwkit lr = eps)
+    reps = 3000
+    total = 0
+    for t in range(reps):
+        g, chi = np.zeros((1, 3)), np.array([[6.0, 4.0, 0.0]]) * EPS / 2
+        total += stochastic(dev, g, chi, eps=EPS / 2, index=t).sum()
+    assert total / reps == pytest.approx((6 + 4) / 2, rel=0.03)
+    # 50 granules: at most BL = 31 pulses
+    g, chi = np.zeros((1, 2)), np.array([[50.0, 50.0]]) * EPS
+    counts = stochastic(dev, g, chi, bl_max=31)
+    assert counts[0] <= 2 * 31 and np.all(g <= 31 * EPS + 1e-12)
+    assert np.all(chi == 0.0)
+
+
+def test_stochastic_transfer_skips_the_first_update_as_aihwkit():
+    from ferrosim.config import parse_run_config
+    from ferrosim.training.updaters import make_updater
+
+    cfg = parse_run_config({"algorithm": "mixed_precision", "mixed_precision": {"transfer": "stochastic"},
+                            "device": {"model": "linear", "a_up": EPS, "a_down": EPS, "w_min": -100, "w_max": 100}})
+    up = make_updater(cfg, [np.zeros((2, 3), dtype=np.float32)], np.random.default_rng(0))
+    x = np.ones((1, 3), dtype=np.float32)
+    d = np.full((1, 2), -1.0, dtype=np.float32)  # requests +lr per weight: 10 granules at lr 0.1
+    up.update([x], [d], 0.1)
+    assert up.pulse_counts() == (0, 0) and np.abs(up.layers[0].chi).max() == pytest.approx(0.1)
+    up.update([x], [d], 0.1)
+    assert sum(up.pulse_counts()) > 0 and np.abs(up.layers[0].chi).max() < EPS
+    up.end_of_epoch()  # no forced transfer: nothing pending anyway, and none fired
+    assert up.describe()["transfer"] == "stochastic"
