@@ -113,6 +113,12 @@ class SymmetryConfig(_Section):
     """Up/down pulse pairs applied from g = 0 by the `pulses` method."""
     average_last: int = Field(100, gt=0)
     """The symmetry point is the mean state over this many last pairs (both half-steps)."""
+    reference_mean: float = 0.0
+    """Added to every device's reference (normalised units): aihwkit `reference_mean` of its
+    `SoftBoundsReferenceDevice`."""
+    reference_std: float = Field(0.0, ge=0)
+    """Device-to-device spread added to the reference, `reference_std * N(0, 1)` drawn once per
+    device from the run seed (aihwkit `reference_std`): a reference that misses the symmetry point."""
     granularity: Literal["symmetry_point", "aihwkit"] = "symmetry_point"
     """Where the pulse step eps is taken: at the symmetry point, the new weight zero (ferrosim's
     default), or at g = 0 as aihwkit does (its `dw_min` with the default `update.granularity`:

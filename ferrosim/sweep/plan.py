@@ -84,6 +84,7 @@ class SweepPlan:
 
 _LATER_SETTINGS = {("io",): RunConfig().io.model_dump(mode="json"),
                    ("symmetry", "granularity"): "symmetry_point",
+                   ("symmetry", "reference_mean"): 0.0, ("symmetry", "reference_std"): 0.0,
                    ("mixed_precision", "transfer"): "deterministic"}
 
 

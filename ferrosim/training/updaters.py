@@ -150,6 +150,12 @@ class SymmetryShiftUpdater(PulsedSGDUpdater):
 
     name = "sgd_symmetry_shift"
 
+    def __init__(self, cfg: RunConfig, w0: list[np.ndarray], rng_d2d: np.random.Generator,
+                 threads: int | None = None) -> None:
+        # its own generator, so a reference spread changes no other draw of the run
+        self._reference_rng = np.random.default_rng([cfg.seed, 3])
+        super().__init__(cfg, w0, rng_d2d, threads)
+
     def _reference(self, devices: DeviceArrays) -> np.ndarray:
         sym = self.cfg.symmetry
         analytic = _has_closed_form(self.model)
@@ -159,8 +165,14 @@ class SymmetryShiftUpdater(PulsedSGDUpdater):
                              "form here", hint="use auto or pulses")
         self._method = method
         if method == "analytic":
-            return devices.symmetry_points()
-        return devices.symmetry_points_by_pulses(sym.pulse_pairs, sym.average_last)
+            ref = devices.symmetry_points()
+        else:
+            ref = devices.symmetry_points_by_pulses(sym.pulse_pairs, sym.average_last)
+        if sym.reference_mean or sym.reference_std:
+            shape = devices.a_up.shape
+            ref = np.broadcast_to(ref, shape) + sym.reference_mean \
+                + sym.reference_std * self._reference_rng.standard_normal(shape)
+        return ref
 
     def _granularity(self) -> float:
         at = self.model.symmetry_point() if self.cfg.symmetry.granularity == "symmetry_point" else 0.0

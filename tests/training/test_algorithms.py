@@ -142,3 +142,17 @@ def test_output_bound_gradient_is_what_collapses_plain_sgd():
         assert bounded.weights[1][:, :-1].std() == pytest.approx(np.mean(aihwkit(True, "layer2_weight_std")), rel=0.2)
         # without: aihwkit's wider spread (its four seeds span 0.070-0.089 here)
         assert free.weights[1][:, :-1].std() == pytest.approx(np.mean(aihwkit(False, "layer2_weight_std")), rel=0.25)
+
+
+def test_reference_offset_and_spread_as_aihwkits_reference_device():
+    exact = _updater("sgd_symmetry_shift", ASYM)
+    noisy = _updater("sgd_symmetry_shift", ASYM, symmetry={"reference_mean": 0.1, "reference_std": 0.05})
+    for e, n in zip(exact.layers, noisy.layers):
+        offset = n.g_ref - e.g_ref
+        assert offset.mean() == pytest.approx(0.1, abs=0.05)
+        assert offset.std() == pytest.approx(0.05, rel=0.5)  # 24 and 15 devices
+        np.testing.assert_allclose(n.read(), 0.0, atol=1e-6)  # zero weights still sit at the reference
+    # the spread has its own generator: the devices and their steps are the same draws
+    np.testing.assert_array_equal(noisy.layers[0].devices.a_up, exact.layers[0].devices.a_up)
+    again = _updater("sgd_symmetry_shift", ASYM, symmetry={"reference_mean": 0.1, "reference_std": 0.05})
+    np.testing.assert_array_equal(again.layers[0].g_ref, noisy.layers[0].g_ref)  # reproducible
