@@ -229,8 +229,8 @@ class MixedPrecisionUpdater(PulsedSGDUpdater):
     def __init__(self, cfg: RunConfig, w0: list[np.ndarray], rng_d2d: np.random.Generator,
                  threads: int | None = None) -> None:
         super().__init__(cfg, w0, rng_d2d, threads)
-        # the device's own step, which sizes the pulses of aihwkit's (stochastic) transfer
-        self._device_eps = self.model.granularity(cfg.update.granularity, 0.0)
+        # the device's own step (plain SGD's eps), which sizes the pulses of aihwkit's transfer
+        self._device_eps = PulsedSGDUpdater._granularity(self)
         self._batches = 0
         self._transfers = 0
         self._ops = 0
