@@ -44,6 +44,10 @@ class NetworkConfig(_Section):
     """Hidden layer sizes; the input and output sizes come from the dataset."""
     activation: Activation = "sigmoid"
     """Hidden-layer activation; the output is softmax with cross-entropy loss."""
+    digital_bias: bool = False
+    """Keep each layer's bias as a float parameter updated by plain SGD instead of on a device
+    column (aihwkit's `MappingParameter.digital_bias`, True by default there). Pulsed
+    algorithms only; `ideal` has float weights anyway."""
 
     @model_validator(mode="after")
     def _positive(self) -> "NetworkConfig":

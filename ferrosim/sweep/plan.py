@@ -85,7 +85,8 @@ class SweepPlan:
 _LATER_SETTINGS = {("io",): RunConfig().io.model_dump(mode="json"),
                    ("symmetry", "granularity"): "symmetry_point",
                    ("symmetry", "reference_mean"): 0.0, ("symmetry", "reference_std"): 0.0,
-                   ("mixed_precision", "transfer"): "deterministic"}
+                   ("mixed_precision", "transfer"): "deterministic",
+                   ("network", "digital_bias"): False}
 
 
 def run_id_of(cfg: RunConfig) -> str:
@@ -99,6 +100,8 @@ def run_id_of(cfg: RunConfig) -> str:
         data["device"].pop(key, None)
     for section in _IRRELEVANT.get(cfg.algorithm, ()):
         data.pop(section, None)
+    if cfg.algorithm == "ideal":
+        data["network"].pop("digital_bias", None)  # float weights: where the bias lives is moot
     # Settings added after runs were first hashed count only when set away from their default,
     # so earlier results keep their ids (and a rerun does not retrain them).
     for path, default in _LATER_SETTINGS.items():

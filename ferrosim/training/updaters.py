@@ -87,6 +87,13 @@ class PulsedSGDUpdater:
             layer.eps = self.eps
             self._prepare(layer)
             layer.program(w)  # initial weights are programmed around the reference
+        # aihwkit's digital bias (MappingParameter.digital_bias): the bias column is a float
+        # parameter updated by plain SGD; its devices get no input and never a pulse
+        self._digital_bias = cfg.network.digital_bias
+        if self._digital_bias:
+            self._biases = [np.asarray(w[:, -1], dtype=DTYPE).copy() for w in w0]
+            for layer, b in zip(self.layers, self._biases):
+                layer.read()[:, -1] = b
         self.update_cfg = cfg.update
         self._key = root_key(cfg.seed)
         # one random stream per layer, derived once (not per sample: it is called on the hot path)
@@ -113,9 +120,24 @@ class PulsedSGDUpdater:
     def _layer_key(self, k: int) -> np.uint64:
         return self._layer_keys[k]
 
+    def _analog_inputs(self, inputs: list[np.ndarray], deltas: list[np.ndarray], lr: float) -> list[np.ndarray]:
+        """With a digital bias: update the float biases (b -= lr * sum of d over the batch) and
+        return the inputs with the bias column off, so the bias devices get no pulse."""
+        if not self._digital_bias:
+            return inputs
+        out = []
+        for layer, b, a, d in zip(self.layers, self._biases, inputs, deltas):
+            b -= DTYPE(lr) * d.sum(axis=0)
+            layer.read()[:, -1] = b
+            a = a.copy()
+            a[:, -1] = 0.0
+            out.append(a)
+        return out
+
     def update(self, inputs: list[np.ndarray], deltas: list[np.ndarray], lr: float) -> None:
         u = self.update_cfg
         sample0 = self._sample
+        inputs = self._analog_inputs(inputs, deltas, lr)
 
         def update_layer(k: int) -> None:
             self.layers[k].pulsed_update(inputs[k], deltas[k], lr, u.bl, u.update_management,
@@ -240,6 +262,7 @@ class MixedPrecisionUpdater(PulsedSGDUpdater):
         batch = inputs[0].shape[0]
         mp = self.cfg.mixed_precision
         self._batches += 1
+        inputs = self._analog_inputs(inputs, deltas, lr)
         for layer in self.layers:
             self._ops += batch * layer.chi.size  # one multiply-accumulate per weight and sample
             self._acc += layer.chi.size  # one accumulator read-add-write per weight and mini-batch

@@ -156,3 +156,25 @@ def test_reference_offset_and_spread_as_aihwkits_reference_device():
     np.testing.assert_array_equal(noisy.layers[0].devices.a_up, exact.layers[0].devices.a_up)
     again = _updater("sgd_symmetry_shift", ASYM, symmetry={"reference_mean": 0.1, "reference_std": 0.05})
     np.testing.assert_array_equal(again.layers[0].g_ref, noisy.layers[0].g_ref)  # reproducible
+
+
+@pytest.mark.parametrize("algorithm", ["sgd", "mixed_precision", "sgd_symmetry_shift"])
+def test_digital_bias_is_a_float_sgd_parameter_and_its_devices_get_no_pulse(algorithm):
+    cfg = parse_run_config({"algorithm": algorithm, "network": {"hidden": [4], "digital_bias": True},
+                            "device": {**ASYM}})
+    rng = np.random.default_rng(0)
+    w0 = [rng.uniform(-0.3, 0.3, (4, 6)).astype(np.float32), rng.uniform(-0.3, 0.3, (3, 5)).astype(np.float32)]
+    up = make_updater(cfg, w0, np.random.default_rng(0), threads=1)
+    g_bias = [layer.g[:, -1].copy() for layer in up.layers]
+    expect = [w[:, -1].astype(np.float32).copy() for w in w0]
+    for step in range(20):
+        x = [np.concatenate([rng.uniform(0, 1, (2, n - 1)), np.ones((2, 1))], 1).astype(np.float32) for n in (6, 5)]
+        d = [rng.normal(0, 0.5, (2, m)).astype(np.float32) for m in (4, 3)]
+        up.update(x, d, 0.1)
+        for k in range(2):
+            expect[k] -= np.float32(0.1) * d[k].sum(axis=0)
+    up.end_of_epoch()
+    for k, layer in enumerate(up.layers):
+        np.testing.assert_array_equal(layer.g[:, -1], g_bias[k])  # the bias devices never moved
+        np.testing.assert_allclose(up.weights()[k][:, -1], expect[k], rtol=1e-6)  # plain float SGD
+    assert sum(up.pulse_counts()) > 0  # the other devices did
