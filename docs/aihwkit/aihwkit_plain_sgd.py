@@ -3,8 +3,10 @@
 soft bounds up 0.03(1-w) down 0.01(1+w) without device noise, perfect I/O. Run in the aihwkit
 environment (../shared/tools/install-aihwkit.sh); prints one JSON line.
 
-    python aihwkit_plain_sgd.py DIGITS_NPZ SEED LR EPOCHS OUT_BOUND DIGITAL_BIAS [ALGORITHM]
-    ALGORITHM: sgd (default) or mixed_precision (MixedPrecisionCompound, its defaults)
+    python aihwkit_plain_sgd.py DIGITS_NPZ SEED LR EPOCHS OUT_BOUND DIGITAL_BIAS [ALGORITHM [DEVICE]]
+    ALGORITHM: sgd (default), mixed_precision (MixedPrecisionCompound, its defaults), shift
+    (SoftBoundsReferenceDevice with subtract_symmetry_point) or ideal (FloatingPointRPUConfig)
+    DEVICE: asym (default: up 0.03(1-w), down 0.01(1+w)) or sym (2% steps both ways)
     python aihwkit_plain_sgd.py /tmp/digits.npz 0 0.05 30 12 0    # aihwkit's default bound: chance
     python aihwkit_plain_sgd.py /tmp/digits.npz 0 0.05 30 -1 0    # bound off: no collapse
 """
@@ -24,22 +26,35 @@ from torch import nn
 path, seed, lr, epochs = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
 out_bound, digital_bias = float(sys.argv[5]), sys.argv[6] == "1"
 algorithm = sys.argv[7] if len(sys.argv) > 7 else "sgd"
+device_kind = sys.argv[8] if len(sys.argv) > 8 else "asym"
 torch.manual_seed(seed)
 z = np.load(path)
 x_train, x_test = torch.tensor(z["x_train"]), torch.tensor(z["x_test"])
 y_train, y_test = torch.tensor(z["y_train"]).long(), torch.tensor(z["y_test"]).long()
-device = SoftBoundsDevice(dw_min=0.03, up_down=1 - 0.01 / 0.03, w_max=1.0, w_min=-1.0)
+dw_min, up_down = (0.03, 1 - 0.01 / 0.03) if device_kind == "asym" else (0.02, 0.0)
+if algorithm == "shift":
+    from aihwkit.simulator.configs.devices import SoftBoundsReferenceDevice
+
+    device = SoftBoundsReferenceDevice(dw_min=dw_min, up_down=up_down, w_max=1.0, w_min=-1.0,
+                                       subtract_symmetry_point=True)
+else:
+    device = SoftBoundsDevice(dw_min=dw_min, up_down=up_down, w_max=1.0, w_min=-1.0)
 for name in ("dw_min_dtod", "up_down_dtod", "w_max_dtod", "w_min_dtod", "dw_min_std", "reset_std"):
     setattr(device, name, 0.0)  # aihwkit's defaults add 30% device-to-device and c2c noise
-if algorithm == "mixed_precision":
+if algorithm == "ideal":
+    from aihwkit.simulator.configs import FloatingPointRPUConfig
+
+    config = FloatingPointRPUConfig()
+elif algorithm == "mixed_precision":
     from aihwkit.simulator.configs import DigitalRankUpdateRPUConfig
     from aihwkit.simulator.configs.compounds import MixedPrecisionCompound
 
     config = DigitalRankUpdateRPUConfig(device=MixedPrecisionCompound(device=device))
 else:
     config = SingleRPUConfig(device=device)
-config.forward = IOParameters(is_perfect=True, out_bound=out_bound)  # out_bound <= 0: no bound
-config.backward = IOParameters(is_perfect=True)
+if algorithm != "ideal":
+    config.forward = IOParameters(is_perfect=True, out_bound=out_bound)  # out_bound <= 0: no bound
+    config.backward = IOParameters(is_perfect=True)
 config.mapping.digital_bias = digital_bias
 model = AnalogSequential(AnalogLinear(64, 32, bias=True, rpu_config=config), nn.Sigmoid(),
                          AnalogLinear(32, 10, bias=True, rpu_config=config))
@@ -59,7 +74,7 @@ for epoch in range(epochs):
     model.eval()
     with torch.no_grad():
         accuracy = (model(x_test).argmax(1) == y_test).float().mean().item()
-    w2 = model[2].get_weights()[0]
+    w2 = model[2].get_weights()[0]  # the weights as the network sees them
     history.append({"epoch": epoch + 1, "test_accuracy": accuracy, "layer2_weight_std": float(w2.std())})
 print(json.dumps({"algorithm": algorithm, "seed": seed, "lr": lr, "out_bound": out_bound, "digital_bias": digital_bias,
                   "final": history[-1]["test_accuracy"], "best": max(h["test_accuracy"] for h in history),
