@@ -78,6 +78,7 @@ class SweepData:
     summary: pd.DataFrame  # one row per complete run (summary.csv columns, from run.json)
     epochs: pd.DataFrame  # epochs.csv of every complete run, with run_id
     configs: dict[str, dict]  # run_id -> resolved RunConfig (as JSON)
+    infos: dict[str, dict]  # run_id -> run.json's `info` (n_train, layer sizes, ...)
     versions: set[str]  # ferrosim versions that wrote the runs
     planned: int | None  # planned runs (None when unknown)
     missing: list[MissingRun]
@@ -137,12 +138,14 @@ def load_sweep(folder: Path) -> SweepData:
     except (json.JSONDecodeError, KeyError, OSError) as exc:
         raise InputError(f"{folder}: unreadable run.json ({exc})") from None
     configs: dict[str, dict] = {}
+    infos: dict[str, dict] = {}
     versions: set[str] = set()
     frames = []
     for run_id in summary["run_id"]:
         run_folder = folder / "runs" / run_id
         record = json.loads((run_folder / "run.json").read_text())
         configs[run_id] = record.get("config", {})
+        infos[run_id] = record.get("info", {})
         versions.add(str(record.get("ferrosim_version", "unknown")))
         path = run_folder / "epochs.csv"
         if not path.is_file():
@@ -153,7 +156,7 @@ def load_sweep(folder: Path) -> SweepData:
     epochs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["run_id", "epoch"])
     label = str(meta.get("name") or folder.resolve().name)
     data = SweepData(folder=folder, label=label, meta=meta, summary=summary, epochs=epochs,
-                     configs=configs, versions=versions, planned=None, missing=[])
+                     configs=configs, infos=infos, versions=versions, planned=None, missing=[])
     _find_missing(data)
     if summary.empty:
         hint = ("see runs/<run_id>/failed.json" if any(m.error for m in data.missing)

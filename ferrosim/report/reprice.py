@@ -103,7 +103,7 @@ def load_runs(folders: list[Path]) -> tuple[list[PricedRun], EnergyConfig | dict
                 raise InputError(f"{s.folder}/runs/{row.run_id}/run.json: device section unreadable "
                                  f"({' '.join(str(exc).split())[:120]})") from None
             ep = by_run[row.run_id]
-            info = _info(s, row.run_id)
+            info = s.infos.get(row.run_id, {})
             batch = int(cfg.get("training", {}).get("batch_size", 1))
             counts = epoch_counts(ep, info, batch)
             e2t = row.epochs_to_target
@@ -118,12 +118,6 @@ def load_runs(folders: list[Path]) -> tuple[list[PricedRun], EnergyConfig | dict
     if not runs:
         raise InputError(f"{', '.join(str(f) for f in folders)}: no device runs to price (only `ideal`)")
     return runs, raw_energy
-
-
-def _info(s, run_id: str) -> dict:
-    import json
-
-    return json.loads((s.folder / "runs" / run_id / "run.json").read_text()).get("info", {})
 
 
 # -- settings -----------------------------------------------------------------------------------
