@@ -15,7 +15,7 @@ least). Upper: capacitive + the most conductive of the configured conduction mod
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -128,7 +128,6 @@ class EnergyPlan:
     upper: PerPulse | None
     upper_name: str = ""
     digital: DigitalParams | None = None
-    parameters: dict = field(default_factory=dict)
 
     @property
     def known(self) -> bool:
@@ -168,11 +167,10 @@ def resolve(cfg: EnergyConfig, electrical: PulseElectrical | None, given: tuple[
     """The energy plan of one device at one pulse width; EnergyConfigError names a setting the
     data cannot price."""
     digital = cfg.digital_costs if cfg.digital else None
-    params = cfg.model_dump(mode="json")
     if not cfg.explicit_terms() and given[0] is not None and given[1] is not None:
         pp = PerPulse(given=(float(given[0]), float(given[1])))
         name = f"{given_source} energy per pulse" + (" + digital" if cfg.digital else "")
-        return EnergyPlan(name, pp, pp, pp, name, digital, params)
+        return EnergyPlan(name, pp, pp, pp, name, digital)
     e = electrical
     area = e is not None and e.area_um2 is not None
     if cfg.capacitive and not area:
@@ -190,7 +188,7 @@ def resolve(cfg: EnergyConfig, electrical: PulseElectrical | None, given: tuple[
     if why:
         raise EnergyConfigError("conduction", f"'{conduction}' {why}")
     if e is None:
-        return EnergyPlan("unknown (no electrical data for the device)", None, None, None, "", digital, params)
+        return EnergyPlan("unknown (no electrical data for the device)", None, None, None, "", digital)
     if cfg.upper is None:
         candidates = [m for m in DEFAULT_UPPER if terms.conduction_needs(m, e) is None]
     else:
@@ -203,14 +201,16 @@ def resolve(cfg: EnergyConfig, electrical: PulseElectrical | None, given: tuple[
     lower = _per_pulse(e, capacitive, "read", False, cfg)
     if sum(lower.total) > sum(central.total):
         lower = central  # e.g. `conduction: none`: the lower estimate never exceeds the configured one
+    upper_switching = bool(can_switch) or switching  # the upper estimate counts the switching charge
     upper, upper_name = None, ""
     for m in [conduction, *candidates]:
-        pp = _per_pulse(e, capacitive, m, bool(can_switch) or switching, cfg)
+        pp = central if (m == conduction and upper_switching == switching) else \
+            _per_pulse(e, capacitive, m, upper_switching, cfg)
         if upper is None or sum(pp.total) > sum(upper.total):
-            upper, upper_name = pp, model_name(capacitive, m, bool(can_switch) or switching, cfg)
+            upper, upper_name = pp, model_name(capacitive, m, upper_switching, cfg)
     tail = " + digital" if cfg.digital else ""
     return EnergyPlan(model_name(capacitive, conduction, switching, cfg) + tail, central, lower, upper,
-                      upper_name + tail, digital, params)
+                      upper_name + tail, digital)
 
 
 # -- pricing counted pulses and operations ------------------------------------------------------
@@ -235,7 +235,6 @@ class RunEnergy:
     """A run's energies: per epoch (central) and totals per term and estimate."""
 
     epoch_pulse_J: np.ndarray
-    epoch_digital_J: np.ndarray
     cumulative_J: np.ndarray
     """Central pulse + digital energy up to the end of each epoch."""
     cumulative_lower_J: np.ndarray
@@ -277,8 +276,7 @@ def price(plan: EnergyPlan, pulses_up, pulses_down, macs, accumulator_updates) -
     terms_J["digital"] = float(sum(dig))
     per_pulse = {k: (0.5 * sum(pp.total) if pp is not None else math.nan)
                  for k, pp in (("central", plan.central), ("lower", plan.lower), ("upper", plan.upper))}
-    return RunEnergy(np.asarray(pulse, dtype=float), np.asarray(dig, dtype=float),
-                     _cumulative([p + g for p, g in zip(pulse, dig)]), cumulative(plan.lower),
+    return RunEnergy(np.asarray(pulse, dtype=float), cumulative(plan.central), cumulative(plan.lower),
                      cumulative(plan.upper), terms_J, per_pulse)
 
 
