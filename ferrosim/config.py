@@ -9,9 +9,9 @@ rejected with the file, line and key (`load_run_config`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ferrosim.device.models import DeviceModel, GranularityMode, steps_from_aihwkit
 from ferrosim.energy.inputs import PulseElectrical
@@ -91,9 +91,19 @@ class MixedPrecisionConfig(_Section):
     """`mixed_precision` (Nandakumar et al. 2020): a float accumulator chi per weight; after
     every `transfer_every` mini-batches, n = trunc(chi/eps) pulses per device, chi -= n*eps."""
 
-    granularity: float | None = Field(None, gt=0)
-    """eps of the transfer in normalised device units; default the device's granularity
-    (`update.granularity` mode at the weight zero)."""
+    granularity: Annotated[float, Field(gt=0)] | GranularityMode | None = None
+    """eps of the transfer: a number in normalised device units, or a mode (aihwkit | min |
+    mean of the up and down steps at the weight zero); default the device's granularity in
+    `update.granularity` mode."""
+    @field_validator("granularity", mode="before")
+    @classmethod
+    def _number_or_mode(cls, value: Any) -> Any:
+        if isinstance(value, str) and value not in ("aihwkit", "min", "mean"):
+            raise ValueError("expected a number > 0 or one of aihwkit, min, mean")
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value <= 0:
+            raise ValueError("must be greater than 0")
+        return value
+
     transfer_every: int = Field(1, gt=0)
     """Transfer after every this many mini-batches."""
     max_pulses: int = Field(0, ge=0)
@@ -129,22 +139,117 @@ class SymmetryConfig(_Section):
     a reference device does not change aihwkit's granularity). Both in `update.granularity` mode."""
 
 
-class ForwardIOConfig(_Section):
-    """The forward pass of every analog layer (aihwkit `IOParameters` names). The forward and
-    backward passes are otherwise perfect (exact float32 matrix products)."""
+class _IOPassConfig(_Section):
+    """One direction of the analog periphery, with aihwkit's `IOParameters` names and meanings
+    (ferrosim.nn.periphery). Every field's default switches its effect off: exact products."""
+
+    is_perfect: bool = False
+    """aihwkit `is_perfect`: exact float32 products whatever the fields below say (the forward
+    `out_bound` still zeroes the error of outputs at the bound, as in aihwkit)."""
+    inp_bound: float = Field(0.0, ge=0)
+    """Input (DAC) range [-inp_bound, inp_bound], after noise management; 0: unbounded.
+    aihwkit's default is 1 (which noise management needs)."""
+    inp_res: float = Field(0.0, ge=0)
+    """DAC resolution as a fraction of the full input range 2*inp_bound (a value above 1 is a
+    number of steps); aihwkit's default 1/126 (7 bits). 0: no discretisation."""
+    out_bound: float = Field(0.0, ge=0)
+    """Output (ADC) range [-out_bound, out_bound]: outputs are clipped there; 0: unbounded."""
+    out_res: float = Field(0.0, ge=0)
+    """ADC resolution as a fraction of 2*out_bound (above 1: steps); aihwkit's default 1/510."""
+    out_noise: float = Field(0.0, ge=0)
+    """Standard deviation of the Gaussian read noise added to every output before the ADC, in
+    units of the (noise-managed) output; aihwkit's default 0.06."""
+    noise_management: Literal["none", "abs_max"] = "none"
+    """abs_max: each input vector is divided by its largest |value| before the DAC and the
+    output multiplied back (aihwkit `NoiseManagementType.ABS_MAX`, its default)."""
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.is_perfect:
+            return self
+        if self.noise_management != "none" and self.inp_bound != 1.0:
+            raise ValueError("noise_management needs inp_bound: 1 (as in aihwkit: inputs are scaled to "
+                             "their largest |value| = 1)")
+        if self.inp_res > 0 and self.inp_bound == 0:
+            raise ValueError("inp_res needs a finite inp_bound")
+        if self.out_res > 0 and self.out_bound == 0:
+            raise ValueError("out_res needs a finite out_bound")
+        return self
+
+
+class ForwardIOConfig(_IOPassConfig):
+    """The forward pass (reading the weights with the layer inputs)."""
 
     out_bound: float = Field(0.0, ge=0)
-    """Output bound (aihwkit `out_bound`; 0: none). As aihwkit does even with perfect I/O, an
+    """Output (ADC) range [-out_bound, out_bound]; 0: unbounded. Even with `is_perfect`, an
     output at |y| >= 0.999*out_bound passes no error back to the layer below (its gradient is
-    zeroed in the backward pass); the output itself is not clipped and its own layer is still
-    updated. aihwkit's default is 12. Not applied to `ideal` (aihwkit's floating-point tile
-    has no bound)."""
+    zeroed in the backward pass) while its own layer is still updated, as aihwkit does.
+    aihwkit's default is 12."""
+    bound_management: Literal["none", "iterative"] = "none"
+    """iterative: while an output is clipped at out_bound, repeat the product with the input
+    halved again (aihwkit `BoundManagementType.ITERATIVE`, its default)."""
+    max_bm_factor: int = Field(1000, gt=0)
+    """Largest reduction factor of bound management."""
+    max_bm_res: float = Field(0.25, gt=0)
+    """Bound management also stops once the reduction factor exceeds max_bm_res / input step."""
+
+
+class BackwardIOConfig(_IOPassConfig):
+    """The backward pass (carrying the error through the transposed weights). aihwkit has no
+    bound management here (it switches it off silently), so neither does ferrosim."""
+
+
+_AIHWKIT_PASS = {"is_perfect": False, "inp_bound": 1.0, "inp_res": 1 / 126, "out_bound": 12.0,
+                 "out_res": 1 / 510, "out_noise": 0.06, "noise_management": "abs_max"}
+IO_PRESETS: dict[str, dict] = {
+    "perfect": {"forward": {}, "backward": {}},
+    "aihwkit_perfect": {"forward": {"is_perfect": True, "out_bound": 12.0}, "backward": {"is_perfect": True}},
+    "aihwkit_default": {"forward": {**_AIHWKIT_PASS, "bound_management": "iterative", "max_bm_factor": 1000,
+                                    "max_bm_res": 0.25},
+                        "backward": dict(_AIHWKIT_PASS)},
+}
+"""Named starting points of `io:`. perfect: exact products (the default). aihwkit_perfect:
+aihwkit's `IOParameters(is_perfect=True)`, exact products with its forward out_bound 12 still
+zeroing the error of outputs at the bound. aihwkit_default: aihwkit 1.2.0's `IOParameters()` in
+both directions (its backward bound management is never active)."""
 
 
 class IOConfig(_Section):
-    """Analog input/output of the layers' forward and backward passes."""
+    """Analog input/output of every pulsed layer's forward and backward products
+    (ferrosim.nn.periphery). `ideal` never uses it: it is the floating-point reference, as
+    aihwkit's FloatingPointTile, which has no periphery.
+
+    In YAML, `io: aihwkit_default` (or `perfect`, the default) names a preset, and
+    `io: {preset: aihwkit_default, forward: {out_noise: 0.1}}` changes fields of one."""
 
     forward: ForwardIOConfig = Field(default_factory=ForwardIOConfig)
+    backward: BackwardIOConfig = Field(default_factory=BackwardIOConfig)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _preset(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            data = {"preset": data}
+        if not isinstance(data, dict) or "preset" not in data:
+            return data
+        data = dict(data)
+        name = data.pop("preset")
+        if name not in IO_PRESETS:
+            raise ValueError(f"unknown preset {name!r} (one of: {', '.join(IO_PRESETS)})")
+        out = {}
+        for side in ("forward", "backward"):
+            given = data.pop(side, None) or {}
+            if not isinstance(given, dict):
+                raise ValueError(f"{side}: expected a mapping")
+            out[side] = {**IO_PRESETS[name][side], **given}
+        return {**out, **data}
+
+    @property
+    def is_exact(self) -> bool:
+        """Exact products and no output-bound gradient: the periphery changes nothing."""
+        def exact(p: _IOPassConfig) -> bool:
+            return p.is_perfect or p == type(p)()
+        return self.forward.out_bound == 0 and exact(self.forward) and exact(self.backward)
 
 
 _RESPONSE_KEYS = {

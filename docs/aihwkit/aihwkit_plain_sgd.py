@@ -3,10 +3,12 @@
 soft bounds up 0.03(1-w) down 0.01(1+w) without device noise, perfect I/O. Run in the aihwkit
 environment (../shared/tools/install-aihwkit.sh); prints one JSON line.
 
-    python aihwkit_plain_sgd.py DIGITS_NPZ SEED LR EPOCHS OUT_BOUND DIGITAL_BIAS [ALGORITHM [DEVICE]]
+    python aihwkit_plain_sgd.py DIGITS_NPZ SEED LR EPOCHS OUT_BOUND DIGITAL_BIAS [ALGORITHM [DEVICE [IO]]]
     ALGORITHM: sgd (default), mixed_precision (MixedPrecisionCompound, its defaults), shift
     (SoftBoundsReferenceDevice with subtract_symmetry_point) or ideal (FloatingPointRPUConfig)
     DEVICE: asym (default: up 0.03(1-w), down 0.01(1+w)) or sym (2% steps both ways)
+    IO: perfect (default: IOParameters(is_perfect=True, out_bound=OUT_BOUND) forward, perfect
+    backward) or default (aihwkit's default IOParameters() both ways; OUT_BOUND is not used)
     python aihwkit_plain_sgd.py /tmp/digits.npz 0 0.05 30 12 0    # aihwkit's default bound: chance
     python aihwkit_plain_sgd.py /tmp/digits.npz 0 0.05 30 -1 0    # bound off: no collapse
 """
@@ -27,6 +29,7 @@ path, seed, lr, epochs = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(
 out_bound, digital_bias = float(sys.argv[5]), sys.argv[6] == "1"
 algorithm = sys.argv[7] if len(sys.argv) > 7 else "sgd"
 device_kind = sys.argv[8] if len(sys.argv) > 8 else "asym"
+io_kind = sys.argv[9] if len(sys.argv) > 9 else "perfect"
 torch.manual_seed(seed)
 z = np.load(path)
 x_train, x_test = torch.tensor(z["x_train"]), torch.tensor(z["x_test"])
@@ -52,7 +55,10 @@ elif algorithm == "mixed_precision":
     config = DigitalRankUpdateRPUConfig(device=MixedPrecisionCompound(device=device))
 else:
     config = SingleRPUConfig(device=device)
-if algorithm != "ideal":
+if algorithm != "ideal" and io_kind == "default":
+    config.forward = IOParameters()
+    config.backward = IOParameters()
+elif algorithm != "ideal":
     config.forward = IOParameters(is_perfect=True, out_bound=out_bound)  # out_bound <= 0: no bound
     config.backward = IOParameters(is_perfect=True)
 config.mapping.digital_bias = digital_bias
@@ -77,5 +83,6 @@ for epoch in range(epochs):
     w2 = model[2].get_weights()[0]  # the weights as the network sees them
     history.append({"epoch": epoch + 1, "test_accuracy": accuracy, "layer2_weight_std": float(w2.std())})
 print(json.dumps({"algorithm": algorithm, "seed": seed, "lr": lr, "out_bound": out_bound, "digital_bias": digital_bias,
+                  "device": device_kind, "io": io_kind,
                   "final": history[-1]["test_accuracy"], "best": max(h["test_accuracy"] for h in history),
                   "epochs": history}))

@@ -13,6 +13,8 @@ from typing import Literal
 
 import numpy as np
 
+from ferrosim.nn.periphery import Periphery
+
 Activation = Literal["sigmoid", "tanh", "relu"]
 DTYPE = np.float32
 
@@ -83,13 +85,15 @@ class MLP:
             out.append(rng.uniform(-bound, bound, size=(n_out, n_in1)).astype(self.dtype))
         return out
 
-    def forward(self, weights: list[np.ndarray], x: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
-        """Layer inputs (bias column included) and output class probabilities."""
+    def forward(self, weights: list[np.ndarray], x: np.ndarray, periphery: Periphery | None = None
+                ) -> tuple[list[np.ndarray], np.ndarray]:
+        """Layer inputs (bias column included) and output class probabilities. `periphery`:
+        the analog I/O the products pass through (ferrosim.nn.periphery; None: exact)."""
         a1 = with_bias(x.astype(self.dtype, copy=False))
         inputs = [a1]
         last = len(weights) - 1
         for k, w in enumerate(weights):
-            z = a1 @ w.T
+            z = a1 @ w.T if periphery is None else periphery.forward(k, a1, w)
             if k == last:
                 return inputs, softmax(z)
             a1 = _act_with_bias(z, self.activation)
@@ -97,14 +101,15 @@ class MLP:
         raise ValueError("a network needs at least one weight matrix")
 
     def backward(self, weights: list[np.ndarray], inputs: list[np.ndarray], probs: np.ndarray,
-                 y: np.ndarray, bound_masks: list[np.ndarray] | None = None) -> list[np.ndarray]:
+                 y: np.ndarray, periphery: Periphery | None = None) -> list[np.ndarray]:
         """Errors `d` at each layer's output for the mean cross-entropy over the batch.
 
         The gradient of layer k is `deltas[k].T @ inputs[k]`; the 1/batch of the mean is in
         the deltas, as in a framework whose loss reduces by mean (and as aihwkit sees them).
-        `bound_masks` (`output_bound_masks`): outputs at the bound pass no error back to the
-        layer below, while their own layer is still updated with the full error, as aihwkit's
-        analog tiles do (its `AnalogFunction` stores the error before the mask for the update).
+        `periphery` (the one of the forward pass): the error goes down through its backward
+        products, and outputs that reached the forward bound pass no error to the layer below,
+        while their own layer is still updated with the full error, as aihwkit's analog tiles
+        do (its `AnalogFunction` keeps the error before the mask for the update).
         """
         n = probs.shape[0]
         d = probs.copy()
@@ -113,23 +118,17 @@ class MLP:
         deltas = [d]
         for k in range(len(weights) - 1, 0, -1):
             h = inputs[k][:, :-1]
-            passed = d if bound_masks is None else np.where(bound_masks[k], DTYPE(0.0), d)
-            d = (passed @ weights[k][:, :-1]) * _act_grad(h, self.activation)
+            below = d @ weights[k][:, :-1] if periphery is None else periphery.backward(k, d, weights[k])
+            d = below * _act_grad(h, self.activation)
             deltas.append(d)
         return deltas[::-1]
 
-    def output_bound_masks(self, weights: list[np.ndarray], inputs: list[np.ndarray],
-                           out_bound: float) -> list[np.ndarray]:
-        """Where each layer's output `inputs[k] @ W_k^T` reached the bound: |z| >= 0.999*out_bound
-        (aihwkit's `get_forward_out_bound`, applied even when its I/O is perfect)."""
-        bound = DTYPE(0.999 * out_bound)
-        return [np.abs(a @ w.T) >= bound for a, w in zip(inputs, weights)]
-
-    def predict(self, weights: list[np.ndarray], x: np.ndarray, batch: int = 4096) -> np.ndarray:
+    def predict(self, weights: list[np.ndarray], x: np.ndarray, batch: int = 4096,
+                periphery: Periphery | None = None) -> np.ndarray:
         """Class predictions, in chunks so that a large test set needs little memory."""
         out = np.empty(x.shape[0], dtype=np.int64)
         for s in range(0, x.shape[0], batch):
-            out[s : s + batch] = self.forward(weights, x[s : s + batch])[1].argmax(axis=1)
+            out[s : s + batch] = self.forward(weights, x[s : s + batch], periphery)[1].argmax(axis=1)
         return out
 
 

@@ -5,7 +5,9 @@ A sweep config is a run config (`ferrosim.config.RunConfig`) in which
 - any scalar in `training`, `update`, `network`, `mixed_precision`, `symmetry` may be a list
   (and `network.hidden` a list of lists) to sweep it;
 - a `sweep:` section lists `pulse_width` and `algorithm` values and any other dotted key
-  (`training.lr: [0.05, 0.1]`).
+  (`training.lr: [0.05, 0.1]`);
+- a `per_algorithm:` section gives settings that hold for one algorithm only, merged over the
+  rest (`per_algorithm: {mixed_precision: {training: {lr: 0.5}}, sgd: {training: {lr: 0.05}}}`).
 The runs are the cartesian product of every list, in a fixed order (pulse width, algorithm,
 the other axes in file order, seed). `ideal` does not touch the device, so it runs once per
 combination of the other axes, not once per pulse width.
@@ -134,6 +136,7 @@ def load_plan(path: str | Path, overrides: list[str] | None = None) -> SweepPlan
 def expand(data: dict, path: Path, lines: dict[Loc, int]) -> SweepPlan:
     data = copy.deepcopy(data)
     sweep = data.pop("sweep", None) or {}
+    per_algorithm = _per_algorithm(data.pop("per_algorithm", None), path, lines)
     if not isinstance(sweep, dict):
         raise InputError("sweep: expected a mapping of key: [values]", file=path, line=line_of(lines, ("sweep",)))
     axes: list[tuple[str, list, Loc]] = []  # (dotted key, values, where it was written)
@@ -157,6 +160,12 @@ def expand(data: dict, path: Path, lines: dict[Loc, int]) -> SweepPlan:
     # fixed order: pulse width, algorithm, the rest as written, seed last
     rank = {"device.pulse_width": 0, "algorithm": 1, "seed": 3}
     axes.sort(key=lambda a: rank.get(a[0], 2))
+    swept_keys = {key for key, _, _ in axes}
+    for name, body in per_algorithm.items():
+        for loc, _ in _leaves(body):
+            if ".".join(loc) in swept_keys:
+                raise InputError(f"per_algorithm.{name}.{'.'.join(loc)} is also swept: one or the other",
+                                 file=path, line=line_of(lines, ("per_algorithm", name, *loc)))
     for key, _, loc in axes:  # errors in a swept value point at the list that holds it
         lines.setdefault(tuple(key.split(".")), line_of(lines, loc))
     runs: list[PlannedRun] = []
@@ -165,7 +174,14 @@ def expand(data: dict, path: Path, lines: dict[Loc, int]) -> SweepPlan:
         run = copy.deepcopy(data)
         for (key, _, _), value in zip(axes, combo):
             _set(run, key, value)
-        cfg = parse_run_config(run, file=path, lines=lines)
+        run_lines = lines
+        own = per_algorithm.get(run.get("algorithm", "sgd"))
+        if own:
+            run_lines = dict(lines)
+            for loc, value in _leaves(own):  # errors in these values point at their own lines
+                _set(run, ".".join(loc), value)
+                run_lines[loc] = line_of(lines, ("per_algorithm", run["algorithm"], *loc))
+        cfg = parse_run_config(run, file=path, lines=run_lines)
         rid = run_id_of(cfg)
         if rid in seen:  # e.g. `ideal` at every pulse width: one run
             continue
@@ -178,7 +194,44 @@ def expand(data: dict, path: Path, lines: dict[Loc, int]) -> SweepPlan:
         raise InputError("the sweep has no runs", file=path)
     name = data.get("name") or path.stem
     others = [k for k, _, _ in axes if k not in FIXED_AXES]
-    return SweepPlan(name=str(name), source=path, raw={**data, "sweep": sweep}, runs=runs, axes=others)
+    raw = {**data, "sweep": sweep, **({"per_algorithm": per_algorithm} if per_algorithm else {})}
+    return SweepPlan(name=str(name), source=path, raw=raw, runs=runs, axes=others)
+
+
+def _per_algorithm(section: Any, path: Path, lines: dict[Loc, int]) -> dict[str, dict]:
+    """The `per_algorithm:` section, checked: algorithm names mapping to sections."""
+    from ferrosim.config import ALGORITHMS
+
+    if section is None:
+        return {}
+    if not isinstance(section, dict):
+        raise InputError("per_algorithm: expected a mapping of algorithm: {section: {key: value}}",
+                         file=path, line=line_of(lines, ("per_algorithm",)))
+    for name, body in section.items():
+        loc = ("per_algorithm", name)
+        if name not in ALGORITHMS:
+            near = closest(str(name), list(ALGORITHMS))
+            raise InputError(f"per_algorithm: unknown algorithm '{name}'", file=path, line=line_of(lines, loc),
+                             hint=f"did you mean '{near}'?" if near else f"one of: {', '.join(ALGORITHMS)}")
+        if not isinstance(body, dict) or "algorithm" in body or "seed" in body:
+            raise InputError(f"per_algorithm.{name}: expected sections of settings (not algorithm or seed)",
+                             file=path, line=line_of(lines, loc))
+        for key, value in _leaves(body):
+            if isinstance(value, list) and key != ("network", "hidden"):
+                raise InputError(f"per_algorithm.{name}.{'.'.join(key)}: a single value, not a list "
+                                 "(sweep it under sweep:)", file=path, line=line_of(lines, loc + key))
+    return section
+
+
+def _leaves(node: dict, prefix: Loc = ()) -> list[tuple[Loc, Any]]:
+    """(path, value) of every non-mapping value in a nested mapping."""
+    out: list[tuple[Loc, Any]] = []
+    for key, value in node.items():
+        if isinstance(value, dict) and value:
+            out += _leaves(value, prefix + (key,))
+        else:
+            out.append((prefix + (key,), value))
+    return out
 
 
 def _as_list(values: Any) -> list:

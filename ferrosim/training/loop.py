@@ -14,6 +14,7 @@ from ferrosim.config import RunConfig, load_run_config, parse_run_config
 from ferrosim.energy.model import digital_energy, epoch_energy
 from ferrosim.io.datasets import Dataset, load_dataset
 from ferrosim.nn.mlp import MLP, cross_entropy
+from ferrosim.nn.periphery import Periphery
 from ferrosim.training.updaters import make_updater
 
 EPOCH_COLUMNS = ("epoch", "train_loss", "train_accuracy", "test_accuracy", "pulses_up",
@@ -133,7 +134,11 @@ def _train(config, dataset, on_epoch, threads) -> TrainResult:
 
     t = cfg.training
     plan = None if cfg.algorithm == "ideal" else cfg.energy_plan()
-    out_bound = 0.0 if cfg.algorithm == "ideal" else cfg.io.forward.out_bound
+    # the analog periphery of the pulsed layers' products (io:), with its own random streams:
+    # one for training, one for the test-set evaluation (which then changes no training draw)
+    periphery = None if cfg.algorithm == "ideal" else \
+        Periphery.from_config(cfg.io, cfg.network.digital_bias, np.random.default_rng([cfg.seed, 4]))
+    evaluation = None if periphery is None else periphery.with_rng(np.random.default_rng([cfg.seed, 5]))
     n = len(data.y_train)
     records: list[EpochRecord] = []
     cumulative = 0.0
@@ -149,13 +154,12 @@ def _train(config, dataset, on_epoch, threads) -> TrainResult:
             idx = order[s : s + t.batch_size]
             xb, yb = data.x_train[idx], data.y_train[idx]
             weights = updater.weights()
-            inputs, probs = net.forward(weights, xb)
+            inputs, probs = net.forward(weights, xb, periphery)
             loss_sum += cross_entropy(probs, yb) * len(idx)
             correct += int(np.sum(probs.argmax(axis=1) == yb))
-            masks = net.output_bound_masks(weights, inputs, out_bound) if out_bound > 0 else None
-            updater.update(inputs, net.backward(weights, inputs, probs, yb, masks), lr)
+            updater.update(inputs, net.backward(weights, inputs, probs, yb, periphery), lr)
         updater.end_of_epoch()
-        test_acc = float(np.mean(net.predict(updater.weights(), data.x_test) == data.y_test))
+        test_acc = float(np.mean(net.predict(updater.weights(), data.x_test, periphery=evaluation) == data.y_test))
         up, down = updater.pulse_counts()
         d_up, d_down = up - prev_up, down - prev_down
         prev_up, prev_down = up, down
@@ -175,5 +179,6 @@ def _train(config, dataset, on_epoch, threads) -> TrainResult:
             "dataset_source": data.source, "layer_sizes": list(net.sizes), "float_dtype": "float32",
             "device_state_dtype": "float64",
             "n_weights": int(sum((a + 1) * b for a, b in zip(net.sizes[:-1], net.sizes[1:]))),
-            "energy_model": None if plan is None else plan.name, **updater.describe()}
+            "energy_model": None if plan is None else plan.name,
+            "analog_io": "exact" if periphery is None else periphery.describe(), **updater.describe()}
     return TrainResult(cfg, records, info, [w.copy() for w in updater.weights()])

@@ -241,6 +241,8 @@ class MixedPrecisionUpdater(PulsedSGDUpdater):
 
     def _granularity(self) -> float:
         mp = self.cfg.mixed_precision
+        if isinstance(mp.granularity, str):
+            return self.model.granularity(mp.granularity, 0.0)
         if mp.granularity is not None:
             return mp.granularity
         return super()._granularity()

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ferrosim.crossbar.devices import DeviceArrays
-from ferrosim.crossbar.rng import derive_key, next_normal, next_uniform, root_key, seed_state
+from ferrosim.crossbar.rng import derive_key, next_uniform, root_key, seed_state
 from ferrosim.crossbar.sgd import pulse_train_scales, pulsed_sgd_update, scratch_buffers
 from ferrosim.device.models import LinearDevice, SoftBoundsDevice
 

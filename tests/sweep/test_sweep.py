@@ -185,6 +185,26 @@ def test_run_ids_of_published_results_stay_valid():
     published = set(pd.read_csv(REPO / "docs" / "paper" / "summary.csv")["run_id"])
     plan = load_plan(REPO / "configs" / "paper_mnist.yaml")
     assert {r.run_id for r in plan.runs} == published
-    moved = load_plan(REPO / "configs" / "paper_mnist.yaml", ["io.forward.out_bound=12"])
+    moved = load_plan(REPO / "configs" / "paper_mnist.yaml", ["io=aihwkit_perfect"])
     assert {r.run_id for r in moved.runs if r.config.algorithm != "ideal"}.isdisjoint(published)
     assert {r.run_id for r in moved.runs if r.config.algorithm == "ideal"} <= published
+
+
+def test_per_algorithm_settings_hold_for_their_algorithm_only(tmp_path):
+    """The precursor study's learning rates differ by algorithm: `per_algorithm:` gives each its
+    own, merged over the shared settings; the other algorithms' runs are unchanged."""
+    base = ("name: pa\nseed: [0, 1]\ndataset: {name: digits, train_subset: 50, test_subset: 20}\n"
+            "training: {epochs: 1, lr: 0.1}\nsweep:\n  algorithm: [ideal, sgd, mixed_precision]\n")
+    (tmp_path / "plain.yaml").write_text(base)
+    (tmp_path / "pa.yaml").write_text(base + "per_algorithm:\n  mixed_precision: {training: {lr: 0.5}, "
+                                      "mixed_precision: {transfer: stochastic}}\n  sgd: {training: {lr: 0.05}}\n")
+    plain = load_plan(tmp_path / "plain.yaml")
+    plan = load_plan(tmp_path / "pa.yaml")
+    got = {(r.config.algorithm, r.config.seed): r.config for r in plan.runs}
+    assert got[("mixed_precision", 1)].training.lr == 0.5
+    assert got[("mixed_precision", 1)].mixed_precision.transfer == "stochastic"
+    assert got[("sgd", 0)].training.lr == 0.05 and got[("ideal", 0)].training.lr == 0.1
+    ids = {(r.config.algorithm, r.config.seed): r.run_id for r in plain.runs}
+    for r in plan.runs:
+        assert (r.run_id == ids[(r.config.algorithm, r.config.seed)]) == (r.config.algorithm == "ideal")
+    assert plan.raw["per_algorithm"]["sgd"] == {"training": {"lr": 0.05}}  # kept in sweep.yaml

@@ -122,7 +122,7 @@ def test_output_bound_gradient_is_what_collapses_plain_sgd():
     """aihwkit zeroes the backward error of outputs at its forward out_bound (12) even with
     perfect I/O; on this device the output layer's weights drift to g* = +0.5, outputs pass 12
     and the masked errors push the hidden layer into saturation: plain SGD ends at chance. With
-    the bound (io.forward.out_bound: 12) ferrosim does the same as aihwkit; without it, both
+    the bound (`io: aihwkit_perfect`, out_bound 12) ferrosim does the same as aihwkit; without it, both
     keep the weights' spread (tests/reference/aihwkit_plain_sgd_asym.json, made by aihwkit 1.2.0
     on the same split, initial weights and sample order; docs/algorithms.md)."""
     import json
@@ -135,7 +135,7 @@ def test_output_bound_gradient_is_what_collapses_plain_sgd():
         return [r[key][epoch - 1] for r in ref["runs"] if (r["out_bound"] > 0) == bounded]
 
     for seed in (0, 1):
-        bounded = run("sgd", seed, epochs=epoch, io={"forward": {"out_bound": 12.0}})
+        bounded = run("sgd", seed, epochs=epoch, io="aihwkit_perfect")
         free = run("sgd", seed, epochs=epoch)
         # with the bound: at chance like every aihwkit run, with aihwkit's narrow weight spread
         assert bounded.final_accuracy <= max(aihwkit(True, "test_accuracy")) + 0.01
