@@ -85,6 +85,23 @@ class UpdateConfig(_Section):
     this switches update management on too."""
     granularity: GranularityMode = "aihwkit"
     """Step `eps` that converts weight change to pulses: aihwkit | min | mean (DESIGN.md s.2)."""
+    pulse_type: Literal["stochastic_compressed", "deterministic_implicit"] = "stochastic_compressed"
+    """How a sample's update becomes pulses (aihwkit `PulseType`). stochastic_compressed:
+    random coincidences of BL-slot trains (aihwkit's default); deterministic_implicit: exactly
+    rint(BL * q_i * p_j) pulses per device from the trains' fractions, no randomness (what the
+    precursor study forced for plain SGD). Plain SGD and its variants; mixed precision's
+    transfer is set by `mixed_precision.transfer`."""
+    x_res_implicit: float = Field(0.0, ge=0, le=1)
+    """deterministic_implicit: step the input fractions are rounded to (0: none)."""
+    d_res_implicit: float = Field(0.0, ge=0, le=1)
+    """deterministic_implicit: step the error fractions are rounded to (0: none)."""
+
+    @property
+    def implicit_res(self) -> tuple[float, float] | None:
+        """(x_res, d_res) for deterministic implicit trains, None for stochastic ones."""
+        if self.pulse_type != "deterministic_implicit":
+            return None
+        return self.x_res_implicit, self.d_res_implicit
 
 
 class MixedPrecisionConfig(_Section):

@@ -3,12 +3,14 @@
 soft bounds up 0.03(1-w) down 0.01(1+w) without device noise, perfect I/O. Run in the aihwkit
 environment (../shared/tools/install-aihwkit.sh); prints one JSON line.
 
-    python aihwkit_plain_sgd.py DIGITS_NPZ SEED LR EPOCHS OUT_BOUND DIGITAL_BIAS [ALGORITHM [DEVICE [IO]]]
+    python aihwkit_plain_sgd.py DIGITS_NPZ SEED LR EPOCHS OUT_BOUND DIGITAL_BIAS [ALGORITHM [DEVICE [IO [PULSES]]]]
     ALGORITHM: sgd (default), mixed_precision (MixedPrecisionCompound, its defaults), shift
     (SoftBoundsReferenceDevice with subtract_symmetry_point) or ideal (FloatingPointRPUConfig)
     DEVICE: asym (default: up 0.03(1-w), down 0.01(1+w)) or sym (2% steps both ways)
     IO: perfect (default: IOParameters(is_perfect=True, out_bound=OUT_BOUND) forward, perfect
     backward) or default (aihwkit's default IOParameters() both ways; OUT_BOUND is not used)
+    PULSES: stochastic (default: PulseType.STOCHASTIC_COMPRESSED) or deterministic
+    (PulseType.DETERMINISTIC_IMPLICIT) for sgd and shift
     python aihwkit_plain_sgd.py /tmp/digits.npz 0 0.05 30 12 0    # aihwkit's default bound: chance
     python aihwkit_plain_sgd.py /tmp/digits.npz 0 0.05 30 -1 0    # bound off: no collapse
 """
@@ -30,6 +32,7 @@ out_bound, digital_bias = float(sys.argv[5]), sys.argv[6] == "1"
 algorithm = sys.argv[7] if len(sys.argv) > 7 else "sgd"
 device_kind = sys.argv[8] if len(sys.argv) > 8 else "asym"
 io_kind = sys.argv[9] if len(sys.argv) > 9 else "perfect"
+pulses = sys.argv[10] if len(sys.argv) > 10 else "stochastic"
 torch.manual_seed(seed)
 z = np.load(path)
 x_train, x_test = torch.tensor(z["x_train"]), torch.tensor(z["x_test"])
@@ -61,6 +64,10 @@ if algorithm != "ideal" and io_kind == "default":
 elif algorithm != "ideal":
     config.forward = IOParameters(is_perfect=True, out_bound=out_bound)  # out_bound <= 0: no bound
     config.backward = IOParameters(is_perfect=True)
+if pulses == "deterministic" and algorithm in ("sgd", "shift"):
+    from aihwkit.simulator.parameters.enums import PulseType
+
+    config.update.pulse_type = PulseType.DETERMINISTIC_IMPLICIT
 config.mapping.digital_bias = digital_bias
 model = AnalogSequential(AnalogLinear(64, 32, bias=True, rpu_config=config), nn.Sigmoid(),
                          AnalogLinear(32, 10, bias=True, rpu_config=config))
@@ -83,6 +90,6 @@ for epoch in range(epochs):
     w2 = model[2].get_weights()[0]  # the weights as the network sees them
     history.append({"epoch": epoch + 1, "test_accuracy": accuracy, "layer2_weight_std": float(w2.std())})
 print(json.dumps({"algorithm": algorithm, "seed": seed, "lr": lr, "out_bound": out_bound, "digital_bias": digital_bias,
-                  "device": device_kind, "io": io_kind,
+                  "device": device_kind, "io": io_kind, "pulses": pulses,
                   "final": history[-1]["test_accuracy"], "best": max(h["test_accuracy"] for h in history),
                   "epochs": history}))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ferrosim.crossbar.deterministic import deterministic_pulsed_update
 from ferrosim.crossbar.devices import DeviceArrays
 from ferrosim.crossbar.sgd import pulsed_sgd_update, scratch_buffers
 from ferrosim.crossbar.transfer import (accumulate, accumulate_rank1_and_transfer, stochastic_transfer_pulses,
@@ -51,11 +52,21 @@ class CrossbarLayer:
 
     def pulsed_update(self, xs: np.ndarray, ds: np.ndarray, lr: float, bl: int,
                       update_management: bool, bl_management: bool, key: np.uint64,
-                      sample0: int) -> None:
-        """Pulse trains for `-lr * d x^T` per sample (DESIGN.md section 4), in sample order."""
+                      sample0: int, implicit_res: tuple[float, float] | None = None) -> None:
+        """Pulse trains for `-lr * d x^T` per sample (DESIGN.md section 4), in sample order.
+        `implicit_res`: (x_res, d_res) of aihwkit's deterministic implicit trains
+        (`ferrosim.crossbar.deterministic`); None: stochastic-compressed trains."""
+        d = self.devices
+        if implicit_res is not None:
+            deterministic_pulsed_update(
+                self.g, np.ascontiguousarray(xs), np.ascontiguousarray(ds), lr / self.scale, self.eps,
+                bl, update_management, bl_management, implicit_res[0], implicit_res[1], key, sample0,
+                d.model_code, d.a_up, d.a_down, d.w_min, d.w_max, d.gamma_up, d.gamma_down, d.c2c,
+                d.noisy, d.t_g0, d.t_dg, d.t_vals, self.counts, self.p_up, self.p_down,
+                self._w, self.g_ref, self.scale, np.empty(self.g.shape[1], dtype=np.float32))
+            return
         if self._scratch is None or self._scratch[0].shape[0] < bl:
             self._scratch = scratch_buffers(bl, self.g.shape[1])
-        d = self.devices
         # The kernel works in device units: a weight change dW is a state change dW/s.
         pulsed_sgd_update(
             self.g, np.ascontiguousarray(xs), np.ascontiguousarray(ds), lr / self.scale, self.eps,

@@ -88,7 +88,9 @@ _LATER_SETTINGS = {("io",): RunConfig().io.model_dump(mode="json"),
                    ("symmetry", "granularity"): "symmetry_point",
                    ("symmetry", "reference_mean"): 0.0, ("symmetry", "reference_std"): 0.0,
                    ("mixed_precision", "transfer"): "deterministic",
-                   ("network", "digital_bias"): False}
+                   ("network", "digital_bias"): False,
+                   ("update", "pulse_type"): "stochastic_compressed", ("update", "x_res_implicit"): 0.0,
+                   ("update", "d_res_implicit"): 0.0}
 
 
 def run_id_of(cfg: RunConfig) -> str:

@@ -141,7 +141,8 @@ class PulsedSGDUpdater:
 
         def update_layer(k: int) -> None:
             self.layers[k].pulsed_update(inputs[k], deltas[k], lr, u.bl, u.update_management,
-                                         u.update_bl_management, self._layer_key(k), sample0)
+                                         u.update_bl_management, self._layer_key(k), sample0,
+                                         u.implicit_res)
 
         self._threads.run(update_layer, inputs[0].shape[0])
         self._sample += inputs[0].shape[0]
@@ -162,6 +163,7 @@ class PulsedSGDUpdater:
 
     def describe(self) -> dict:
         return {"granularity": self.update_cfg.granularity, "eps": self.eps,
+                "pulse_type": self.update_cfg.pulse_type,
                 "symmetry_point": self._symmetry_point, "g_ref": 0.0}
 
 

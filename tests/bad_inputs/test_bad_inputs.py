@@ -99,6 +99,9 @@ CASES = [
          ["train", "{tmp}/c.yaml"], "io.backward.bound_management", "c.yaml", 4),
     Case("negative out noise", {"c.yaml": RUN + "io: {preset: aihwkit_default, forward: {out_noise: -0.1}}\n"},
          ["train", "{tmp}/c.yaml"], "io.forward.out_noise", "c.yaml", 3),
+    Case("unknown pulse type", {}, ["train", "--set", "update.pulse_type=deterministic"], "update.pulse_type"),
+    Case("implicit resolution above 1", {"c.yaml": RUN + "update: {pulse_type: deterministic_implicit, x_res_implicit: 2}\n"},
+         ["train", "{tmp}/c.yaml"], "update.x_res_implicit", "c.yaml", 3),
     Case("out_res without out_bound", {}, ["train", "--set", "io.forward.out_res=0.01"], "out_res needs a finite out_bound"),
     # -- sweeps --------------------------------------------------------------------------------
     Case("empty sweep list", {"s.yaml": SWEEP.replace("[20ns]", "[]")}, ["sweep", "{tmp}/s.yaml", "--out", "{tmp}/out"], "empty list", "s.yaml", 7),
