@@ -14,8 +14,9 @@ stochastic trains', without their spread; an update smaller than half a pulse is
 arithmetic is float32, as aihwkit's.
 
 The pulses themselves are the same device physics (`pulse_step`), applied one after another;
-c2c noise and `sgd_balanced`'s thinning draw from row i's stream (key, sample, i + 1), so rows
-may run in any order.
+c2c noise and `sgd_balanced`'s thinning draw from row i's stream (key, sample, i + 1), devices
+of a row in the order of falling input fraction (index order among equals), so rows may run in
+any order.
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ def deterministic_pulsed_update(
         for j in range(n_in):
             p = _fraction(x[j], b32, f_res_x)
             px[j] = p if x[j] >= 0 else -p
+        # inputs by falling |fraction|: a row's counts |rint(dc * px_j)| then never rise, so
+        # its walk stops at the first zero (cost: the pulses, not the devices)
+        order = np.argsort(-np.abs(px), kind="mergesort")
         skey = derive_key(key, uint64(sample0 + b))
         n_up = 0
         n_down = 0
@@ -78,10 +82,11 @@ def deterministic_pulsed_update(
                 continue
             dc = np.float32((q if d[i] >= 0 else -q) * np.float32(bl))
             rs = seed_state(derive_key(skey, uint64(i + 1)))
-            for j in range(n_in):
+            for jj in range(n_in):
+                j = order[jj]
                 n = int(np.rint(np.float32(dc * px[j])))
                 if n == 0:
-                    continue
+                    break
                 # x_j * d_i > 0 (n > 0) asks for a smaller weight: down pulses.
                 up = n < 0
                 m = -n if up else n

@@ -106,6 +106,9 @@ def run_id_of(cfg: RunConfig) -> str:
         data.pop(section, None)
     if cfg.algorithm == "ideal":
         data["network"].pop("digital_bias", None)  # float weights: where the bias lives is moot
+    if cfg.algorithm == "mixed_precision":  # its transfer has its own pulse rule
+        for key in ("pulse_type", "x_res_implicit", "d_res_implicit"):
+            data["update"].pop(key, None)
     # Settings added after runs were first hashed count only when set away from their default,
     # so earlier results keep their ids (and a rerun does not retrain them).
     for path, default in _LATER_SETTINGS.items():

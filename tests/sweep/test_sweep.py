@@ -208,3 +208,39 @@ def test_per_algorithm_settings_hold_for_their_algorithm_only(tmp_path):
     for r in plan.runs:
         assert (r.run_id == ids[(r.config.algorithm, r.config.seed)]) == (r.config.algorithm == "ideal")
     assert plan.raw["per_algorithm"]["sgd"] == {"training": {"lr": 0.05}}  # kept in sweep.yaml
+
+
+def test_pulse_type_does_not_split_mixed_precision_runs(tmp_path):
+    """Mixed precision's transfer has its own pulse rule: sweeping update.pulse_type trains it once."""
+    (tmp_path / "s.yaml").write_text(
+        "name: pt\nseed: [0]\ndataset: {name: digits, train_subset: 50, test_subset: 20}\ntraining: {epochs: 1}\n"
+        "update: {pulse_type: [stochastic_compressed, deterministic_implicit]}\n"
+        "sweep:\n  algorithm: [sgd, mixed_precision]\n")
+    plan = load_plan(tmp_path / "s.yaml")
+    assert sorted(r.config.algorithm for r in plan.runs) == ["mixed_precision", "sgd", "sgd"]
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "configs").glob("*.yaml")), ids=lambda p: p.name)
+def test_every_shipped_config_expands(path):
+    if path.name == "mnist_hzo.yaml" and not (REPO / "devices" / "hzo.yaml").is_file():
+        pytest.skip("needs `ferrosim fit-device ../shared/data/hzo -o devices/hzo.yaml` first (its header says so)")
+    plan = load_plan(path)
+    assert plan.runs
+
+
+def test_precursor_config_is_the_studys_setting():
+    """configs/precursor_mnist.yaml against ../shared/PRECURSOR.md (docs/algorithms.md goes line by line)."""
+    plan = load_plan(REPO / "configs" / "precursor_mnist.yaml")
+    by_alg = {r.config.algorithm: r.config for r in plan.runs}
+    assert {a: c.training.lr for a, c in by_alg.items()} == {
+        "ideal": 0.5, "mixed_precision": 0.5, "sgd": 0.05, "sgd_symmetry_shift": 0.1}
+    cfg = by_alg["sgd"]
+    assert (cfg.training.batch_size, cfg.training.epochs, cfg.training.lr_decay_every) == (64, 25, 10)
+    assert cfg.io.forward.out_noise == 0.06 and cfg.io.forward.bound_management == "iterative"
+    assert cfg.network.digital_bias and cfg.network.hidden == [256, 128]
+    assert cfg.update.granularity == "min" and cfg.update.pulse_type == "stochastic_compressed"
+    assert by_alg["mixed_precision"].mixed_precision.granularity == "mean"
+    sym = by_alg["sgd_symmetry_shift"].symmetry
+    assert (sym.method, sym.pulse_pairs, sym.average_last) == ("pulses", 100, 5)
+    assert not cfg.device.synthetic and cfg.device.response.c2c == 0 and cfg.device.response.d2d == 0
+    assert len(plan.runs) == 3 + 2 * 3 * 3  # ideal once per seed
