@@ -5,7 +5,6 @@ made by docs/aihwkit/aihwkit_pulse_reference.py)."""
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
