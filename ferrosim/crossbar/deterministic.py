@@ -24,9 +24,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, uint64
 
-from ferrosim.crossbar.pulse import pulse_step
-from ferrosim.crossbar.rng import derive_key, next_normal, next_uniform, seed_state
-from ferrosim.crossbar.sgd import pulse_train_scales
+from ferrosim.crossbar.rng import derive_key, seed_state
+from ferrosim.crossbar.sgd import fire, sample_scales
 
 
 @njit(cache=True, inline="always")
@@ -55,16 +54,9 @@ def deterministic_pulsed_update(
     for b in range(xs.shape[0]):
         x = xs[b]
         d = ds[b]
-        x_max = 0.0
-        for j in range(n_in):
-            x_max = max(x_max, abs(x[j]))
-        d_max = 0.0
-        for i in range(n_out):
-            d_max = max(d_max, abs(d[i]))
-        if x_max == 0.0 or d_max == 0.0:
+        bl, a_scale, b_scale = sample_scales(x, d, lr, eps, bl_max, update_management, bl_management)
+        if bl == 0:
             continue
-        bl, a_scale, b_scale = pulse_train_scales(
-            lr, x_max, d_max, eps, bl_max, update_management, bl_management)
         a32 = np.float32(a_scale)
         b32 = np.float32(b_scale)
         for j in range(n_in):
@@ -92,17 +84,10 @@ def deterministic_pulsed_update(
                 m = -n if up else n
                 keep = p_up[i, j] if up else p_down[i, j]
                 for _ in range(m):
-                    if keep < 1.0:
-                        rs, u_keep = next_uniform(rs)
-                        if u_keep >= keep:
-                            continue
-                    xi = 0.0
-                    if noisy:
-                        rs, xi = next_normal(rs)
-                    gij = pulse_step(model, g[i, j], up, a_up[i, j], a_down[i, j], w_min[i, j],
-                                     w_max[i, j], gamma_up, gamma_down, c2c, xi, t_g0, t_dg, t_vals)
-                    g[i, j] = gij
-                    w[i, j] = scale * (gij - g_ref[i, j])
+                    rs, fired = fire(g, w, i, j, up, keep, rs, noisy, model, a_up, a_down, w_min,
+                                     w_max, gamma_up, gamma_down, c2c, t_g0, t_dg, t_vals, g_ref, scale)
+                    if not fired:
+                        continue
                     if up:
                         n_up += 1
                     else:

@@ -54,6 +54,41 @@ def pulse_train_scales(lr, x_max, d_max, eps, bl_max, update_management, bl_mana
     return bl, a, b
 
 
+@njit(cache=True, inline="always")
+def sample_scales(x, d, lr, eps, bl_max, update_management, bl_management):
+    """`pulse_train_scales` of one sample from its inputs x and errors d; BL = 0 (no pulses)
+    when either is all zero."""
+    x_max = 0.0
+    for j in range(x.shape[0]):
+        x_max = max(x_max, abs(x[j]))
+    d_max = 0.0
+    for i in range(d.shape[0]):
+        d_max = max(d_max, abs(d[i]))
+    if x_max == 0.0 or d_max == 0.0:
+        return 0, 0.0, 0.0
+    return pulse_train_scales(lr, x_max, d_max, eps, bl_max, update_management, bl_management)
+
+
+@njit(cache=True, inline="always")
+def fire(g, w, i, j, up, keep, rs, noisy, model, a_up, a_down, w_min, w_max, gamma_up, gamma_down,
+         c2c, t_g0, t_dg, t_vals, g_ref, scale):
+    """One pulse on device (i, j), unless thinned (fires with probability `keep`; no draw when
+    it is 1); c2c noise from the row stream `rs`. Keeps the float32 weight in step.
+    Returns (rs, fired)."""
+    if keep < 1.0:
+        rs, u_keep = next_uniform(rs)
+        if u_keep >= keep:
+            return rs, False
+    xi = 0.0
+    if noisy:
+        rs, xi = next_normal(rs)
+    gij = pulse_step(model, g[i, j], up, a_up[i, j], a_down[i, j], w_min[i, j], w_max[i, j],
+                     gamma_up, gamma_down, c2c, xi, t_g0, t_dg, t_vals)
+    g[i, j] = gij
+    w[i, j] = scale * (gij - g_ref[i, j])
+    return rs, True
+
+
 @njit(cache=True, nogil=True)
 def pulsed_sgd_update(
     g, xs, ds, lr, eps, bl_max, update_management, bl_management, key, sample0,
@@ -82,16 +117,9 @@ def pulsed_sgd_update(
     for b in range(xs.shape[0]):
         x = xs[b]
         d = ds[b]
-        x_max = 0.0
-        for j in range(n_in):
-            x_max = max(x_max, abs(x[j]))
-        d_max = 0.0
-        for i in range(n_out):
-            d_max = max(d_max, abs(d[i]))
-        if x_max == 0.0 or d_max == 0.0:
+        bl, a_scale, b_scale = sample_scales(x, d, lr, eps, bl_max, update_management, bl_management)
+        if bl == 0:
             continue
-        bl, a_scale, b_scale = pulse_train_scales(
-            lr, x_max, d_max, eps, bl_max, update_management, bl_management)
         skey = derive_key(key, uint64(sample0 + b))
 
         # Input side: for each slot, the list of inputs that fire. Only nonzero inputs draw
@@ -132,18 +160,10 @@ def pulsed_sgd_update(
                     # sign(x_j * d_i) > 0 asks for a smaller weight: a down pulse.
                     up = (x_sgn[j] > 0) != d_pos
                     keep = p_up[i, j] if up else p_down[i, j]
-                    if keep < 1.0:
-                        rs, u_keep = next_uniform(rs)
-                        if u_keep >= keep:
-                            continue
-                    xi = 0.0
-                    if noisy:
-                        rs, xi = next_normal(rs)
-                    gij = pulse_step(model, g[i, j], up, a_up[i, j], a_down[i, j],
-                                     w_min[i, j], w_max[i, j], gamma_up, gamma_down, c2c, xi,
-                                     t_g0, t_dg, t_vals)
-                    g[i, j] = gij
-                    w[i, j] = scale * (gij - g_ref[i, j])
+                    rs, fired = fire(g, w, i, j, up, keep, rs, noisy, model, a_up, a_down, w_min,
+                                     w_max, gamma_up, gamma_down, c2c, t_g0, t_dg, t_vals, g_ref, scale)
+                    if not fired:
+                        continue
                     if up:
                         n_up += 1
                     else:
