@@ -11,12 +11,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ferrosim.device.models import DeviceModel, GranularityMode, steps_from_aihwkit
 from ferrosim.energy.inputs import PulseElectrical
 from ferrosim.energy.model import EnergyConfig, EnergyConfigError, EnergyPlan, resolve
 from ferrosim.errors import InputError
+from ferrosim.io.strict_model import StrictInputModel
 from ferrosim.io.yaml_source import Loc, line_of, load_yaml
 from ferrosim.nn.mlp import Activation
 
@@ -24,7 +32,7 @@ Algorithm = Literal["ideal", "sgd", "mixed_precision", "sgd_symmetry_shift", "sg
 ALGORITHMS: tuple[str, ...] = ("ideal", "sgd", "mixed_precision", "sgd_symmetry_shift", "sgd_balanced")
 
 
-class _Section(BaseModel):
+class _Section(StrictInputModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 

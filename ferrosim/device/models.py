@@ -31,8 +31,10 @@ from __future__ import annotations
 from typing import Annotated, Literal, Union
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 from scipy.optimize import brentq
+
+from ferrosim.io.strict_model import StrictInputModel
 
 GranularityMode = Literal["aihwkit", "min", "mean"]
 
@@ -40,7 +42,7 @@ GranularityMode = Literal["aihwkit", "min", "mean"]
 LINEAR, SOFTBOUNDS, POWSTEP, TABLE = 0, 1, 2, 3
 
 
-class _DeviceBase(BaseModel):
+class _DeviceBase(StrictInputModel):
     """Fields every device model has: noise, variation, bounds."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)

@@ -13,10 +13,12 @@ the energy of one pulse of that direction (the same averaging as the fitted step
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
+
+from ferrosim.io.strict_model import StrictInputModel
 
 
-class _Strict(BaseModel):
+class _Strict(StrictInputModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 

@@ -19,16 +19,17 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from ferrosim.energy import terms
 from ferrosim.energy.inputs import PulseElectrical
+from ferrosim.io.strict_model import StrictInputModel
 
 Conduction = Literal["none", "read", "scaled", "schottky", "schottky_read", "measured"]
 DEFAULT_UPPER = ("schottky_read", "measured")
 
 
-class _Section(BaseModel):
+class _Section(StrictInputModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 

@@ -29,17 +29,18 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from ferrosim.device.models import DeviceModel
 from ferrosim.energy.inputs import PulseElectrical
 from ferrosim.errors import InputError, closest
+from ferrosim.io.strict_model import StrictInputModel
 from ferrosim.units import format_pulse_width, parse_pulse_width
 
 FORMAT = "ferrosim-device-file"
 
 
-class _Model(BaseModel):
+class _Model(StrictInputModel):
     model_config = ConfigDict(extra="forbid")
 
 

@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from ferrosim.io.strict_model import StrictInputModel
 
 Direction = Literal["up", "down"]
 Units = Literal["S", "normalised"]
@@ -94,7 +96,7 @@ class StepTable:
 Measurement = Trace | StepTable
 
 
-class _Strict(BaseModel):
+class _Strict(StrictInputModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from ferrosim.errors import InputError
 
@@ -171,10 +170,9 @@ def _read_meta(folder: Path) -> dict[str, Any]:
     path = folder / "sweep.yaml"
     if not path.is_file():
         return {}
-    try:
-        meta = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: not valid YAML ({' '.join(str(exc).split())})") from None
+    from ferrosim.io.yaml_source import load_yaml
+
+    meta = load_yaml(path)[0]  # InputError names the file and line
     return meta if isinstance(meta, dict) else {}
 
 

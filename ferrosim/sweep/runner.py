@@ -100,10 +100,12 @@ def check_results_folder(plan: SweepPlan, out: Path) -> None:
         return
     from ferrosim.errors import InputError
 
+    from ferrosim.io.yaml_source import load_yaml
+
     try:
-        old = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError):
-        raise InputError("unreadable sweep.yaml in the results folder", file=path,
+        old = load_yaml(path)[0] or {}
+    except InputError as exc:
+        raise InputError(f"unreadable sweep.yaml in the results folder: {exc.what}", file=path, line=exc.line,
                          hint="choose another --out or remove the folder") from None
     if not isinstance(old, dict) or old.get("name") != plan.name:
         other = old.get("name") if isinstance(old, dict) else None
@@ -118,12 +120,15 @@ def write_sweep_yaml(plan: SweepPlan, out: Path) -> None:
             "runs": len(plan.runs), "ferrosim_version": __version__, "git_commit": _git_commit(),
             "energy": _energy_record(plan)}
     if path.is_file():
+        from ferrosim.errors import InputError
+        from ferrosim.io.yaml_source import load_yaml
+
         try:
-            old = yaml.safe_load(path.read_text())
-            if {k: old.get(k) for k in body} == body:
+            old = load_yaml(path)[0]
+            if isinstance(old, dict) and {k: old.get(k) for k in body} == body:
                 return
-        except yaml.YAMLError:
-            pass
+        except InputError:
+            pass  # rewritten below
     body["started_utc"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     atomic_write(path, yaml.safe_dump(body, sort_keys=False))
 

@@ -34,7 +34,7 @@ GOOD_ROWS = "".join(f"20ns,0,{d},{k},{1e-9 * (1 + (k if d == 'up' else 5 - k) / 
 @dataclass
 class Case:
     name: str
-    files: dict[str, str]          # relative path -> content
+    files: dict[str, str | bytes]  # relative path -> content
     argv: list[str]                # {tmp} is replaced by the case folder
     needle: str                    # must appear in the error line
     where: str | None = None       # file (relative to {tmp}) the line must name, with ":LINE:" if given
@@ -45,7 +45,10 @@ def run_case(case: Case, tmp: Path, capsys) -> str:
     for rel, text in case.files.items():
         p = tmp / rel
         p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text)
+        if isinstance(text, bytes):
+            p.write_bytes(text)
+        else:
+            p.write_text(text)
     argv = [a.replace("{tmp}", str(tmp)) for a in case.argv]
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
@@ -103,6 +106,41 @@ CASES = [
     Case("implicit resolution above 1", {"c.yaml": RUN + "update: {pulse_type: deterministic_implicit, x_res_implicit: 2}\n"},
          ["train", "{tmp}/c.yaml"], "update.x_res_implicit", "c.yaml", 3),
     Case("out_res without out_bound", {}, ["train", "--set", "io.forward.out_res=0.01"], "out_res needs a finite out_bound"),
+    # -- hostile YAML (issue 15): one loading path for configs, sweeps, device files, sidecars --
+    Case("alias bomb", {"c.yaml": "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
+        f"{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n" for p, c in zip("abcdefgh", "bcdefghi"))},
+         ["train", "{tmp}/c.yaml"], "expand to more than 1,000,000 values", "c.yaml", 7),
+    Case("duplicate section", {"c.yaml": "training: {epochs: 1}\nseed: 0\ntraining: {epochs: 5}\n"},
+         ["train", "{tmp}/c.yaml"], "duplicate key 'training' (first at line 1)", "c.yaml", 3),
+    Case("duplicate key in a section", {"c.yaml": "training:\n  epochs: 1\n  lr: 0.1\n  epochs: 2\n"},
+         ["train", "{tmp}/c.yaml"], "duplicate key 'epochs'", "c.yaml", 4),
+    Case("NUL byte", {"c.yaml": b"training: {epochs: 1}\nseed: 0\x00\n"}, ["train", "{tmp}/c.yaml"],
+         "not a text file: byte 0x00 at line 2", "c.yaml", 2),
+    Case("binary config", {"c.yaml": bytes(range(256))}, ["train", "{tmp}/c.yaml"], "not a text file", "c.yaml", 1),
+    Case("latin-1 config", {"c.yaml": "name: caf\xe9\n".encode("latin-1")}, ["train", "{tmp}/c.yaml"],
+         "not UTF-8 text", "c.yaml", 1),
+    Case("deep nesting", {"c.yaml": "".join("  " * i + f"k{i}:\n" for i in range(80)) + "  " * 80 + "x: 1\n"},
+         ["train", "{tmp}/c.yaml"], "nested more than 64 levels", "c.yaml", 66),
+    Case("deep flow nesting", {"c.yaml": "a: " + "[" * 3000 + "]" * 3000 + "\n"}, ["train", "{tmp}/c.yaml"],
+         "malformed YAML", "c.yaml", 1),
+    Case("recursive alias", {"c.yaml": "a: &a [*a]\n"}, ["train", "{tmp}/c.yaml"], "nested more than 64 levels", "c.yaml"),
+    Case("duplicate key in a sweep", {"s.yaml": SWEEP + "sweep:\n  seed: [1]\n"}, ["sweep", "{tmp}/s.yaml", "--out", "{tmp}/out"],
+         "duplicate key 'sweep'", "s.yaml", 9),
+    Case("alias bomb in a sidecar", {"m/measurements.yaml": "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
+        f"{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n" for p, c in zip("abcdefgh", "bcdefghi")),
+                                  "m/a.csv": LONG + GOOD_ROWS},
+         ["fit-device", "{tmp}/m", "-o", "{tmp}/d.yaml"], "expand to more than", "m/measurements.yaml", 7),
+    # -- booleans are not numbers ----------------------------------------------------------------
+    Case("epochs true", {"c.yaml": "training: {epochs: true}\n"}, ["train", "{tmp}/c.yaml"], "training.epochs", "c.yaml", 1),
+    Case("lr true", {"c.yaml": "training:\n  lr: true\n"}, ["train", "{tmp}/c.yaml"], "training.lr", "c.yaml", 2),
+    Case("seed true", {"c.yaml": "seed: true\n"}, ["train", "{tmp}/c.yaml"], "seed", "c.yaml", 1),
+    Case("hidden [true]", {"c.yaml": "network: {hidden: [true]}\n"}, ["train", "{tmp}/c.yaml"], "network.hidden", "c.yaml", 1),
+    Case("device step true", {"c.yaml": "device: {model: softbounds, a_up: true}\n"}, ["train", "{tmp}/c.yaml"], "a_up", "c.yaml", 1),
+    Case("true in a seed list", {"s.yaml": SWEEP.replace("seed: [0]", "seed: [0, true]")},
+         ["sweep", "{tmp}/s.yaml", "--out", "{tmp}/out"], "seed", "s.yaml", 2),
+    Case("device file version true", {"d.yaml": DEVICE_FILE.read_text().replace("version: 1", "version: true"),
+                                      "c.yaml": "device: {file: d.yaml, pulse_width: 20ns}\n"},
+         ["train", "{tmp}/c.yaml"], "version", "d.yaml", 3),
     # -- sweeps --------------------------------------------------------------------------------
     Case("empty sweep list", {"s.yaml": SWEEP.replace("[20ns]", "[]")}, ["sweep", "{tmp}/s.yaml", "--out", "{tmp}/out"], "empty list", "s.yaml", 7),
     Case("unknown sweep key", {"s.yaml": SWEEP + "  training.lrr: [0.1]\n"}, ["sweep", "{tmp}/s.yaml", "--out", "{tmp}/out"], "did you mean 'training.lr'", "s.yaml", 9),
