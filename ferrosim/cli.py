@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import sys
+import warnings
 from pathlib import Path
 from typing import Optional
 
@@ -93,6 +94,12 @@ def train_cmd(
     from ferrosim.training.loop import train
 
     _check_threads(threads)
+    from ferrosim.io.atomic import check_input_dir, check_output_file
+
+    if csv is not None:
+        check_output_file(csv, "--csv")  # before training, not after it
+    if data_dir is not None:
+        check_input_dir(data_dir, "--data-dir")
     overrides = list(set_)
     if algorithm is not None:
         overrides.append(f"algorithm={algorithm}")
@@ -140,7 +147,9 @@ def train_cmd(
            if result.info.get("energy_model") else ""), markup=False
     )
     if csv is not None:
-        result.to_frame().to_csv(csv, index=False)
+        from ferrosim.io.atomic import atomic_write
+
+        atomic_write(csv, result.to_frame().to_csv(index=False))
 
 
 @app.command("fit-device")
@@ -185,6 +194,10 @@ def fit_device_cmd(
             parse_pulse_width(pulse_width)
         except ValueError as exc:
             raise InputError(f"--pulse-width: {exc}") from None
+    if output is not None:
+        from ferrosim.io.atomic import check_output_file
+
+        check_output_file(output, "-o")  # before fitting, not after it
     run = fit_path(paths, output, model=model, fmt=format, pulse_width=pulse_width,
                    read_voltage_V=read_voltage, device=device, refine=refine, figures=figures,
                    command="ferrosim fit-device " + " ".join(sys.argv[2:]))
@@ -267,6 +280,9 @@ def sweep_cmd(
     index, count = _parse_shard(shard)
     plan = load_plan(config, set_)
     out = out or Path("results") / plan.name
+    from ferrosim.io.atomic import check_output_dir
+
+    check_output_dir(out, "--out")
     check_results_folder(plan, out)
     runs = plan.runs if count == 1 else plan.shard(index, count)
     todo = pending_runs(runs, out, force)
@@ -388,6 +404,10 @@ def report_cmd(
     from ferrosim.report.aggregate import energy_models
     from ferrosim.report.terminal import summary_table
 
+    if out is not None:
+        from ferrosim.io.atomic import check_output_dir
+
+        check_output_dir(out, "--out")
     report = build_report(results, out)
     out_console.print(summary_table(report.agg, report.axes, "summary by pulse width: "
                                     + ", ".join(s.label for s in report.sweeps), report.synthetic,
@@ -429,6 +449,10 @@ def energy_cmd(
     from ferrosim.report.reprice import reprice
     from ferrosim.report.reprice_output import terminal_lines, write_repricing
 
+    from ferrosim.io.atomic import check_output_dir
+
+    if out is not None:
+        check_output_dir(out, "--out")
     result = reprice(results, set_, scan)  # everything is checked and computed before writing
     folder = out or (results[0] / "energy")
     paths = write_repricing(result, folder)
@@ -448,8 +472,33 @@ def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: runs the app and maps errors to exit codes."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    # Library warnings (numpy, matplotlib) are held back: a failing command prints its one
+    # error line alone, a succeeding one prints each distinct warning as one line at the end.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        try:
+            code = _run_app(args, debug)
+        except SystemExit as done:
+            if done.code in (0, None):
+                _print_warnings(caught)
+            raise
+    _print_warnings(caught)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _print_warnings(caught: list) -> None:
+    seen = set()
+    for w in caught:
+        line = " ".join(f"warning: {w.category.__name__}: {w.message}".split())
+        if line not in seen:
+            seen.add(line)
+            err_console.print(line, markup=False)
+
+
+def _run_app(args: list[str], debug: bool):
+    """The app, with errors mapped to exit codes (SystemExit) and one-line messages."""
     try:
-        code = app(args=args, prog_name="ferrosim", standalone_mode=False)
+        return app(args=args, prog_name="ferrosim", standalone_mode=False)
     except InputError as exc:
         if debug:
             raise
@@ -473,7 +522,6 @@ def main(argv: list[str] | None = None) -> None:
         msg = " ".join(str(exc).split()) or type(exc).__name__
         err_console.print(f"error: {msg} (rerun with --debug for the traceback)", markup=False)
         sys.exit(1)
-    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

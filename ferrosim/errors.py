@@ -33,7 +33,15 @@ class InputError(Exception):
         if self.file is not None:
             where = f"{self.file}:{self.line}: " if self.line is not None else f"{self.file}: "
         hint = f" ({self.hint})" if self.hint else ""
-        return f"{where}{self.what}{hint}"
+        return _printable(f"{where}{self.what}{hint}")
+
+
+def _printable(text: str) -> str:
+    """One line whatever a file name or value holds: control characters (a newline in a file
+    name) are written as escapes."""
+    if all(c.isprintable() for c in text):
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def closest(name: str, options: list[str] | tuple[str, ...]) -> str | None:

@@ -34,6 +34,7 @@ from pydantic import ConfigDict, Field, ValidationError
 from ferrosim.device.models import DeviceModel
 from ferrosim.energy.inputs import PulseElectrical
 from ferrosim.errors import InputError, closest
+from ferrosim.io.atomic import atomic_write
 from ferrosim.io.strict_model import StrictInputModel
 from ferrosim.units import format_pulse_width, parse_pulse_width
 
@@ -138,9 +139,7 @@ def write_device_file(data: DeviceFile, path: str | Path) -> None:
     path = Path(path)
     text = yaml.dump(data.model_dump(mode="json", exclude_none=False), Dumper=_Dumper, sort_keys=False,
                      width=100, allow_unicode=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(f"# ferrosim device file: fitted pulse responses (see `ferrosim fit-device --help`)\n{text}")
-    tmp.replace(path)
+    atomic_write(path, f"# ferrosim device file: fitted pulse responses (see `ferrosim fit-device --help`)\n{text}")
 
 
 def _without_union_tags(loc):

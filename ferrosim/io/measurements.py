@@ -61,7 +61,13 @@ _SIBLING_PAIRS = (("set", "reset"), ("potentiation", "depression"), ("ltp", "ltd
 _DG_PAIR = ("increasing", "decreasing")
 
 
+MIN_CONDUCTANCE_S = 1e-30
+"""Smallest conductance a long CSV may hold: far below any device (1e-30 S is 1e30 ohm), and
+far above the subnormal floats whose arithmetic would turn the fit into warnings and NaN."""
+
+
 # -- sidecar ------------------------------------------------------------------------------------
+
 
 def load_sidecar(folder: str | Path) -> Sidecar:
     """`measurements.yaml` of a measurement folder (or of a file's folder); defaults when absent.
@@ -673,6 +679,10 @@ def _read_long_csv(path: Path, text: str, ctx: _Context) -> list[Trace]:
         if g <= 0:
             raise InputError(f"conductance_S must be positive, got {cell('conductance_S')!r}",
                              file=path, line=n)
+        if g < MIN_CONDUCTANCE_S:
+            raise InputError(f"conductance_S {cell('conductance_S')} is below {MIN_CONDUCTANCE_S:g} S: "
+                             "not a measured conductance", file=path, line=n,
+                             hint="check the unit (siemens) and the column")
         amp = _number(cell("amplitude_V"), path, n, "amplitude_V") if cell("amplitude_V") else math.nan
         energy = None
         if cell("energy_J"):

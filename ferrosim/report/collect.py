@@ -128,28 +128,25 @@ def check_folder(folder: Path) -> None:
 
 
 def load_sweep(folder: Path) -> SweepData:
-    from ferrosim.sweep.outputs import build_summary
+    from ferrosim.sweep.outputs import build_summary, read_run_record
 
     check_folder(folder)
     meta = _read_meta(folder)
-    try:
-        summary = build_summary(folder)
-    except (json.JSONDecodeError, KeyError, OSError) as exc:
-        raise InputError(f"{folder}: unreadable run.json ({exc})") from None
+    summary = build_summary(folder)  # a damaged run.json is an InputError naming it
     configs: dict[str, dict] = {}
     infos: dict[str, dict] = {}
     versions: set[str] = set()
     frames = []
     for run_id in summary["run_id"]:
         run_folder = folder / "runs" / run_id
-        record = json.loads((run_folder / "run.json").read_text())
+        record = read_run_record(run_folder / "run.json")
         configs[run_id] = record.get("config", {})
         infos[run_id] = record.get("info", {})
         versions.add(str(record.get("ferrosim_version", "unknown")))
         path = run_folder / "epochs.csv"
         if not path.is_file():
             raise InputError(f"{path}: missing (run.json says the run is complete)")
-        frame = pd.read_csv(path)
+        frame = _read_epochs(path)
         frame.insert(0, "run_id", run_id)
         frames.append(frame)
     epochs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["run_id", "epoch"])
@@ -164,6 +161,20 @@ def load_sweep(folder: Path) -> SweepData:
     data.devices = _devices_used(data)
     data.device_files = _device_files(data)
     return data
+
+
+def _read_epochs(path: Path) -> pd.DataFrame:
+    """A run's epochs.csv, with its columns; a damaged one is an InputError naming it."""
+    try:
+        frame = pd.read_csv(path)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
+        raise InputError(f"unreadable epochs.csv: {' '.join(str(exc).split())}", file=path,
+                         hint="a damaged run: delete its folder and rerun the sweep") from None
+    need = {"epoch", "test_accuracy"}
+    if not need <= set(frame.columns) or frame.empty:
+        raise InputError("epochs.csv without rows or without its columns (epoch, test_accuracy, ...)",
+                         file=path, hint="a damaged run: delete its folder and rerun the sweep")
+    return frame
 
 
 def _read_meta(folder: Path) -> dict[str, Any]:

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from ferrosim.energy.model import ENERGY_COLUMNS, summary_energy
+from ferrosim.errors import InputError
+from ferrosim.io.atomic import atomic_write
 from ferrosim.sweep.plan import FIXED_AXES
 from ferrosim.units import parse_pulse_width
 
@@ -35,26 +36,52 @@ RUN_COLUMNS = ("device", "digital_ops", *ENERGY_COLUMNS)
 """Summary columns after DESIGN.md's that describe the run, not a swept axis."""
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write to a temporary file beside `path`, flush to disk, then rename over it."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)  # a full disk or an interrupt leaves no half-written file
-        raise
-
-
 def run_dir(out: Path, run_id: str) -> Path:
     return out / "runs" / run_id
 
 
 def is_complete(out: Path, run_id: str) -> bool:
-    return (run_dir(out, run_id) / "run.json").is_file()
+    """The run has a valid run.json (a corrupt one is a run to train again)."""
+    path = run_dir(out, run_id) / "run.json"
+    if not path.is_file():
+        return False
+    try:
+        read_run_record(path)
+    except InputError:
+        return False
+    return True
+
+
+def read_run_record(path: Path) -> dict[str, Any]:
+    """A complete run's run.json, checked: UTF-8 JSON holding an object whose `summary` has every
+    summary column, its own folder's run id and a numeric (or null) pulse width. Anything else
+    is an InputError naming the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", file=path,
+                         hint="a damaged run: delete its folder or rerun the sweep") from None
+    except OSError as exc:
+        raise InputError(f"unreadable: {exc.strerror or exc}", file=path) from None
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg}", file=path, line=exc.lineno,
+                         hint="a damaged run: rerun the sweep to train it again") from None
+    summary = record.get("summary") if isinstance(record, dict) else None
+    if not isinstance(summary, dict):
+        raise InputError("not a run record (no 'summary' object)", file=path,
+                         hint="a damaged run: rerun the sweep to train it again")
+    missing = [k for k in SUMMARY_COLUMNS if k not in summary]
+    if missing:
+        raise InputError(f"summary lacks {', '.join(missing)}", file=path)
+    if summary["run_id"] != path.parent.name:
+        raise InputError(f"run_id {summary['run_id']!r} does not match its folder {path.parent.name!r}",
+                         file=path, hint="a run folder copied or renamed by hand?")
+    width = summary["pulse_width_s"]
+    if width is not None and (isinstance(width, bool) or not isinstance(width, (int, float))):
+        raise InputError(f"pulse_width_s {width!r} is not a number", file=path)
+    return record
 
 
 def energy_cells(cfg, counts: tuple[list[int], ...], n_train: int, epochs_to_target: int | None) -> dict[str, Any]:
@@ -120,7 +147,7 @@ def reprice_complete(run, out: Path) -> bool:
     if run.config.algorithm == "ideal":
         return False
     folder = run_dir(out, run.run_id)
-    record = json.loads((folder / "run.json").read_text())
+    record = read_run_record(folder / "run.json")
     cfg = run.config
     row = dict(record["summary"])
     e2t = row.get("epochs_to_target")
@@ -137,11 +164,17 @@ def reprice_complete(run, out: Path) -> bool:
     return True
 
 
-def build_summary(out: Path) -> pd.DataFrame:
-    """summary.csv from every complete run under `out` (so shards merge by sharing a folder)."""
+def build_summary(out: Path, skip_damaged: bool = False) -> pd.DataFrame:
+    """summary.csv from every complete run under `out` (so shards merge by sharing a folder).
+    A damaged run.json is an InputError naming it, or left out with `skip_damaged` (a sweep
+    trains such runs again)."""
     rows = []
     for path in sorted((out / "runs").glob("*/run.json")):
-        rows.append(json.loads(path.read_text())["summary"])
+        try:
+            rows.append(read_run_record(path)["summary"])
+        except InputError:
+            if not skip_damaged:
+                raise
     frame = pd.DataFrame(rows)
     if frame.empty:
         return pd.DataFrame(columns=list(SUMMARY_COLUMNS))
@@ -155,6 +188,6 @@ def build_summary(out: Path) -> pd.DataFrame:
 
 
 def write_summary(out: Path) -> pd.DataFrame:
-    frame = build_summary(out)
+    frame = build_summary(out, skip_damaged=True)
     atomic_write(out / "summary.csv", frame.to_csv(index=False, float_format="%.10g"))
     return frame

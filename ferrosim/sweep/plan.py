@@ -29,7 +29,7 @@ from typing import Any
 from ferrosim.config import RunConfig, parse_run_config
 from ferrosim.errors import InputError, closest
 from ferrosim.io.yaml_source import Loc, line_of, load_yaml
-from ferrosim.units import parse_pulse_width
+from ferrosim.units import format_pulse_width, parse_pulse_width
 
 LIST_SECTIONS = ("training", "update", "network", "mixed_precision", "symmetry")
 FIXED_AXES = ("device.pulse_width", "algorithm", "seed")
@@ -175,6 +175,12 @@ def expand(data: dict, path: Path, lines: dict[Loc, int]) -> SweepPlan:
         lines.setdefault(tuple(key.split(".")), line_of(lines, loc))
     runs: list[PlannedRun] = []
     seen: set[str] = set()
+    for key, values, loc in axes:
+        if key == "device.pulse_width":  # one width written four ways is one run, shown one way
+            values[:] = _unique([_canonical_width(v, path, line_of(lines, loc)) for v in values])
+    if isinstance(data.get("device"), dict) and data["device"].get("pulse_width") is not None:
+        data["device"]["pulse_width"] = _canonical_width(data["device"]["pulse_width"], path,
+                                                         line_of(lines, ("device", "pulse_width")))
     for combo in itertools.product(*(values for _, values, _ in axes)):
         run = copy.deepcopy(data)
         for (key, _, _), value in zip(axes, combo):
@@ -197,10 +203,37 @@ def expand(data: dict, path: Path, lines: dict[Loc, int]) -> SweepPlan:
         runs.append(PlannedRun(rid, cfg, swept))
     if not runs:
         raise InputError("the sweep has no runs", file=path)
-    name = data.get("name") or path.stem
+    name = check_name(data.get("name") or path.stem, path, line_of(lines, ("name",)))
     others = [k for k, _, _ in axes if k not in FIXED_AXES]
     raw = {**data, "sweep": sweep, **({"per_algorithm": per_algorithm} if per_algorithm else {})}
     return SweepPlan(name=str(name), source=path, raw=raw, runs=runs, axes=others)
+
+
+MAX_NAME = 100
+"""Longest sweep name: it becomes a folder name (results/<name>), well under any file system's
+255-byte limit."""
+
+
+def check_name(name: Any, path: Path, line: int | None) -> str:
+    """A sweep name is one plain path component: it names the results folder `results/<name>`,
+    so `../x`, `/abs`, `a/b`, `.`, control characters or a name too long for a file system
+    would write elsewhere or fail late."""
+    text = str(name)
+    bad = None
+    if not text.strip():
+        bad = "is empty"
+    elif len(text.encode()) > MAX_NAME:
+        bad = f"is longer than {MAX_NAME} bytes"
+    elif "/" in text or "\\" in text or text in (".", ".."):
+        bad = "must be one folder name, without / or \\ (it names results/<name>)"
+    elif any(ord(c) < 32 or ord(c) == 127 for c in text):
+        bad = "holds a control character"
+    elif text.startswith("-"):
+        bad = "must not start with '-' (it would read as an option)"
+    if bad:
+        raise InputError(f"name {text[:40]!r}{'...' if len(text) > 40 else ''} {bad}", file=path, line=line,
+                         hint="letters, digits, '-', '_' and '.' are safe")
+    return text
 
 
 def _per_algorithm(section: Any, path: Path, lines: dict[Loc, int]) -> dict[str, dict]:
@@ -236,6 +269,23 @@ def _leaves(node: dict, prefix: Loc = ()) -> list[tuple[Loc, Any]]:
             out += _leaves(value, prefix + (key,))
         else:
             out.append((prefix + (key,), value))
+    return out
+
+
+def _canonical_width(value: Any, path: Path, line: int | None) -> Any:
+    """A pulse width in ferrosim's one spelling (`0.02us`, `2e-8`, `20 ns` -> `20ns`); a value
+    that is not a pulse width is left for the config's own error."""
+    try:
+        return format_pulse_width(parse_pulse_width(value))
+    except (ValueError, TypeError, InputError):
+        return value
+
+
+def _unique(values: list) -> list:
+    out: list = []
+    for v in values:
+        if v not in out:
+            out.append(v)
     return out
 
 

@@ -130,6 +130,15 @@ CASES = [
         f"{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n" for p, c in zip("abcdefgh", "bcdefghi")),
                                   "m/a.csv": LONG + GOOD_ROWS},
          ["fit-device", "{tmp}/m", "-o", "{tmp}/d.yaml"], "expand to more than", "m/measurements.yaml", 7),
+    # -- sweep names name a folder: one plain component ------------------------------------------
+    Case("name climbs out", {"s.yaml": SWEEP.replace("name: s", "name: ../../x")}, ["sweep", "{tmp}/s.yaml"],
+         "must be one folder name", "s.yaml", 1),
+    Case("absolute name", {"s.yaml": SWEEP.replace("name: s", "name: /tmp/x")}, ["sweep", "{tmp}/s.yaml"],
+         "must be one folder name", "s.yaml", 1),
+    Case("300-character name", {"s.yaml": SWEEP.replace("name: s", "name: " + "n" * 300)}, ["sweep", "{tmp}/s.yaml"],
+         "longer than 100 bytes", "s.yaml", 1),
+    Case("name with a newline", {"s.yaml": SWEEP.replace("name: s", 'name: "a\\nb"')}, ["sweep", "{tmp}/s.yaml"],
+         "control character", "s.yaml", 1),
     # -- booleans are not numbers ----------------------------------------------------------------
     Case("epochs true", {"c.yaml": "training: {epochs: true}\n"}, ["train", "{tmp}/c.yaml"], "training.epochs", "c.yaml", 1),
     Case("lr true", {"c.yaml": "training:\n  lr: true\n"}, ["train", "{tmp}/c.yaml"], "training.lr", "c.yaml", 2),
@@ -141,6 +150,16 @@ CASES = [
     Case("device file version true", {"d.yaml": DEVICE_FILE.read_text().replace("version: 1", "version: true"),
                                       "c.yaml": "device: {file: d.yaml, pulse_width: 20ns}\n"},
          ["train", "{tmp}/c.yaml"], "version", "d.yaml", 3),
+    # -- output paths are checked before any work ---------------------------------------------
+    Case("--csv in a missing folder", {}, ["train", "--csv", "{tmp}/no_such_dir/x.csv"], "--csv"),
+    Case("--csv names a folder", {"d/x": ""}, ["train", "--csv", "{tmp}/d"], "is a folder"),
+    Case("--data-dir names a file", {"f.txt": "x"}, ["train", "--data-dir", "{tmp}/f.txt"], "--data-dir"),
+    Case("sweep --out names a file", {"s.yaml": SWEEP, "o.txt": "x"}, ["sweep", "{tmp}/s.yaml", "--out", "{tmp}/o.txt"],
+         "is a file, expected a folder"),
+    Case("fit-device -o names a folder", {"m.csv": LONG + GOOD_ROWS, "d/x": ""}, ["fit-device", "{tmp}/m.csv", "-o", "{tmp}/d"],
+         "is a folder"),
+    Case("report --out below a file", {"f.txt": "x", "r/notes.txt": "x"}, ["report", "{tmp}/r", "--out", "{tmp}/f.txt/rep"],
+         "is a file"),
     # -- sweeps --------------------------------------------------------------------------------
     Case("empty sweep list", {"s.yaml": SWEEP.replace("[20ns]", "[]")}, ["sweep", "{tmp}/s.yaml", "--out", "{tmp}/out"], "empty list", "s.yaml", 7),
     Case("unknown sweep key", {"s.yaml": SWEEP + "  training.lrr: [0.1]\n"}, ["sweep", "{tmp}/s.yaml", "--out", "{tmp}/out"], "did you mean 'training.lr'", "s.yaml", 9),
@@ -189,6 +208,10 @@ CASES = [
     Case("text in a number", {"m.csv": LONG + GOOD_ROWS + "20ns,0,up,6,abc\n"}, ["fit-device", "{tmp}/m.csv", "-o", "{tmp}/d.yaml"], "abc", "m.csv", 14),
     Case("nan conductance", {"m.csv": LONG + GOOD_ROWS + "20ns,0,up,6,nan\n"}, ["fit-device", "{tmp}/m.csv", "-o", "{tmp}/d.yaml"], "", "m.csv", 14),
     Case("inf conductance", {"m.csv": LONG + GOOD_ROWS + "20ns,0,up,6,inf\n"}, ["fit-device", "{tmp}/m.csv", "-o", "{tmp}/d.yaml"], "", "m.csv", 14),
+    Case("subnormal conductances", {"m.csv": LONG + "".join(f"20ns,0,{d},{k},{k + 1}e-320\n" for d in ("up", "down") for k in range(6))},
+         ["fit-device", "{tmp}/m.csv", "-o", "{tmp}/d.yaml"], "below 1e-30 S", "m.csv", 2),
+    Case("newline in a file name", {"a\nb/c.yaml": "training: {epochs: 0}\n"}, ["train", "{tmp}/a\nb/c.yaml"],
+         "a\\nb/c.yaml:1: training.epochs"),
     Case("negative conductance", {"m.csv": LONG + GOOD_ROWS + "20ns,0,up,6,-1e-9\n"}, ["fit-device", "{tmp}/m.csv", "-o", "{tmp}/d.yaml"], "", "m.csv", 14),
     Case("zero conductance", {"m.csv": LONG + GOOD_ROWS + "20ns,0,up,6,0\n"}, ["fit-device", "{tmp}/m.csv", "-o", "{tmp}/d.yaml"], "", "m.csv", 14),
     Case("unknown direction", {"m.csv": LONG + "20ns,0,sideways,0,1e-9\n"}, ["fit-device", "{tmp}/m.csv", "-o", "{tmp}/d.yaml"], "sideways", "m.csv", 2),
@@ -250,3 +273,85 @@ def test_bad_thread_variable_is_one_line(tmp_path, capsys, monkeypatch):
                                                       "--set", "dataset.train_subset=20"], ""),
                     tmp_path, capsys)
     assert "FERROSIM_THREADS='many'" in line
+
+
+def test_library_warnings_never_come_before_the_error_line(monkeypatch, capsys):
+    """A failing command prints its one error line alone; a succeeding one prints each distinct
+    library warning once, as one line, after its work."""
+    import warnings
+
+    import ferrosim.cli as cli
+
+    def failing(**kwargs):
+        warnings.warn("invalid value encountered in multiply", RuntimeWarning)
+        raise cli.InputError("bad data", file="m.csv", line=3)
+
+    monkeypatch.setattr(cli, "app", failing)
+    with pytest.raises(SystemExit) as done:
+        main(["fit-device", "m.csv"])
+    assert done.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines() == ["error: m.csv:3: bad data"]
+
+    def working(**kwargs):
+        for _ in range(3):
+            warnings.warn("overflow\nin exp", RuntimeWarning)
+        return 0
+
+    monkeypatch.setattr(cli, "app", working)
+    with pytest.raises(SystemExit) as done:
+        main(["report", "x"])
+    assert done.value.code == 0
+    assert capsys.readouterr().err.strip().splitlines() == ["warning: RuntimeWarning: overflow in exp"]
+
+
+@pytest.fixture(scope="module")
+def finished_sweep(tmp_path_factory):
+    """A small finished sweep (two runs) to damage."""
+    folder = tmp_path_factory.mktemp("done")
+    (folder / "s.yaml").write_text(SWEEP.replace("seed: [0]", "seed: [0, 1]"))
+    with pytest.raises(SystemExit) as done:
+        main(["sweep", str(folder / "s.yaml"), "--out", str(folder / "out"), "--workers", "1"])
+    assert done.value.code == 0
+    return folder / "out"
+
+
+DAMAGE = {
+    "non-UTF-8 run.json": ("run.json", b"\xff\xfe{]", "not UTF-8 text"),
+    "run.json holding []": ("run.json", b"[]", "not a run record"),
+    "run.json not JSON": ("run.json", b"{bad", "not valid JSON"),
+    "run id not its folder": ("run.json", None, "does not match its folder"),
+    "pulse width not a number": ("run.json", None, "is not a number"),
+    "empty epochs.csv": ("epochs.csv", b"", "unreadable epochs.csv"),
+}
+
+
+@pytest.mark.parametrize("case", list(DAMAGE))
+def test_report_names_a_damaged_run_and_a_sweep_trains_it_again(case, finished_sweep, tmp_path, capsys):
+    import json
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(finished_sweep, out)
+    run = sorted((out / "runs").iterdir())[0]
+    name, content, needle = DAMAGE[case]
+    if content is None:
+        record = json.loads((run / "run.json").read_text())
+        if "folder" in needle:
+            record["summary"]["run_id"] = "000000000000"
+        else:
+            record["summary"]["pulse_width_s"] = "fast"
+        content = json.dumps(record).encode()
+    (run / name).write_bytes(content)
+    with pytest.raises(SystemExit) as done:
+        main(["report", str(out), "--out", str(tmp_path / "rep")])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert done.value.code == 2 and len(lines) == 1, lines
+    assert needle in lines[0] and str(run / name) in lines[0]
+    assert not (tmp_path / "rep").exists()  # nothing written
+    if name == "run.json":  # a damaged record is a run to train again, not a blocked rerun
+        with pytest.raises(SystemExit) as done:
+            main(["sweep", str(finished_sweep.parent / "s.yaml"), "--out", str(out), "--workers", "1"])
+        assert done.value.code == 0
+        with pytest.raises(SystemExit) as done:
+            main(["report", str(out), "--out", str(tmp_path / "rep")])
+        assert done.value.code == 0

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from ferrosim.cli import main
+from ferrosim.io import atomic as atomic_io
 from ferrosim.sweep import outputs, runner
 from ferrosim.sweep.plan import load_plan
 from ferrosim.sweep.runner import execute
@@ -44,21 +45,21 @@ def test_bit_identical_across_repeats_workers_and_shards(tmp_path):
 def test_kill_while_writing_run_json_leaves_no_file_a_rerun_would_trust(tmp_path, monkeypatch):
     plan = load_plan(write(tmp_path))
     out = tmp_path / "out"
-    real_replace = outputs.os.replace
+    real_replace = atomic_io.os.replace
 
     def killed(src, dst):
         if str(dst).endswith("run.json"):
             raise KeyboardInterrupt  # what a kill between writing and renaming looks like
         real_replace(src, dst)
 
-    monkeypatch.setattr(outputs.os, "replace", killed)
+    monkeypatch.setattr(atomic_io.os, "replace", killed)
     with pytest.raises(KeyboardInterrupt):
         execute(plan.runs[:1], out, workers=1)
     folder = out / "runs" / plan.runs[0].run_id
     assert not (folder / "run.json").exists()
     assert [p.name for p in folder.iterdir()] == ["epochs.csv"]  # no temporary left behind
     assert not outputs.is_complete(out, plan.runs[0].run_id)
-    monkeypatch.setattr(outputs.os, "replace", real_replace)
+    monkeypatch.setattr(atomic_io.os, "replace", real_replace)
     (outcome,) = execute(plan.runs[:1], out, workers=1)  # the rerun trains it again
     assert outcome.ok and outputs.is_complete(out, plan.runs[0].run_id)
 

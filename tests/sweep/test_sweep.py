@@ -244,3 +244,16 @@ def test_precursor_config_is_the_studys_setting():
     assert (sym.method, sym.pulse_pairs, sym.average_last) == ("pulses", 100, 5)
     assert not cfg.device.synthetic and cfg.device.response.c2c == 0 and cfg.device.response.d2d == 0
     assert len(plan.runs) == 3 + 2 * 3 * 3  # ideal once per seed
+
+
+def test_one_pulse_width_written_four_ways_is_one_run(tmp_path):
+    """`20ns`, `0.02us`, `2.0e-8` and `"20 ns"` are one width: one run, labelled `20ns` (the
+    report would otherwise average four copies as n = 4)."""
+    device = REPO / "devices" / "example-hzo.yaml"
+    (tmp_path / "s.yaml").write_text(
+        f"name: pw\nseed: [0]\ndataset: {{name: digits, train_subset: 20, test_subset: 10}}\ntraining: {{epochs: 1}}\n"
+        f"device: {{file: {device}, name: SYN-HZO-A}}\nsweep:\n  pulse_width: [20ns, 0.02us, 2.0e-8, \"20 ns\"]\n"
+        "  algorithm: [sgd]\n")
+    plan = load_plan(tmp_path / "s.yaml")
+    assert len(plan.runs) == 1 and plan.runs[0].config.device.pulse_width == "20ns"
+    assert plan.raw["sweep"]["pulse_width"] == ["20ns"]
