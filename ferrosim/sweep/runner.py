@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -99,7 +100,6 @@ def check_results_folder(plan: SweepPlan, out: Path) -> None:
     if not path.is_file():
         return
     from ferrosim.errors import InputError
-
     from ferrosim.io.yaml_source import load_yaml
 
     try:
@@ -183,10 +183,34 @@ def execute(runs: list[PlannedRun], out: Path, *, workers: int = 1, executor: st
     return done
 
 
-def _ignore_sigint() -> None:
+def _worker_init(parent: int) -> None:
+    """Set-up of each pool worker: Ctrl-C is the parent's to handle, and the worker dies with
+    its parent. A SIGKILL or SIGTERM of the parent runs no clean-up, so each worker watches for
+    itself: on Linux the kernel sends it SIGKILL when the parent goes (PR_SET_PDEATHSIG), and
+    everywhere a daemon thread checks every half second that its parent is still the one that
+    started it (orphans are re-parented)."""
     import signal
+    import threading
+    import time
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent went before the line above took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="ferrosim-parent-watch", daemon=True).start()
 
 
 def _execute_pool(runs, out: Path, workers: int, finish, threads: int | None) -> None:
@@ -195,7 +219,7 @@ def _execute_pool(runs, out: Path, workers: int, finish, threads: int | None) ->
 
     os.environ.update(SINGLE_THREAD_ENV)  # inherited by the spawned workers before numpy loads
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                               initializer=_ignore_sigint)
+                               initializer=_worker_init, initargs=(os.getpid(),))
     try:
         # The cores are shared out: each of `workers` runs updates its layers on its share.
         if threads is None and not os.environ.get(THREADS_ENV):

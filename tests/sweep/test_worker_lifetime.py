@@ -1,0 +1,68 @@
+"""Pool workers die with their parent: a SIGKILL or SIGTERM of `ferrosim sweep` leaves no
+process running a few seconds later (issue 15)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table from /proc")
+
+CONFIG = """name: lifetime
+seed: [0, 1, 2, 3]
+dataset: {name: digits}
+training: {epochs: 200}
+sweep:
+  algorithm: [sgd]
+"""
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has stopped running (it waits for a reaper only)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_workers_die_with_the_sweep(sig, tmp_path):
+    (tmp_path / "s.yaml").write_text(CONFIG)
+    parent = subprocess.Popen([sys.executable, "-m", "ferrosim", "sweep", str(tmp_path / "s.yaml"), "--out",
+                               str(tmp_path / "out"), "--workers", "2"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    workers: list[int] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(workers) < 2:
+        time.sleep(0.2)
+        workers = [p for p in _children(parent.pid) if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text()]
+    assert len(workers) >= 2, "the pool workers did not start"
+    time.sleep(1.0)  # past their set-up
+    os.kill(parent.pid, sig)
+    parent.wait(timeout=10)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(_alive(p) for p in workers):
+        time.sleep(0.1)
+    left = [p for p in workers if _alive(p)]
+    for p in left:  # do not leave them behind even when the test fails
+        os.kill(p, signal.SIGKILL)
+    assert not left, f"workers still running {time.monotonic() - deadline + 5:.1f} s after the parent died"
