@@ -279,6 +279,9 @@ def sweep_cmd(
     _check_threads(threads)
     index, count = _parse_shard(shard)
     plan = load_plan(config, set_)
+    import gc
+
+    gc.freeze()  # the plan lives as long as the command: later collections need not rescan it
     out = out or Path("results") / plan.name
     from ferrosim.io.atomic import check_output_dir
 
@@ -364,6 +367,10 @@ def _parse_shard(shard: str | None) -> tuple[int, int]:
     return i, n
 
 
+PLAN_ROWS = 200
+"""Most rows `sweep --dry-run` prints (the first 190 and the last 10 of a longer plan)."""
+
+
 def _print_plan(plan, runs, todo, out) -> None:
     from ferrosim.units import format_pulse_width
 
@@ -371,7 +378,15 @@ def _print_plan(plan, runs, todo, out) -> None:
     table = Table(title=f"sweep {plan.name}: {len(runs)} runs -> {out}")
     for col in ("#", "run_id", "pulse width", "algorithm", "seed", *plan.axes, "status"):
         table.add_column(col)
-    for k, r in enumerate(runs, 1):
+    # a plan of thousands of runs shows its head and tail: the table is for reading
+    shown = list(enumerate(runs, 1))
+    if len(shown) > PLAN_ROWS:
+        shown = shown[: PLAN_ROWS - 10] + [None] + shown[-10:]
+    for item in shown:
+        if item is None:
+            table.add_row("...", f"{len(runs) - PLAN_ROWS + 10:,} more", *[""] * (4 + len(plan.axes)))
+            continue
+        k, r = item
         table.add_row(str(k), r.run_id, format_pulse_width(r.pulse_width_s) if r.pulse_width_s else "-",
                       r.config.algorithm, str(r.config.seed), *[str(r.axes.get(a, "")) for a in plan.axes],
                       "to train" if r.run_id in pending else "complete")
@@ -379,9 +394,12 @@ def _print_plan(plan, runs, todo, out) -> None:
     from ferrosim.io.datasets import load_dataset
 
     work = 0
+    sizes: dict[tuple, int] = {}
     for r in todo:
-        data = load_dataset(r.config.dataset.name, r.config.dataset.data_dir)
-        n = min(len(data.y_train), r.config.dataset.train_subset or len(data.y_train))
+        key = (r.config.dataset.name, r.config.dataset.data_dir)
+        if key not in sizes:
+            sizes[key] = len(load_dataset(*key).y_train)
+        n = min(sizes[key], r.config.dataset.train_subset or sizes[key])
         work += n * r.config.training.epochs
     out_console.print(f"{len(todo)} of {len(runs)} runs to train: {work:,} sample-updates in all",
                       markup=False)

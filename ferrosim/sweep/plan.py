@@ -19,6 +19,7 @@ Each run is validated as a RunConfig, so errors name the sweep file, the line an
 from __future__ import annotations
 
 import copy
+import gc
 import hashlib
 import itertools
 import json
@@ -139,6 +140,19 @@ def load_plan(path: str | Path, overrides: list[str] | None = None) -> SweepPlan
 
 
 def expand(data: dict, path: Path, lines: dict[Loc, int]) -> SweepPlan:
+    # Tens of thousands of run configs stay alive while more are made: the cyclic garbage
+    # collector, finding nothing to free, would rescan them all again and again (an
+    # 80,000-run plan took 3x longer). Nothing here makes reference cycles.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _expand(data, path, lines)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _expand(data: dict, path: Path, lines: dict[Loc, int]) -> SweepPlan:
     data = copy.deepcopy(data)
     sweep = data.pop("sweep", None) or {}
     per_algorithm = _per_algorithm(data.pop("per_algorithm", None), path, lines)
@@ -181,8 +195,11 @@ def expand(data: dict, path: Path, lines: dict[Loc, int]) -> SweepPlan:
     if isinstance(data.get("device"), dict) and data["device"].get("pulse_width") is not None:
         data["device"]["pulse_width"] = _canonical_width(data["device"]["pulse_width"], path,
                                                          line_of(lines, ("device", "pulse_width")))
+    base = copy.deepcopy(data)
+    for key, _, _ in axes:  # every run sets these: the copies below need not carry the lists
+        _set(base, key, None)
     for combo in itertools.product(*(values for _, values, _ in axes)):
-        run = copy.deepcopy(data)
+        run = copy.deepcopy(base)
         for (key, _, _), value in zip(axes, combo):
             _set(run, key, value)
         run_lines = lines

@@ -257,3 +257,19 @@ def test_one_pulse_width_written_four_ways_is_one_run(tmp_path):
     plan = load_plan(tmp_path / "s.yaml")
     assert len(plan.runs) == 1 and plan.runs[0].config.device.pulse_width == "20ns"
     assert plan.raw["sweep"]["pulse_width"] == ["20ns"]
+
+
+def test_dry_run_of_a_large_plan_shows_head_and_tail(tmp_path, capsys):
+    """A plan of thousands of runs is listed by its first and last rows and counted in full
+    (its planning time is in benchmarks/plan_scaling.py)."""
+    from ferrosim.cli import PLAN_ROWS, main
+
+    (tmp_path / "s.yaml").write_text("name: big\nseed: " + str(list(range(150))) +
+                                     "\ndataset: {name: digits}\ntraining: {epochs: 1}\nsweep:\n  algorithm: [sgd, ideal]\n")
+    with pytest.raises(SystemExit) as done:
+        main(["sweep", str(tmp_path / "s.yaml"), "--dry-run", "--out", str(tmp_path / "out")])
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    assert "300 of 300 runs to train" in text and f"{300 - PLAN_ROWS + 10:,} more" in text
+    assert "│ 300 " in text and "│ 191 " not in text
+    assert not (tmp_path / "out").exists()  # a dry run writes nothing
