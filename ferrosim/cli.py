@@ -257,6 +257,8 @@ def sweep_cmd(
                                         "interleaved slices of the run table (array jobs; 1-based)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the run table and the work; train nothing."),
     force: bool = typer.Option(False, "--force", help="Rerun runs that are already complete."),
+    merge: bool = typer.Option(False, "--merge", help="Add runs to a results folder whose sweep has other "
+                               "settings (refused without it: its report would mix both)."),
     set_: list[str] = typer.Option([], "--set", metavar="KEY=VALUE", help="Override a config key."),
     threads: Optional[int] = typer.Option(None, "--threads", help="Layer-update threads per run "
                                           "(default: $FERROSIM_THREADS, else the cores divided by "
@@ -286,7 +288,7 @@ def sweep_cmd(
     from ferrosim.io.atomic import check_output_dir
 
     check_output_dir(out, "--out")
-    check_results_folder(plan, out)
+    check_results_folder(plan, out, merge)
     runs = plan.runs if count == 1 else plan.shard(index, count)
     todo = pending_runs(runs, out, force)
     if dry_run:

@@ -17,7 +17,7 @@ import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import yaml
 
@@ -92,10 +92,12 @@ def _jsonable(info: dict) -> dict:
     return json.loads(json.dumps(info, default=lambda o: o.item() if hasattr(o, "item") else str(o)))
 
 
-def check_results_folder(plan: SweepPlan, out: Path) -> None:
-    """Refuse a results folder that holds another sweep (a different name): mixing two sweeps'
-    runs in one summary would be silently wrong. The same sweep with edited lists is fine:
-    finished runs with unchanged parameters are reused."""
+def check_results_folder(plan: SweepPlan, out: Path, merge: bool = False) -> None:
+    """Refuse a results folder that holds another sweep: a different name, or the same name
+    with other settings that change numbers (`fixed_settings`), since its report would
+    average runs of both without a word. Edited sweep lists are fine (more seeds, widths,
+    algorithms: finished runs with unchanged parameters are reused); so are other `energy:`
+    settings (re-priced, not retrained). `merge` accepts other settings on purpose."""
     path = out / "sweep.yaml"
     if not path.is_file():
         return
@@ -111,6 +113,48 @@ def check_results_folder(plan: SweepPlan, out: Path) -> None:
         other = old.get("name") if isinstance(old, dict) else None
         raise InputError(f"results folder {out} holds sweep '{other}', not '{plan.name}'",
                          file=path, hint="choose another --out (or rename the sweep)")
+    old_config = old.get("config")
+    if merge or not isinstance(old_config, dict):
+        return
+    (before, swept_before), (now, swept_now) = fixed_settings(old_config), fixed_settings(plan.raw)
+    swept = swept_before | swept_now  # a key swept in either (a list that became one value is an edited list)
+    changed = sorted(k for k in (before.keys() | now.keys()) - swept if before.get(k, _UNSET) != now.get(k, _UNSET))
+    if changed:
+        shown = "; ".join(f"{k} {_shown(before.get(k, _UNSET))} -> {_shown(now.get(k, _UNSET))}" for k in changed[:4])
+        more = f" and {len(changed) - 4} more" if len(changed) > 4 else ""
+        raise InputError(f"results folder {out} holds sweep '{plan.name}' with other settings: {shown}{more}",
+                         file=path, hint="choose another --out, or --merge to add these runs to it on purpose")
+
+
+_UNSET = object()
+
+
+def _shown(value: Any) -> str:
+    return "(unset)" if value is _UNSET else json.dumps(value, default=str)
+
+
+def fixed_settings(raw: dict) -> tuple[dict[str, Any], set[str]]:
+    """The settings of a sweep config that change its runs' numbers, as dotted keys, without
+    the name, the energy model (re-priced, never retrained) and where the data lie; and the
+    keys it sweeps (a list-valued seed or section key, or a key under `sweep:`)."""
+    from ferrosim.sweep.plan import LIST_SECTIONS
+
+    out: dict[str, Any] = {}
+    swept = {"device.pulse_width" if k == "pulse_width" else str(k) for k in (raw.get("sweep") or {})}
+
+    def walk(node: Any, prefix: str) -> None:
+        for key, value in node.items():
+            dotted = f"{prefix}{key}"
+            if isinstance(value, dict) and value:
+                walk(value, dotted + ".")
+            elif isinstance(value, list) and (dotted == "seed" or prefix.rstrip(".") in LIST_SECTIONS):
+                swept.add(dotted)
+            else:
+                out[dotted] = value
+
+    walk({k: v for k, v in raw.items() if k not in ("name", "sweep", "energy")}, "")
+    out.pop("dataset.data_dir", None)
+    return out, swept
 
 
 def write_sweep_yaml(plan: SweepPlan, out: Path) -> None:

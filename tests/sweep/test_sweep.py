@@ -273,3 +273,29 @@ def test_dry_run_of_a_large_plan_shows_head_and_tail(tmp_path, capsys):
     assert "300 of 300 runs to train" in text and f"{300 - PLAN_ROWS + 10:,} more" in text
     assert "│ 300 " in text and "│ 191 " not in text
     assert not (tmp_path / "out").exists()  # a dry run writes nothing
+
+
+def test_a_results_folder_refuses_other_settings_but_takes_edited_lists(tmp_path, capsys):
+    """Same sweep name, other numbers-changing settings: refused, naming the keys (its report
+    would average both); more seeds, other energy models and --merge are fine."""
+    from ferrosim.cli import main
+
+    cfg = tmp_path / "s.yaml"
+    cfg.write_text("name: fp\nseed: [0]\ndataset: {name: digits, train_subset: 20, test_subset: 10}\n"
+                   "training: {epochs: 1, lr: 0.1}\nsweep:\n  algorithm: [sgd]\n")
+    out = tmp_path / "out"
+
+    def sweep(*extra):
+        with pytest.raises(SystemExit) as done:
+            main(["sweep", str(cfg), "--out", str(out), "--workers", "1", *extra])
+        return done.value.code, capsys.readouterr().err.strip().splitlines()
+
+    assert sweep()[0] == 0
+    code, lines = sweep("--set", "training.epochs=2", "--set", "training.lr=0.2")
+    assert code == 2 and len(lines) == 1
+    assert "training.epochs 1 -> 2; training.lr 0.1 -> 0.2" in lines[0] and "--merge" in lines[0]
+    assert len(list((out / "runs").iterdir())) == 1  # nothing trained
+    assert sweep("--set", "seed=[0, 1]", "--dry-run")[0] == 0  # an edited list
+    assert sweep("--set", "energy.digital=false", "--dry-run")[0] == 0  # re-priced, not retrained
+    assert sweep("--set", "training.epochs=2", "--merge")[0] == 0
+    assert len(list((out / "runs").iterdir())) == 2
