@@ -416,7 +416,31 @@ def parse_run_config(data: Any, *, file: str | Path | None = None,
     except ValidationError as exc:
         raise validation_error(exc, RunConfig, file, lines or {}) from None
     check_energy(cfg, file, lines or {})
+    check_feasible(cfg, file, lines or {})
     return cfg
+
+
+MAX_PULSES_PER_UPDATE = 100_000
+"""Most pulses one device may be asked for in one update before a run counts as endless."""
+
+
+def check_feasible(cfg: RunConfig, file: str | Path | None = None, lines: dict[Loc, int] | None = None) -> None:
+    """Refuse settings that would make a run practically endless. Plain SGD's pulse trains hold
+    at most BL pulses per device and sample; mixed precision's transfer fires chi/eps pulses,
+    with no cap unless `max_pulses` is set: with inputs and errors of at most 1 (sigmoid
+    activations, softmax errors) one update can ask a device for up to lr/eps of them."""
+    if cfg.algorithm != "mixed_precision" or cfg.mixed_precision.max_pulses:
+        return
+    from ferrosim.training.updaters import mixed_precision_eps
+
+    eps = mixed_precision_eps(cfg)
+    worst = cfg.training.lr / cfg.device.weight_scale / eps
+    if worst > MAX_PULSES_PER_UPDATE:
+        key = ("mixed_precision", "granularity") if cfg.mixed_precision.granularity is not None else ("device",)
+        raise InputError(f"mixed precision would ask one device for up to {worst:,.0f} pulses per update "
+                         f"(lr {cfg.training.lr:g} / granularity {eps:.3g}): practically endless",
+                         file=file, line=line_of(lines or {}, key),
+                         hint="set mixed_precision.max_pulses, a larger granularity, or check the device steps")
 
 
 def check_energy(cfg: RunConfig, file: str | Path | None = None, lines: dict[Loc, int] | None = None) -> None:

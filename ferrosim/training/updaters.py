@@ -242,12 +242,7 @@ class MixedPrecisionUpdater(PulsedSGDUpdater):
     name = "mixed_precision"
 
     def _granularity(self) -> float:
-        mp = self.cfg.mixed_precision
-        if isinstance(mp.granularity, str):
-            return self.model.granularity(mp.granularity, 0.0)
-        if mp.granularity is not None:
-            return mp.granularity
-        return super()._granularity()
+        return mixed_precision_eps(self.cfg)
 
     def _prepare(self, layer: CrossbarLayer) -> None:
         layer.chi = np.zeros_like(layer.g)
@@ -328,6 +323,17 @@ class MixedPrecisionUpdater(PulsedSGDUpdater):
         mp = self.cfg.mixed_precision
         return {**super().describe(), "transfer_every": mp.transfer_every,
                 "max_pulses": mp.max_pulses, "transfers": self._transfers, "transfer": mp.transfer}
+
+
+def mixed_precision_eps(cfg: RunConfig) -> float:
+    """eps of mixed precision's transfer: `mixed_precision.granularity` (a number or a mode at
+    the weight zero), else the device's granularity in `update.granularity` mode."""
+    mp, model = cfg.mixed_precision, cfg.device.response
+    if isinstance(mp.granularity, str):
+        return model.granularity(mp.granularity, 0.0)
+    if mp.granularity is not None:
+        return mp.granularity
+    return model.granularity(cfg.update.granularity, 0.0)
 
 
 def _has_closed_form(model) -> bool:

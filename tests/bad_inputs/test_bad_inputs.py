@@ -160,6 +160,8 @@ CASES = [
          "is a folder"),
     Case("report --out below a file", {"f.txt": "x", "r/notes.txt": "x"}, ["report", "{tmp}/r", "--out", "{tmp}/f.txt/rep"],
          "is a file"),
+    Case("practically endless mixed precision", {"c.yaml": RUN + "algorithm: mixed_precision\ndevice: {model: softbounds, a_up: 1.0e-7, a_down: 1.0e-7}\n"},
+         ["train", "{tmp}/c.yaml"], "up to 1,000,000 pulses per update", "c.yaml", 4),
     # -- sweeps --------------------------------------------------------------------------------
     Case("empty sweep list", {"s.yaml": SWEEP.replace("[20ns]", "[]")}, ["sweep", "{tmp}/s.yaml", "--out", "{tmp}/out"], "empty list", "s.yaml", 7),
     Case("unknown sweep key", {"s.yaml": SWEEP + "  training.lrr: [0.1]\n"}, ["sweep", "{tmp}/s.yaml", "--out", "{tmp}/out"], "did you mean 'training.lr'", "s.yaml", 9),
