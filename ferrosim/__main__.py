@@ -1,5 +1,5 @@
 """`python -m ferrosim` runs the command line."""
 
-from ferrosim.cli import main
+from ferrosim.entry import main
 
 main()

@@ -495,7 +495,6 @@ def main(argv: list[str] | None = None) -> None:
     # Library warnings (numpy, matplotlib) are held back: a failing command prints its one
     # error line alone, a succeeding one prints each distinct warning as one line at the end.
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("default")
         try:
             code = _run_app(args, debug)
         except SystemExit as done:
@@ -518,7 +517,10 @@ def _print_warnings(caught: list) -> None:
 def _run_app(args: list[str], debug: bool):
     """The app, with errors mapped to exit codes (SystemExit) and one-line messages."""
     try:
-        return app(args=args, prog_name="ferrosim", standalone_mode=False)
+        code = app(args=args, prog_name="ferrosim", standalone_mode=False)
+        if code == 130:  # the command line library caught a Ctrl-C itself and returns its code
+            err_console.print("error: interrupted", markup=False)
+        return code
     except InputError as exc:
         if debug:
             raise
@@ -528,6 +530,8 @@ def _run_app(args: list[str], debug: bool):
         err_console.print("error: interrupted", markup=False)
         sys.exit(130)
     except typer.Exit as exc:
+        if exc.exit_code == 130:  # click's own handling of a Ctrl-C while it parses
+            err_console.print("error: interrupted", markup=False)
         sys.exit(exc.exit_code)
     except Exception as exc:  # noqa: BLE001 - the one place that turns bugs into exit 1
         if _is_usage_error(exc) and not exc.format_message():

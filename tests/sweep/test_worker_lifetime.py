@@ -66,3 +66,19 @@ def test_workers_die_with_the_sweep(sig, tmp_path):
     for p in left:  # do not leave them behind even when the test fails
         os.kill(p, signal.SIGKILL)
     assert not left, f"workers still running {time.monotonic() - deadline + 5:.1f} s after the parent died"
+
+
+@pytest.mark.parametrize("delay", [0.05, 0.4, 1.5])
+def test_ctrl_c_at_any_moment_says_so_in_one_line(delay, tmp_path):
+    """Whether it lands while Python imports the command line, while it parses, or while runs
+    train: exit 130 and one `error: interrupted ...` line."""
+    (tmp_path / "s.yaml").write_text(CONFIG)
+    proc = subprocess.Popen([sys.executable, "-m", "ferrosim", "sweep", str(tmp_path / "s.yaml"), "--out",
+                             str(tmp_path / "out"), "--workers", "1"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    lines = [ln for ln in err.splitlines() if ln.startswith("error:")]
+    assert proc.returncode == 130
+    assert len(lines) == 1 and lines[0].startswith("error: interrupted"), err
