@@ -25,7 +25,7 @@ from ferrosim.energy.inputs import PulseElectrical
 from ferrosim.energy.model import EnergyConfig, EnergyConfigError, EnergyPlan, resolve
 from ferrosim.errors import InputError
 from ferrosim.io.strict_model import StrictInputModel
-from ferrosim.io.yaml_source import Loc, line_of, load_yaml
+from ferrosim.io.yaml_source import COMMAND_LINE, Loc, line_of, load_yaml, mark_overrides
 from ferrosim.nn.mlp import Activation
 
 Algorithm = Literal["ideal", "sgd", "mixed_precision", "sgd_symmetry_shift", "sgd_balanced"]
@@ -463,13 +463,17 @@ def _with_device_file(data: dict, file: str | Path | None, lines: dict[Loc, int]
         return data
     from ferrosim.io.device_file import load_device_file
 
-    base = Path(file).parent if file is not None else Path.cwd()
+    # One rule: a path in a config file is relative to that file; one given on the command line
+    # (--set) or in a config that is no file (the Python API) is relative to the working directory.
+    line = line_of(lines, ("device", "file"))
+    from_file = file is not None and line != COMMAND_LINE
+    base = Path(file).parent if from_file else Path.cwd()
     path = Path(device["file"]).expanduser()
     if not path.is_absolute():
-        # relative to the config file; a --set on the command line means the working directory
-        path = base / path if (base / path).is_file() else Path.cwd() / path
+        path = base / path
     if not path.is_file():
-        raise InputError(f"device.file: {path} not found", file=file, line=line_of(lines, ("device", "file")))
+        where = "relative to the config file" if from_file else "relative to the working directory"
+        raise InputError(f"device.file: {path} not found ({where})", file=file, line=line)
     dev_file = load_device_file(path)
     if device.get("pulse_width") is None:
         raise InputError("device.pulse_width is needed with device.file", file=file,
@@ -511,6 +515,7 @@ def load_run_config(path: str | Path, overrides: list[str] | None = None) -> Run
     """Read a run config from YAML, apply `key.sub=value` overrides, validate."""
     data, lines = load_yaml(path)
     data = apply_overrides(data if data is not None else {}, overrides or [])
+    mark_overrides(lines, overrides or [])
     return parse_run_config(data, file=path, lines=lines)
 
 

@@ -30,7 +30,9 @@ class InputError(Exception):
     def one_line(self) -> str:
         """The message as the CLI prints it, without the leading `error: `."""
         where = ""
-        if self.file is not None:
+        if self.line == 0:  # ferrosim.io.yaml_source.COMMAND_LINE: a value given on the command line
+            where = "command line: "
+        elif self.file is not None:
             where = f"{self.file}:{self.line}: " if self.line is not None else f"{self.file}: "
         hint = f" ({self.hint})" if self.hint else ""
         return _printable(f"{where}{self.what}{hint}")

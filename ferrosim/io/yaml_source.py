@@ -123,6 +123,21 @@ def load_yaml(path: str | Path) -> tuple[Any, dict[Loc, int]]:
     return data, lines
 
 
+COMMAND_LINE = 0
+"""The "line" of a value given on the command line (`--set KEY=VALUE`, `--algorithm`, ...):
+errors about it are blamed on the command line, not on a line of the file."""
+
+
+def mark_overrides(lines: dict[Loc, int], overrides: list[str]) -> None:
+    """Record that the keys of `KEY=VALUE` overrides come from the command line (whatever lines
+    of the file held them before, and everything below them)."""
+    for item in overrides:
+        loc = tuple(item.split("=", 1)[0].strip().split("."))
+        for known in [k for k in lines if k[: len(loc)] == loc]:
+            del lines[known]
+        lines[loc] = COMMAND_LINE
+
+
 def line_of(lines: dict[Loc, int], loc: Loc) -> int | None:
     """Line of the deepest known prefix of `loc` (a missing key points at its parent)."""
     for k in range(len(loc), -1, -1):

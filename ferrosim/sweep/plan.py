@@ -29,7 +29,7 @@ from typing import Any
 
 from ferrosim.config import RunConfig, parse_run_config
 from ferrosim.errors import InputError, closest
-from ferrosim.io.yaml_source import Loc, line_of, load_yaml
+from ferrosim.io.yaml_source import Loc, line_of, load_yaml, mark_overrides
 from ferrosim.units import format_pulse_width, parse_pulse_width
 
 LIST_SECTIONS = ("training", "update", "network", "mixed_precision", "symmetry")
@@ -136,6 +136,7 @@ def load_plan(path: str | Path, overrides: list[str] | None = None) -> SweepPlan
     if not isinstance(data, dict):
         raise InputError("expected a mapping of sections at the top level", file=path, line=1)
     data = apply_overrides(data, overrides or [])
+    mark_overrides(lines, overrides or [])
     return expand(data, path, lines)
 
 
