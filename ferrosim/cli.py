@@ -296,6 +296,7 @@ def sweep_cmd(
         return
     out.mkdir(parents=True, exist_ok=True)
     write_sweep_yaml(plan, out)
+    _terminate_like_ctrl_c()
     n_workers = workers or available_cores()  # the cores this job may use (its CPU affinity)
     skipped = len(runs) - len(todo)
     pending = {r.run_id for r in todo}
@@ -355,6 +356,17 @@ def sweep_cmd(
                           f"{'...' if len(failures) > 5 else ''}); see runs/<run_id>/failed.json; rerun to retry",
                           markup=False)
         sys.exit(1)
+
+
+def _terminate_like_ctrl_c() -> None:
+    """A batch scheduler ends a job with SIGTERM (then SIGKILL after a grace period): the sweep
+    stops as on Ctrl-C, keeping the finished runs, writing the summary and saying how to resume."""
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _parse_shard(shard: str | None) -> tuple[int, int]:

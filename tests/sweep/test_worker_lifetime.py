@@ -90,3 +90,25 @@ def test_ctrl_c_at_any_moment_says_so_in_one_line(delay, tmp_path):
     lines = [ln for ln in err.splitlines() if ln.startswith("error:")]
     assert proc.returncode == 130
     assert len(lines) == 1 and lines[0].startswith("error: interrupted"), err
+
+
+def test_sigterm_stops_a_sweep_as_ctrl_c_does(tmp_path):
+    """What a batch scheduler sends: the finished runs are kept, the summary written, one line
+    says how to resume, and no worker is left."""
+    (tmp_path / "s.yaml").write_text(CONFIG)
+    proc = subprocess.Popen([sys.executable, "-m", "ferrosim", "sweep", str(tmp_path / "s.yaml"), "--out",
+                             str(tmp_path / "out"), "--workers", "2"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (tmp_path / "out" / "sweep.yaml").exists():
+        time.sleep(0.1)
+    time.sleep(1.0)
+    workers = [p for p in _children(proc.pid) if "spawn_main" in _cmdline(p)]
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    lines = [ln for ln in err.splitlines() if ln.startswith("error:")]
+    assert proc.returncode == 130
+    assert len(lines) == 1 and "rerun the same command to resume" in lines[0], err
+    assert (tmp_path / "out" / "summary.csv").is_file()
+    time.sleep(1.0)
+    assert not [p for p in workers if _alive(p)]
