@@ -191,6 +191,12 @@ def fit_device_cmd(
         from ferrosim.units import parse_pulse_width
 
         try:
+            float(pulse_width)
+        except ValueError:
+            pass
+        else:  # `1` meant as 1 us would silently be 1 s: a pulse width on the command line names its unit
+            raise InputError(f"--pulse-width {pulse_width}: no unit", hint=f"write {pulse_width}us or {pulse_width}s")
+        try:
             parse_pulse_width(pulse_width)
         except ValueError as exc:
             raise InputError(f"--pulse-width: {exc}") from None

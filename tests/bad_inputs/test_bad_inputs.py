@@ -210,6 +210,8 @@ CASES = [
     Case("unknown model", {"m.csv": LONG + GOOD_ROWS}, ["fit-device", "{tmp}/m.csv", "--model", "spline"], "--model spline"),
     Case("unknown format", {"m.csv": LONG + GOOD_ROWS}, ["fit-device", "{tmp}/m.csv", "--format", "xlsx"], "xlsx"),
     Case("bad --pulse-width", {"m.csv": LONG + GOOD_ROWS}, ["fit-device", "{tmp}/m.csv", "--pulse-width", "fast"], "--pulse-width"),
+    Case("unitless --pulse-width", {"m.csv": LONG + GOOD_ROWS}, ["fit-device", "{tmp}/m.csv", "--pulse-width", "1"],
+         "--pulse-width 1: no unit (write 1us or 1s)"),
     Case("negative read voltage", {"m.csv": LONG + GOOD_ROWS}, ["fit-device", "{tmp}/m.csv", "--read-voltage", "-0.1"], "--read-voltage"),
     Case("missing column", {"m.csv": "pulse_width,cycle,direction,pulse\n20ns,0,up,0\n"}, ["fit-device", "{tmp}/m.csv", "-o", "{tmp}/d.yaml"], "", "m.csv", 1),
     Case("text in a number", {"m.csv": LONG + GOOD_ROWS + "20ns,0,up,6,abc\n"}, ["fit-device", "{tmp}/m.csv", "-o", "{tmp}/d.yaml"], "abc", "m.csv", 14),
