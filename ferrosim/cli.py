@@ -234,7 +234,14 @@ def _print_fits(run) -> None:
             "-" if e.up is None else f"{est}{e.up:.3g}", "-" if e.down is None else f"{est}{e.down:.3g}",
         )
     out_console.print(table)
+    from ferrosim.device.fit_run import POOR_FIT_R2, fit_quality
+
     for res in run.results:
+        if fit_quality(res) == "poor":
+            err_console.print(f"warning: {res.device} {format_pulse_width(res.pulse_width_s)}: poor fit, trace R^2 "
+                              f"{res.stats['trace_r2']:.2f} < {POOR_FIT_R2} (quality: poor in the device file): "
+                              "the fitted response does not describe these measurements well; see the figures "
+                              "and docs/fitting.md before training on it", markup=False)
         if res.candidates:
             err_console.print(f"{res.device} {format_pulse_width(res.pulse_width_s)}: {res.model.model}, "
                               f"{res.reason}", markup=False)

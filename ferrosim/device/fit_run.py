@@ -202,9 +202,23 @@ def _energy(res: FitResult, measurements, sidecar: Sidecar, label: str,
     )
 
 
+POOR_FIT_R2 = 0.5
+"""A fit whose trace R^2 is below this is flagged poor: the model then explains less than half
+of the measured conductance trace's variance (docs/fitting.md)."""
+
+
+def fit_quality(res: FitResult) -> str:
+    """good | poor (trace R^2 below POOR_FIT_R2) | unknown (no trace to compare)."""
+    r2 = res.stats.get("trace_r2")
+    if r2 is None:
+        return "unknown"
+    return "poor" if r2 < POOR_FIT_R2 else "good"
+
+
 def _fit_record(res: FitResult, root: Path) -> dict:
     rec = {
         "model": res.model.model,
+        "quality": fit_quality(res),
         "chosen_because": res.reason,
         "heldout_step_rmse": res.candidates or None,
         "parameters": {k: {"value": v, "stderr": s} for k, (v, s) in res.params.items()} or None,

@@ -149,3 +149,19 @@ def test_malformed_measurement_names_file_and_line(tmp_path):
     proc = ferrosim("fit-device", str(bad), "-o", str(tmp_path / "x.yaml"))
     assert proc.returncode == 2
     assert f"{bad}:3:" in one_error_line(proc)
+
+
+@needs_shared
+def test_a_poor_fit_says_so(tmp_path):
+    """aihwkit's gong_et_al trace is not described by any of the models (trace R^2 -0.14): the
+    command warns in one line and the device file records `quality: poor`; a real HZO fit is good."""
+    proc = ferrosim("fit-device", str(SHARED / "devices" / "aihwkit_gong_et_al.csv"), "-o", str(tmp_path / "g.yaml"),
+                    "--no-figures")
+    assert proc.returncode == 0, proc.stderr
+    warnings = [ln for ln in proc.stderr.splitlines() if ln.startswith("warning:")]
+    assert len(warnings) == 1 and "poor fit, trace R^2 -0.14 < 0.5" in warnings[0]
+    entry = next(iter(next(iter(load_device_file(tmp_path / "g.yaml").devices.values())).pulse_widths.values()))
+    assert entry.fit["quality"] == "poor"
+    hzo = fit_path(sorted((SHARED / "hzo").glob("ID161ZR15000_*113236_Summary.dat")), tmp_path / "h.yaml", figures=False)
+    entry = next(iter(next(iter(hzo.device_file.devices.values())).pulse_widths.values()))
+    assert entry.fit["quality"] == "good"
