@@ -363,7 +363,8 @@ def sweep_cmd(
         if progress is not None:
             progress.stop()
     frame = write_summary(out)
-    out_console.print(f"wrote {out / 'summary.csv'} ({len(frame)} complete runs)", markup=False)
+    out_console.print(f"wrote {out / 'summary.csv'} ({len(frame)} complete runs); tables and figures: "
+                      f"ferrosim report {out}", markup=False)
     if failures:
         err_console.print(f"error: {len(failures)} of {len(todo)} runs failed ({', '.join(failures[:5])}"
                           f"{'...' if len(failures) > 5 else ''}); see runs/<run_id>/failed.json; rerun to retry",

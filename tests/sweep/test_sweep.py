@@ -299,3 +299,15 @@ def test_a_results_folder_refuses_other_settings_but_takes_edited_lists(tmp_path
     assert sweep("--set", "energy.digital=false", "--dry-run")[0] == 0  # re-priced, not retrained
     assert sweep("--set", "training.epochs=2", "--merge")[0] == 0
     assert len(list((out / "runs").iterdir())) == 2
+
+
+def test_a_finished_sweep_points_to_its_summary_and_the_report(tmp_path, capsys):
+    from ferrosim.cli import main
+
+    (tmp_path / "s.yaml").write_text("name: end\nseed: [0]\ndataset: {name: digits, train_subset: 20, test_subset: 10}\n"
+                                     "training: {epochs: 1}\nsweep:\n  algorithm: [ideal]\n")
+    with pytest.raises(SystemExit) as done:
+        main(["sweep", str(tmp_path / "s.yaml"), "--out", str(tmp_path / "out"), "--workers", "1"])
+    assert done.value.code == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert str(tmp_path / "out" / "summary.csv") in last and f"ferrosim report {tmp_path / 'out'}" in last
