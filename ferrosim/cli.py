@@ -364,7 +364,7 @@ def sweep_cmd(
             progress.stop()
     frame = write_summary(out)
     out_console.print(f"wrote {out / 'summary.csv'} ({len(frame)} complete runs); tables and figures: "
-                      f"ferrosim report {out}", markup=False)
+                      f"ferrosim report {out}", markup=False, soft_wrap=True)
     if failures:
         err_console.print(f"error: {len(failures)} of {len(todo)} runs failed ({', '.join(failures[:5])}"
                           f"{'...' if len(failures) > 5 else ''}); see runs/<run_id>/failed.json; rerun to retry",
