@@ -147,8 +147,9 @@ def fixed_settings(raw: dict) -> tuple[dict[str, Any], set[str]]:
             dotted = f"{prefix}{key}"
             if isinstance(value, dict) and value:
                 walk(value, dotted + ".")
-            elif isinstance(value, list) and (dotted == "seed" or prefix.rstrip(".") in LIST_SECTIONS):
-                swept.add(dotted)
+            elif isinstance(value, list) and (dotted == "seed" or prefix.rstrip(".") in LIST_SECTIONS) \
+                    and not (dotted == "network.hidden" and not (value and isinstance(value[0], list))):
+                swept.add(dotted)  # (network.hidden is swept only as a list of lists, as in the plan)
             else:
                 out[dotted] = value
 

@@ -311,3 +311,12 @@ def test_a_finished_sweep_points_to_its_summary_and_the_report(tmp_path, capsys)
     assert done.value.code == 0
     last = capsys.readouterr().out.strip().splitlines()[-1]
     assert str(tmp_path / "out" / "summary.csv") in last and f"ferrosim report {tmp_path / 'out'}" in last
+
+
+def test_fingerprint_counts_layer_sizes_that_are_not_swept():
+    from ferrosim.sweep.runner import fixed_settings
+
+    fixed, swept = fixed_settings({"network": {"hidden": [256, 128]}, "seed": [0, 1], "training": {"lr": [0.1, 0.2]}})
+    assert fixed["network.hidden"] == [256, 128] and swept == {"seed", "training.lr"}
+    fixed, swept = fixed_settings({"network": {"hidden": [[32], [64]]}})
+    assert "network.hidden" in swept and "network.hidden" not in fixed
