@@ -155,6 +155,13 @@ def fixed_settings(raw: dict) -> tuple[dict[str, Any], set[str]]:
 
     walk({k: v for k, v in raw.items() if k not in ("name", "sweep", "energy")}, "")
     out.pop("dataset.data_dir", None)
+    if "device.pulse_width" in out:  # one width however it is written (`20 ns` = `20ns`)
+        from ferrosim.units import format_pulse_width, parse_pulse_width
+
+        try:
+            out["device.pulse_width"] = format_pulse_width(parse_pulse_width(out["device.pulse_width"]))
+        except (ValueError, TypeError):
+            pass
     return out, swept
 
 
