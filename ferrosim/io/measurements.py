@@ -422,8 +422,19 @@ def _data_files(folder: Path, fmt: str | None) -> list[tuple[Path, str | None]]:
 
 
 def _read_one(path: Path, fmt: str | None, ctx: _Context) -> tuple[list[Trace | StepTable], list[Path]]:
-    if fmt is None:
-        fmt = detect_format(path)
+    if fmt is not None:
+        return _read_as(path, fmt, ctx)
+    fmt = detect_format(path)
+    try:
+        return _read_as(path, fmt, ctx)
+    except InputError as exc:  # a guess that failed: say what was guessed and what else there is
+        others = ", ".join(f for f in FORMATS if f != fmt)
+        raise InputError(f"{exc.what} (read as {fmt}, detected from its content)", file=exc.file, line=exc.line,
+                         hint=(f"{exc.hint}; " if exc.hint else "") + f"other formats: {others}, chosen with "
+                         "--format; their layouts: README, Fitting measured devices") from None
+
+
+def _read_as(path: Path, fmt: str, ctx: _Context) -> tuple[list[Trace | StepTable], list[Path]]:
     text = _read_text(path)
     if fmt == "wgfmu":
         return [_read_wgfmu(path, text, ctx)], [path]

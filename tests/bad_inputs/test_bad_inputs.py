@@ -212,6 +212,8 @@ CASES = [
     Case("bad --pulse-width", {"m.csv": LONG + GOOD_ROWS}, ["fit-device", "{tmp}/m.csv", "--pulse-width", "fast"], "--pulse-width"),
     Case("unitless --pulse-width", {"m.csv": LONG + GOOD_ROWS}, ["fit-device", "{tmp}/m.csv", "--pulse-width", "1"],
          "--pulse-width 1: no unit (write 1us or 1s)"),
+    Case("a lab export read as the wrong format", {"lab.csv": "Pulse #,V_pulse (V),G (uS)\n1,3.0,10.5\n2,3.0,10.9\n3,-3.0,10.4\n"},
+         ["fit-device", "{tmp}/lab.csv", "-o", "{tmp}/d.yaml"], "(read as ramps-csv, detected from its content)", "lab.csv", 4),
     Case("negative read voltage", {"m.csv": LONG + GOOD_ROWS}, ["fit-device", "{tmp}/m.csv", "--read-voltage", "-0.1"], "--read-voltage"),
     Case("missing column", {"m.csv": "pulse_width,cycle,direction,pulse\n20ns,0,up,0\n"}, ["fit-device", "{tmp}/m.csv", "-o", "{tmp}/d.yaml"], "", "m.csv", 1),
     Case("text in a number", {"m.csv": LONG + GOOD_ROWS + "20ns,0,up,6,abc\n"}, ["fit-device", "{tmp}/m.csv", "-o", "{tmp}/d.yaml"], "abc", "m.csv", 14),
