@@ -33,6 +33,19 @@ from ferrosim.io.yaml_source import Loc, line_of, load_yaml, mark_overrides
 from ferrosim.units import format_pulse_width, parse_pulse_width
 
 LIST_SECTIONS = ("training", "update", "network", "mixed_precision", "symmetry")
+SWEEP_ALIASES = {"pulse_width": "device.pulse_width"}
+"""Keys of the `sweep:` section that stand for a dotted config key."""
+
+
+def swept_in_place(loc: tuple, value: Any) -> bool:
+    """Whether a list written at `loc` sweeps that setting: a list of seeds, or a list for a key
+    of a LIST_SECTIONS section (`network.hidden` only as a list of lists: one list is a size)."""
+    if not isinstance(value, list):
+        return False
+    if loc == ("seed",):
+        return True
+    return (len(loc) == 2 and loc[0] in LIST_SECTIONS
+            and (loc[1] != "hidden" or (bool(value) and isinstance(value[0], list))))
 FIXED_AXES = ("device.pulse_width", "algorithm", "seed")
 """Swept keys every table shows in their own columns; any other swept key is an extra axis."""
 _SWEEP_TOP = {"sweep"}
@@ -161,18 +174,17 @@ def _expand(data: dict, path: Path, lines: dict[Loc, int]) -> SweepPlan:
         raise InputError("sweep: expected a mapping of key: [values]", file=path, line=line_of(lines, ("sweep",)))
     axes: list[tuple[str, list, Loc]] = []  # (dotted key, values, where it was written)
     for key, values in sweep.items():
-        target = {"pulse_width": "device.pulse_width", "algorithm": "algorithm",
-                  "seed": "seed"}.get(key, key)
+        target = SWEEP_ALIASES.get(key, key)
         _check_key(target, path, lines, ("sweep", key))
         axes.append((target, _as_list(values), ("sweep", key)))
-    if isinstance(data.get("seed"), list):
+    if swept_in_place(("seed",), data.get("seed")):
         axes.append(("seed", data["seed"], ("seed",)))
     for section in LIST_SECTIONS:
         body = data.get(section)
         if not isinstance(body, dict):
             continue
         for key, value in body.items():
-            if isinstance(value, list) and (key != "hidden" or (value and isinstance(value[0], list))):
+            if swept_in_place((section, key), value):
                 axes.append((f"{section}.{key}", value, (section, key)))
     for key, values, loc in axes:
         if not values:
@@ -182,7 +194,7 @@ def _expand(data: dict, path: Path, lines: dict[Loc, int]) -> SweepPlan:
     axes.sort(key=lambda a: rank.get(a[0], 2))
     swept_keys = {key for key, _, _ in axes}
     for name, body in per_algorithm.items():
-        for loc, _ in _leaves(body):
+        for loc, _ in leaves(body):
             if ".".join(loc) in swept_keys:
                 raise InputError(f"per_algorithm.{name}.{'.'.join(loc)} is also swept: one or the other",
                                  file=path, line=line_of(lines, ("per_algorithm", name, *loc)))
@@ -192,10 +204,9 @@ def _expand(data: dict, path: Path, lines: dict[Loc, int]) -> SweepPlan:
     seen: set[str] = set()
     for key, values, loc in axes:
         if key == "device.pulse_width":  # one width written four ways is one run, shown one way
-            values[:] = _unique([_canonical_width(v, path, line_of(lines, loc)) for v in values])
+            values[:] = _unique([canonical_width(v) for v in values])
     if isinstance(data.get("device"), dict) and data["device"].get("pulse_width") is not None:
-        data["device"]["pulse_width"] = _canonical_width(data["device"]["pulse_width"], path,
-                                                         line_of(lines, ("device", "pulse_width")))
+        data["device"]["pulse_width"] = canonical_width(data["device"]["pulse_width"])
     base = copy.deepcopy(data)
     for key, _, _ in axes:  # every run sets these: the copies below need not carry the lists
         _set(base, key, None)
@@ -207,7 +218,7 @@ def _expand(data: dict, path: Path, lines: dict[Loc, int]) -> SweepPlan:
         own = per_algorithm.get(run.get("algorithm", "sgd"))
         if own:
             run_lines = dict(lines)
-            for loc, value in _leaves(own):  # errors in these values point at their own lines
+            for loc, value in leaves(own):  # errors in these values point at their own lines
                 _set(run, ".".join(loc), value)
                 run_lines[loc] = line_of(lines, ("per_algorithm", run["algorithm"], *loc))
         cfg = parse_run_config(run, file=path, lines=run_lines)
@@ -272,25 +283,25 @@ def _per_algorithm(section: Any, path: Path, lines: dict[Loc, int]) -> dict[str,
         if not isinstance(body, dict) or "algorithm" in body or "seed" in body:
             raise InputError(f"per_algorithm.{name}: expected sections of settings (not algorithm or seed)",
                              file=path, line=line_of(lines, loc))
-        for key, value in _leaves(body):
+        for key, value in leaves(body):
             if isinstance(value, list) and key != ("network", "hidden"):
                 raise InputError(f"per_algorithm.{name}.{'.'.join(key)}: a single value, not a list "
                                  "(sweep it under sweep:)", file=path, line=line_of(lines, loc + key))
     return section
 
 
-def _leaves(node: dict, prefix: Loc = ()) -> list[tuple[Loc, Any]]:
+def leaves(node: dict, prefix: Loc = ()) -> list[tuple[Loc, Any]]:
     """(path, value) of every non-mapping value in a nested mapping."""
     out: list[tuple[Loc, Any]] = []
     for key, value in node.items():
         if isinstance(value, dict) and value:
-            out += _leaves(value, prefix + (key,))
+            out += leaves(value, prefix + (key,))
         else:
             out.append((prefix + (key,), value))
     return out
 
 
-def _canonical_width(value: Any, path: Path, line: int | None) -> Any:
+def canonical_width(value: Any) -> Any:
     """A pulse width in ferrosim's one spelling (`0.02us`, `2e-8`, `20 ns` -> `20ns`); a value
     that is not a pulse width is left for the config's own error."""
     try:

@@ -136,32 +136,20 @@ def _shown(value: Any) -> str:
 def fixed_settings(raw: dict) -> tuple[dict[str, Any], set[str]]:
     """The settings of a sweep config that change its runs' numbers, as dotted keys, without
     the name, the energy model (re-priced, never retrained) and where the data lie; and the
-    keys it sweeps (a list-valued seed or section key, or a key under `sweep:`)."""
-    from ferrosim.sweep.plan import LIST_SECTIONS
+    keys it sweeps (under `sweep:`, or a list in place of one value: `swept_in_place`)."""
+    from ferrosim.sweep.plan import SWEEP_ALIASES, canonical_width, leaves, swept_in_place
 
     out: dict[str, Any] = {}
-    swept = {"device.pulse_width" if k == "pulse_width" else str(k) for k in (raw.get("sweep") or {})}
-
-    def walk(node: Any, prefix: str) -> None:
-        for key, value in node.items():
-            dotted = f"{prefix}{key}"
-            if isinstance(value, dict) and value:
-                walk(value, dotted + ".")
-            elif isinstance(value, list) and (dotted == "seed" or prefix.rstrip(".") in LIST_SECTIONS) \
-                    and not (dotted == "network.hidden" and not (value and isinstance(value[0], list))):
-                swept.add(dotted)  # (network.hidden is swept only as a list of lists, as in the plan)
-            else:
-                out[dotted] = value
-
-    walk({k: v for k, v in raw.items() if k not in ("name", "sweep", "energy")}, "")
+    swept = {SWEEP_ALIASES.get(k, str(k)) for k in (raw.get("sweep") or {})}
+    for loc, value in leaves({k: v for k, v in raw.items() if k not in ("name", "sweep", "energy")}):
+        dotted = ".".join(map(str, loc))
+        if swept_in_place(loc, value):
+            swept.add(dotted)
+        else:
+            out[dotted] = value
     out.pop("dataset.data_dir", None)
     if "device.pulse_width" in out:  # one width however it is written (`20 ns` = `20ns`)
-        from ferrosim.units import format_pulse_width, parse_pulse_width
-
-        try:
-            out["device.pulse_width"] = format_pulse_width(parse_pulse_width(out["device.pulse_width"]))
-        except (ValueError, TypeError):
-            pass
+        out["device.pulse_width"] = canonical_width(out["device.pulse_width"])
     return out, swept
 
 
