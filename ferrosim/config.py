@@ -11,14 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ferrosim.device.models import DeviceModel, GranularityMode, steps_from_aihwkit
 from ferrosim.energy.inputs import PulseElectrical
@@ -188,6 +181,11 @@ class _IOPassConfig(_Section):
     """abs_max: each input vector is divided by its largest |value| before the DAC and the
     output multiplied back (aihwkit `NoiseManagementType.ABS_MAX`, its default)."""
 
+    @property
+    def is_exact(self) -> bool:
+        """Exact products in this direction: `is_perfect`, or every field at its default (off)."""
+        return self.is_perfect or self == type(self)()
+
     @model_validator(mode="after")
     def _consistent(self):
         if self.is_perfect:
@@ -272,9 +270,7 @@ class IOConfig(_Section):
     @property
     def is_exact(self) -> bool:
         """Exact products and no output-bound gradient: the periphery changes nothing."""
-        def exact(p: _IOPassConfig) -> bool:
-            return p.is_perfect or p == type(p)()
-        return self.forward.out_bound == 0 and exact(self.forward) and exact(self.backward)
+        return self.forward.out_bound == 0 and self.forward.is_exact and self.backward.is_exact
 
 
 _RESPONSE_KEYS = {
@@ -420,6 +416,17 @@ def parse_run_config(data: Any, *, file: str | Path | None = None,
     return cfg
 
 
+def mixed_precision_eps(cfg: RunConfig) -> float:
+    """eps of mixed precision's transfer: `mixed_precision.granularity` (a number or a mode at
+    the weight zero), else the device's granularity in `update.granularity` mode."""
+    mp, model = cfg.mixed_precision, cfg.device.response
+    if isinstance(mp.granularity, str):
+        return model.granularity(mp.granularity, 0.0)
+    if mp.granularity is not None:
+        return mp.granularity
+    return model.granularity(cfg.update.granularity, 0.0)
+
+
 MAX_PULSES_PER_UPDATE = 100_000
 """Most pulses one device may be asked for in one update before a run counts as endless."""
 
@@ -431,8 +438,6 @@ def check_feasible(cfg: RunConfig, file: str | Path | None = None, lines: dict[L
     activations, softmax errors) one update can ask a device for up to lr/eps of them."""
     if cfg.algorithm != "mixed_precision" or cfg.mixed_precision.max_pulses:
         return
-    from ferrosim.training.updaters import mixed_precision_eps
-
     eps = mixed_precision_eps(cfg)
     worst = cfg.training.lr / cfg.device.weight_scale / eps
     if worst > MAX_PULSES_PER_UPDATE:

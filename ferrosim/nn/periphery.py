@@ -64,7 +64,7 @@ class IOPass:
     @classmethod
     def from_config(cls, cfg, *, forward: bool) -> "IOPass":
         """From an `io.forward` / `io.backward` section (ferrosim.config)."""
-        if cfg.is_perfect or cfg == type(cfg)():
+        if cfg.is_exact:
             return cls(perfect=True)
         inp_bound = cfg.inp_bound if cfg.inp_bound > 0 else math.inf
         out_bound = cfg.out_bound if cfg.out_bound > 0 else math.inf

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ferrosim.config import RunConfig
+from ferrosim.config import RunConfig, mixed_precision_eps
 from ferrosim.crossbar.devices import DeviceArrays
 from ferrosim.crossbar.layer import CrossbarLayer
 from ferrosim.crossbar.rng import derive_key, root_key
@@ -323,17 +323,6 @@ class MixedPrecisionUpdater(PulsedSGDUpdater):
         mp = self.cfg.mixed_precision
         return {**super().describe(), "transfer_every": mp.transfer_every,
                 "max_pulses": mp.max_pulses, "transfers": self._transfers, "transfer": mp.transfer}
-
-
-def mixed_precision_eps(cfg: RunConfig) -> float:
-    """eps of mixed precision's transfer: `mixed_precision.granularity` (a number or a mode at
-    the weight zero), else the device's granularity in `update.granularity` mode."""
-    mp, model = cfg.mixed_precision, cfg.device.response
-    if isinstance(mp.granularity, str):
-        return model.granularity(mp.granularity, 0.0)
-    if mp.granularity is not None:
-        return mp.granularity
-    return model.granularity(cfg.update.granularity, 0.0)
 
 
 def _has_closed_form(model) -> bool:
