@@ -55,6 +55,18 @@ class Ramp:
         return np.concatenate([[self.start], self.values])
 
 
+def assign_cycles(ramps: list[Ramp], offset: int) -> None:
+    """Number the cycles of ramps in measurement order from `offset`: a cycle holds one ramp of
+    each direction, and a new one starts when a direction repeats."""
+    cycle, seen = offset, set()
+    for ramp in ramps:
+        if ramp.direction in seen:
+            cycle += 1
+            seen = set()
+        seen.add(ramp.direction)
+        ramp.cycle = cycle
+
+
 @dataclass
 class Trace:
     """Pulse responses of one device at one pulse width, read from one file."""
@@ -168,3 +180,11 @@ class Sidecar(_Strict):
     pulse_widths: dict[str, PulseWidthInfo] = Field(default_factory=dict)
     """Per pulse width (keys like 20ns): measured energies or the amplitude for the estimate."""
     files: dict[str, FileInfo] = Field(default_factory=dict)
+    columns: dict[str, str] = Field(default_factory=dict)
+    """Column mapping for lab exports (ferrosim.io.lab_table.ROLES -> column name): when given,
+    the data files of the folder are read as `lab-table` through it (docs/lab-data.md)."""
+    units: dict[str, str] = Field(default_factory=dict)
+    """Units of mapped columns whose names do not say them (role -> unit, e.g. conductance: uS)."""
+    potentiating_polarity: Literal["negative", "positive"] | None = None
+    """Which amplitude sign potentiates in a lab table without a direction column (default:
+    the sign whose pulses raise the conductance on average)."""

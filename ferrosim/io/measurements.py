@@ -10,6 +10,9 @@ Each reader turns one file (or a file and its sibling) into `Trace`/`StepTable` 
 - `ramps-csv`: CrossSim style, one column per ramp, read currents (or conductances).
 - `two-column`: aihwkit style, state after each up pulse / after each down pulse (normalised).
 - `dg-table`: CrossSim dG-vs-G lookup tables (`*_increasing` + `*_decreasing`).
+- `lab-table`: any other table with a header, read through a column mapping (`--column`,
+  `columns:` in the sidecar; `ferrosim.io.lab_table`). A mapping makes every data file of the
+  folder a lab table.
 
 Where a setting comes from (pulse width, device name, read voltage): what the file itself says
 wins; where the file is silent, the command line, then the `measurements.yaml` entry for that
@@ -19,7 +22,6 @@ contradicts the file is not used, and the record's `notes` say so.
 
 from __future__ import annotations
 
-import csv
 import fnmatch
 import math
 import re
@@ -31,12 +33,19 @@ import numpy as np
 from pydantic import ValidationError
 
 from ferrosim.errors import InputError, closest
-from ferrosim.io.measurement_data import Ramp, Sidecar, StepTable, Trace
+from ferrosim.io.cells import cells as _cells
+from ferrosim.io.cells import integer as _integer
+from ferrosim.io.cells import is_number as _is_number
+from ferrosim.io.cells import number as _number
+from ferrosim.io.lab_table import ColumnMap, LabSettings, check_role, header_cells, looks_like_lab_export, mapping_hint, read_lab_table
+from ferrosim.io.measurement_data import Ramp, Sidecar, StepTable, Trace, assign_cycles
 from ferrosim.io.validation import validation_error
 from ferrosim.io.yaml_source import Loc, line_of, load_yaml
 from ferrosim.units import format_pulse_width, parse_pulse_width
 
-FORMATS: tuple[str, ...] = ("wgfmu", "long-csv", "ramps-csv", "two-column", "dg-table")
+FORMATS: tuple[str, ...] = ("wgfmu", "long-csv", "ramps-csv", "two-column", "dg-table", "lab-table")
+NATIVE_FORMATS = FORMATS[:-1]
+"""What detection can find; `lab-table` (ferrosim.io.lab_table) is read through a column mapping."""
 
 SIDECAR_NAME = "measurements.yaml"
 
@@ -46,7 +55,8 @@ LONG_CSV_OPTIONAL = ("device", "amplitude_V", "read_voltage_V", "energy_J", "pul
 _EXPECTED = (
     "expected a WGFMU *_Summary.dat, a long CSV (columns " + ",".join(LONG_CSV_REQUIRED)
     + "), a ramps CSV (header of ramp names, one column per ramp), a two-column up,down trace "
-    "without header, or a CrossSim dG table; or pass --format"
+    "without header, or a CrossSim dG table; or pass --format; any other table: map its columns "
+    "with --column ROLE=NAME (docs/lab-data.md)"
 )
 
 # Folder reading skips these; *.txt is read only when it is a dG table (CrossSim's suffix).
@@ -101,6 +111,18 @@ def load_sidecar(folder: str | Path) -> Sidecar:
             parse_pulse_width(value)
         except ValueError as exc:
             raise InputError(f"{_key(loc)}: {exc}", file=path, line=line_of(lines, loc)) from None
+    # The column mapping: each role and unit at its line, then the mapping as a whole.
+    for section in ("columns", "units"):
+        for role, value in getattr(sidecar, section).items():
+            try:
+                check_role(role, value if section == "units" else None)
+            except ValueError as exc:
+                raise InputError(f"{section}.{role}: {exc}", file=path, line=line_of(lines, (section, role))) from None
+    if sidecar.columns:
+        try:
+            ColumnMap(dict(sidecar.columns), dict(sidecar.units), source="columns").check()
+        except InputError as exc:
+            raise InputError(exc.what, file=path, line=line_of(lines, ("columns",)), hint=exc.hint) from None
     return sidecar
 
 
@@ -125,6 +147,8 @@ class _Context:
     read_voltage_V: float | None
     device: str | None
     quantity: str | None
+    mapping: ColumnMap
+    cli_mapping: bool
 
 
 @dataclass
@@ -144,9 +168,13 @@ class _Settings:
 
 
 def _context(sidecar: Sidecar | None, folder: Path, pulse_width: Any, read_voltage_V: Any,
-             device: str | None, quantity: str | None) -> _Context:
+             device: str | None, quantity: str | None, columns: ColumnMap | None = None) -> _Context:
     if sidecar is None:
         sidecar = load_sidecar(folder)
+    sidecar_map = ColumnMap(dict(sidecar.columns), dict(sidecar.units), sidecar.potentiating_polarity,
+                            source="measurements.yaml columns")
+    mapping = (columns or ColumnMap()).over(sidecar_map)
+    mapping.check()
     sidecar_file = folder / SIDECAR_NAME
     pw = None
     if pulse_width is not None:
@@ -165,7 +193,7 @@ def _context(sidecar: Sidecar | None, folder: Path, pulse_width: Any, read_volta
     if quantity is not None and quantity not in ("conductance_S", "current_A"):
         raise InputError(f"quantity must be conductance_S or current_A, got {quantity!r}")
     return _Context(sidecar, sidecar_file if sidecar_file.is_file() else None, pw, rv,
-                    device or None, quantity)
+                    device or None, quantity, mapping, bool(columns))
 
 
 def _settings(ctx: _Context, path: Path) -> _Settings:
@@ -249,22 +277,6 @@ def _read_text(path: Path) -> str:
         raise InputError(f"cannot read: {exc.strerror or exc}", file=path) from None
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _cells(line: str) -> list[str]:
-    """Cells of a delimited line (comma, else semicolon, else tab), stripped."""
-    for sep in (",", ";", "\t"):
-        if sep in line:
-            return [c.strip() for c in next(csv.reader([line], delimiter=sep))]
-    return [line.strip()]
-
-
 def _data_rows(lines: list[str], header_at: int, names: list[str], path: Path, *, exact: bool = True):
     """(1-based line number, cells) of every non-blank line after the header; a row with more
     cells than the header (or, when `exact`, any other count) is an error at its line."""
@@ -290,6 +302,13 @@ def detect_format(path: str | Path) -> str:
         return "wgfmu"
     text = _read_text(path)
     fmt = _detect_text(text)
+    header_line, header = header_cells(text)
+    if fmt in (None, "ramps-csv", "dg-table") and looks_like_lab_export(header):
+        shown = ", ".join(repr(n) for n in header[:6]) + (", ..." if len(header) > 6 else "")
+        guessed = f"its layout alone suggests {fmt}; " if fmt else ""
+        raise InputError(f"columns {shown} look like a lab export, which is read through a column mapping "
+                         f"({guessed}native formats: {', '.join(NATIVE_FORMATS)})", file=path, line=header_line,
+                         hint=mapping_hint(header))
     if fmt is None:
         if not text.strip():
             raise InputError("empty file", file=path, hint=_EXPECTED)
@@ -339,25 +358,27 @@ def _detect_text(text: str) -> str | None:
 
 def read_file(path: str | Path, fmt: str | None = None, sidecar: Sidecar | None = None, *,
               pulse_width: str | float | None = None, read_voltage_V: float | None = None,
-              device: str | None = None, quantity: str | None = None) -> list[Trace | StepTable]:
+              device: str | None = None, quantity: str | None = None,
+              columns: ColumnMap | None = None) -> list[Trace | StepTable]:
     """Records of one measurement file (with its set/reset or increasing/decreasing sibling).
 
     `fmt` is detected when None. `sidecar` defaults to the file folder's `measurements.yaml`.
     `pulse_width`, `read_voltage_V`, `device` and `quantity` are the command-line values
-    (`quantity`: `current_A` or `conductance_S`, what ramps-CSV cells hold).
+    (`quantity`: `current_A` or `conductance_S`, what ramps-CSV cells hold); `columns` is the
+    command line's column mapping (`--column`/`--unit`), over the sidecar's.
     """
     path = Path(path)
     if path.is_dir():
         raise InputError("is a folder, expected a measurement file", file=path,
                          hint="read folders with read_path")
-    ctx = _context(sidecar, path.parent, pulse_width, read_voltage_V, device, quantity)
+    ctx = _context(sidecar, path.parent, pulse_width, read_voltage_V, device, quantity, columns)
     records, _ = _read_one(path, _check_format(fmt) if fmt else None, ctx)
     return records
 
 
 def read_path(path: str | Path, fmt: str | None = None, sidecar: Sidecar | None = None, *,
               pulse_width: str | float | None = None, read_voltage_V: float | None = None,
-              device: str | None = None, quantity: str | None = None,
+              device: str | None = None, quantity: str | None = None, columns: ColumnMap | None = None,
               ) -> tuple[list[Trace | StepTable], Sidecar, list[Path]]:
     """Records of a measurement file or of every data file in a folder (not recursive).
 
@@ -371,15 +392,15 @@ def read_path(path: str | Path, fmt: str | None = None, sidecar: Sidecar | None 
         raise InputError("file or folder not found", file=path, hint="check the path")
     fmt = _check_format(fmt) if fmt else None
     if path.is_file():
-        ctx = _context(sidecar, path.parent, pulse_width, read_voltage_V, device, quantity)
+        ctx = _context(sidecar, path.parent, pulse_width, read_voltage_V, device, quantity, columns)
         records, used = _read_one(path, fmt, ctx)
         return records, ctx.sidecar, used
-    ctx = _context(sidecar, path, pulse_width, read_voltage_V, device, quantity)
+    ctx = _context(sidecar, path, pulse_width, read_voltage_V, device, quantity, columns)
     records: list[Trace | StepTable] = []
     done: list[Path] = []
     # I-V tables the sidecar names are device data for the energy model, not pulse responses
     tables = {(path / t).resolve() for t in [ctx.sidecar.iv_table, *(i.iv_table for i in ctx.sidecar.pulse_widths.values())] if t}
-    for file, file_fmt in _data_files(path, fmt):
+    for file, file_fmt in _data_files(path, fmt, bool(ctx.mapping)):
         if file in done or file.resolve() in tables:
             continue  # already read as the sibling of an earlier file, or an I-V table
         recs, used = _read_one(file, file_fmt, ctx)
@@ -398,7 +419,7 @@ def _check_format(fmt: str) -> str:
     return fmt
 
 
-def _data_files(folder: Path, fmt: str | None) -> list[tuple[Path, str | None]]:
+def _data_files(folder: Path, fmt: str | None, mapped: bool = False) -> list[tuple[Path, str | None]]:
     out = []
     for file in sorted(folder.iterdir()):
         name = file.name.lower()
@@ -406,7 +427,7 @@ def _data_files(folder: Path, fmt: str | None) -> list[tuple[Path, str | None]]:
             continue
         if file.suffix.lower() in _SKIP_SUFFIXES:
             continue
-        if file.suffix.lower() == ".txt":
+        if file.suffix.lower() == ".txt" and not (mapped and fmt in (None, "lab-table")):
             if fmt is not None and fmt != "dg-table":
                 continue
             try:
@@ -422,6 +443,11 @@ def _data_files(folder: Path, fmt: str | None) -> list[tuple[Path, str | None]]:
 
 
 def _read_one(path: Path, fmt: str | None, ctx: _Context) -> tuple[list[Trace | StepTable], list[Path]]:
+    if ctx.cli_mapping and fmt not in (None, "lab-table"):
+        raise InputError(f"--column maps the columns of lab tables; --format {fmt} is not one",
+                         hint="drop --format, or --format lab-table")
+    if fmt is None and ctx.mapping:
+        fmt = "lab-table"  # a column mapping says how to read the file
     if fmt is not None:
         return _read_as(path, fmt, ctx)
     fmt = detect_format(path)
@@ -431,7 +457,8 @@ def _read_one(path: Path, fmt: str | None, ctx: _Context) -> tuple[list[Trace | 
         others = ", ".join(f for f in FORMATS if f != fmt)
         raise InputError(f"{exc.what} (read as {fmt}, detected from its content)", file=exc.file, line=exc.line,
                          hint=(f"{exc.hint}; " if exc.hint else "") + f"other formats: {others}, chosen with "
-                         "--format; their layouts: README, Fitting measured devices") from None
+                         "--format; their layouts: README, Fitting measured devices; a lab export: "
+                         "--column ROLE=NAME, docs/lab-data.md") from None
 
 
 def _read_as(path: Path, fmt: str, ctx: _Context) -> tuple[list[Trace | StepTable], list[Path]]:
@@ -448,38 +475,19 @@ def _read_as(path: Path, fmt: str, ctx: _Context) -> tuple[list[Trace | StepTabl
     if fmt == "dg-table":
         table, used = _read_dg_pair(path, text, ctx)
         return [table], used
+    if fmt == "lab-table":
+        if not ctx.mapping:
+            raise InputError("a lab table is read through a column mapping and none is given", file=path,
+                             hint=mapping_hint(header_cells(text)[1]))
+        s = _settings(ctx, path)
+        settings = LabSettings(pulse_width_s=s.pulse_width_s, device=s.device if s.device is not None else path.stem,
+                               read_voltage_V=s.read_voltage_V, read_voltage_from=s.read_voltage_from,
+                               cycle=s.cycle, notes=s.notes)
+        return list(read_lab_table(path, text, ctx.mapping, settings)), [path]
     raise InputError(f"unknown measurement format '{fmt}'", hint=f"one of: {', '.join(FORMATS)}")
 
 
 # -- helpers shared by the readers --------------------------------------------------------------
-
-def _number(text: str, path: Path, line: int, what: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise InputError(f"{what}: not a number: {text!r}", file=path, line=line) from None
-    if not math.isfinite(value):
-        raise InputError(f"{what}: not a finite number: {text!r}", file=path, line=line)
-    return value
-
-
-def _integer(text: str, path: Path, line: int, what: str) -> int:
-    value = _number(text, path, line, what)
-    if not value.is_integer() or value < 0:
-        raise InputError(f"{what}: expected a whole number >= 0, got {text!r}", file=path, line=line)
-    return int(value)
-
-
-def _assign_cycles(ramps: list[Ramp], offset: int) -> None:
-    """A cycle holds one ramp of each direction: a new one starts when a direction repeats."""
-    cycle, seen = offset, set()
-    for ramp in ramps:
-        if ramp.direction in seen:
-            cycle += 1
-            seen = set()
-        seen.add(ramp.direction)
-        ramp.cycle = cycle
-
 
 def _word_pattern(word: str) -> re.Pattern:
     # A name word, bounded by non-letters: 'set' in 'example_set' but not in 'reset'.
@@ -608,7 +616,7 @@ def _read_wgfmu(path: Path, text: str, ctx: _Context) -> Trace:
         ramps.append(Ramp(direction="down" if sign[a] > 0 else "up", values=gv[a:b].copy(),
                           start=start, amplitude_V=amp[a:b].copy(), line=rows_line[a],
                           read_polarity_S=pv[a:b].copy()))
-    _assign_cycles(ramps, s.cycle)
+    assign_cycles(ramps, s.cycle)
     read_v = s.read_voltage_V
     if read_v is None:
         # The lab's SMU reads each state with a 4-point sweep from -0.1 V to +0.1 V: R_low is its

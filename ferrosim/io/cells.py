@@ -1,0 +1,47 @@
+"""Cells of delimited text lines and the numbers in them, with one-line errors at file:line.
+
+Shared by the measurement readers (`ferrosim.io.measurements`, `ferrosim.io.lab_table`).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+from ferrosim.errors import InputError
+
+
+def is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def cells(line: str) -> list[str]:
+    """Cells of a delimited line (comma, else semicolon, else tab), stripped."""
+    for sep in (",", ";", "\t"):
+        if sep in line:
+            return [c.strip() for c in next(csv.reader([line], delimiter=sep))]
+    return [line.strip()]
+
+
+def number(text: str, path: Path, line: int, what: str) -> float:
+    """`text` as a finite float, else an InputError naming `what` at path:line."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"{what}: not a number: {text!r}", file=path, line=line) from None
+    if not math.isfinite(value):
+        raise InputError(f"{what}: not a finite number: {text!r}", file=path, line=line)
+    return value
+
+
+def integer(text: str, path: Path, line: int, what: str) -> int:
+    """`text` as a whole number >= 0, else an InputError naming `what` at path:line."""
+    value = number(text, path, line, what)
+    if not value.is_integer() or value < 0:
+        raise InputError(f"{what}: expected a whole number >= 0, got {text!r}", file=path, line=line)
+    return int(value)
