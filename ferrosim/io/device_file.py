@@ -69,6 +69,10 @@ class EnergyEntry(_Model):
     amplitude_down_V: float | None = None
     capacitance_F: float | None = None
     note: str | None = None
+    missing: list[str] | None = None
+    """When `source` is unknown: the inputs that would give an energy per pulse (codes of
+    `ferrosim.device.energy_gaps.GAPS`, e.g. amplitude_V, geometry.area_um2); `note` says where
+    to give them. Null otherwise, and in device files of earlier ferrosim."""
 
 
 class PulseWidthEntry(_Model):
