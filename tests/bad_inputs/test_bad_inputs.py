@@ -213,7 +213,14 @@ CASES = [
     Case("unitless --pulse-width", {"m.csv": LONG + GOOD_ROWS}, ["fit-device", "{tmp}/m.csv", "--pulse-width", "1"],
          "--pulse-width 1: no unit (write 1us or 1s)"),
     Case("a lab export read as the wrong format", {"lab.csv": "Pulse #,V_pulse (V),G (uS)\n1,3.0,10.5\n2,3.0,10.9\n3,-3.0,10.4\n"},
-         ["fit-device", "{tmp}/lab.csv", "-o", "{tmp}/d.yaml"], "(read as ramps-csv, detected from its content)", "lab.csv", 4),
+         ["fit-device", "{tmp}/lab.csv", "-o", "{tmp}/d.yaml"],
+         "look like a lab export, which is read through a column mapping (its layout alone suggests ramps-csv; "
+         "native formats: wgfmu, long-csv, ramps-csv, two-column, dg-table) (map the columns, e.g. --column "
+         "'pulse=Pulse #'", "lab.csv", 1),
+    Case("a ramp file that fails as the detected format", {"set.csv": "rmp1,rmp2\n1e-4,2e-4\n1.1e-4,-2e-4\n"},
+         ["fit-device", "{tmp}/set.csv", "--read-voltage", "0.1", "--pulse-width", "1us", "-o", "{tmp}/d.yaml"],
+         "(read as ramps-csv, detected from its content) (other formats: wgfmu, long-csv, two-column, dg-table, "
+         "lab-table, chosen with --format", "set.csv", 3),
     Case("negative read voltage", {"m.csv": LONG + GOOD_ROWS}, ["fit-device", "{tmp}/m.csv", "--read-voltage", "-0.1"], "--read-voltage"),
     Case("missing column", {"m.csv": "pulse_width,cycle,direction,pulse\n20ns,0,up,0\n"}, ["fit-device", "{tmp}/m.csv", "-o", "{tmp}/d.yaml"], "", "m.csv", 1),
     Case("text in a number", {"m.csv": LONG + GOOD_ROWS + "20ns,0,up,6,abc\n"}, ["fit-device", "{tmp}/m.csv", "-o", "{tmp}/d.yaml"], "abc", "m.csv", 14),
