@@ -1,4 +1,8 @@
-"""Pulse widths as people write them (`20ns`, `2us`, `2e-8`) and back."""
+"""Pulse widths as people write them (`20ns`, `2us`, `2e-8`) and back.
+
+`format_pulse_width` gives the compact spelling of run ids, device-file keys and CSV columns
+(`2us`); `pulse_width_text` the one printed for a reader (`2 µs`).
+"""
 
 from __future__ import annotations
 
@@ -33,3 +37,15 @@ def format_pulse_width(seconds: float | None) -> str:
             text = f"{value:.6g}"
             return f"{text}{unit}"
     return f"{seconds:g}s"
+
+
+def pulse_width_text(seconds: float | None) -> str:
+    """The label a reader sees in tables and figures: 2e-6 -> '2 µs', 2e-8 -> '20 ns', 5e-4 -> '500 µs'.
+
+    Same value as `format_pulse_width`, with a space and the micro sign (SI style); identifiers
+    and CSV columns keep the compact `2us`."""
+    compact = format_pulse_width(seconds)
+    if seconds is None:
+        return compact
+    match = re.match(r"^(.*?)(ms|us|ns|ps|s)$", compact)
+    return f"{match.group(1)} {match.group(2).replace('us', 'µs')}" if match else compact

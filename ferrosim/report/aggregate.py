@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ferrosim.units import format_pulse_width
+from ferrosim.units import format_pulse_width, pulse_width_text
 
 IDEAL_LABEL = "ideal (no device)"
 
@@ -92,7 +92,13 @@ def group_keys(summary: pd.DataFrame) -> list[str]:
 
 
 def pulse_width_label(pw: Any) -> str:
+    """The `pulse_width` column of the CSVs: `20ns`, or IDEAL_LABEL without a device."""
     return IDEAL_LABEL if _isnan(pw) else format_pulse_width(float(pw))
+
+
+def pulse_width_shown(pw: Any) -> str:
+    """The pulse width a reader sees in tables and text: `20 ns`, or IDEAL_LABEL."""
+    return IDEAL_LABEL if _isnan(pw) else pulse_width_text(float(pw))
 
 
 def aggregate(summary: pd.DataFrame) -> pd.DataFrame:
@@ -247,4 +253,5 @@ def pulse_widths(frame: pd.DataFrame) -> list[float]:
 
 __all__ = ["IDEAL_LABEL", "METRICS", "Metric", "STATS", "aggregate", "algorithm_rank", "axis_columns",
            "combined_summary", "describe", "energy_models", "epoch_curves", "group_keys", "pareto_mask", "pulse_width_label",
+           "pulse_width_shown",
            "pulse_widths", "select", "shortest_width_standing", "sort_groups", "variants"]

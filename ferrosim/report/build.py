@@ -46,6 +46,11 @@ class Report:
         return any(s.synthetic for s in self.sweeps)
 
     @property
+    def synthetic_sweeps(self) -> list[str]:
+        """Labels of the sweeps with synthetic inputs (flagged apart when not all are)."""
+        return [s.label for s in self.sweeps if s.synthetic]
+
+    @property
     def csv_path(self) -> Path:
         return self.out / "summary_by_pulse_width.csv"
 
@@ -115,7 +120,7 @@ def build_report(folders: list[Path | str], out: Path | str | None = None) -> Re
                           style=PulseWidthStyle(pulse_widths(report.agg)),
                           devices=[(s.label, d) for s in report.sweeps for d in s.devices],
                           targets=report.targets, max_epochs=report.max_epochs, synthetic=report.synthetic,
-                          energy_models=energy_models(report.summary))
+                          energy_models=energy_models(report.summary), synthetic_sweeps=report.synthetic_sweeps)
     report.figures = make_figures(inputs, report.out / "figures")
     blocks = build_document(report)
     atomic_write(report.markdown_path, render_markdown(blocks, report.out))

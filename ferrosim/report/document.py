@@ -14,7 +14,7 @@ from ferrosim.report.formatting import format_si
 from ferrosim.report.provenance import config_yaml, software_versions, sweep_facts
 from ferrosim.report.aggregate import energy_models
 from ferrosim.report.tables import TextTable, energy_claim_lines, pareto_lines, summary_tables
-from ferrosim.units import format_pulse_width
+from ferrosim.units import pulse_width_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from ferrosim.report.build import Report
@@ -141,7 +141,7 @@ def _provenance(report: "Report") -> list[Block]:
     blocks: list[Block] = [Heading(2, "Provenance")]
     for s in report.sweeps:
         blocks += [Heading(3, f"Sweep {s.label}"), Facts(sweep_facts(s))]
-        used = [f"{d.device} {format_pulse_width(d.pulse_width_s)}: {d.response.get('model')}"
+        used = [f"{d.device} {pulse_width_text(d.pulse_width_s)}: {d.response.get('model')}"
                 + (f", {format_si(0.5 * (d.energy_up_J + d.energy_down_J), 'J')} per pulse (stated for the device)"
                    if d.energy_up_J is not None and d.energy_down_J is not None else "")
                 + (" (synthetic)" if d.synthetic else "") for d in s.devices]

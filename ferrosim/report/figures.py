@@ -9,7 +9,9 @@
 4. `device_responses`: the fitted responses the runs trained on (mean step vs state, and the
    noise-free response to a train of up then down pulses), a colour per pulse width.
 
-Several compared settings (sweep folders, or values of another swept key) get a row each.
+Several compared settings (sweep folders, or values of another swept key) get a row each; when
+only some sweeps are synthetic, their rows say so (and the title names them). A panel without
+energies says why (`energy_note`), and the target note follows the tables' `reached` column.
 Figures are built with `matplotlib.figure.Figure` (no pyplot state, no GUI backend).
 """
 
@@ -24,7 +26,9 @@ import numpy as np
 import pandas as pd
 
 from ferrosim.report.aggregate import IDEAL_LABEL, algorithm_rank, pareto_mask, select
+from ferrosim.report.energy_note import no_energy_text
 from ferrosim.report.style import IDEAL_COLOR, NEUTRAL, PulseWidthStyle, algorithm_style
+from ferrosim.report.tables import reached_target
 
 DPI = 150
 SYNTHETIC_TAG = "SYNTHETIC device data"
@@ -53,6 +57,32 @@ class FigureInputs:
     synthetic: bool
     energy_models: dict[str, str] = field(default_factory=lambda: {"central": "unknown", "upper": "unknown"})
     """The energy models of the runs (`aggregate.energy_models`): every joule axis names them."""
+    synthetic_sweeps: list[str] | None = None
+    """Labels of the sweeps with synthetic inputs (None: every sweep when `synthetic`)."""
+
+    def synthetic_sweep(self, sweep: str) -> bool:
+        return self.synthetic if self.synthetic_sweeps is None else sweep in self.synthetic_sweeps
+
+    @property
+    def synthetic_mixed(self) -> bool:
+        """Some sweeps of the report are synthetic and some are not: each row is flagged apart."""
+        flags = {self.synthetic_sweep(str(v["sweep"])) for _, v in self.variants}
+        return flags == {True, False}
+
+    def row_label(self, label: str, values: dict[str, Any]) -> str:
+        """A compared setting's row label, flagged when its sweep alone is synthetic."""
+        if self.synthetic_mixed and self.synthetic_sweep(str(values["sweep"])):
+            return f"{label} ({SYNTHETIC_TAG})"
+        return label
+
+    def title_tag(self) -> str | None:
+        """The synthetic flag of a figure's title: every input, or the sweeps named."""
+        if not self.synthetic:
+            return None
+        if not self.synthetic_mixed:
+            return SYNTHETIC_TAG
+        flagged = [str(v["sweep"]) for _, v in self.variants if self.synthetic_sweep(str(v["sweep"]))]
+        return f"{SYNTHETIC_TAG} in {', '.join(dict.fromkeys(flagged))} only"
 
 
 def _figure(rows: int, cols: int, width: float, height: float):
@@ -63,10 +93,22 @@ def _figure(rows: int, cols: int, width: float, height: float):
     return fig, axes
 
 
-def _title(fig, text: str, synthetic: bool) -> None:
-    sep = "  " if fig.get_figwidth() >= 11 else "\n"  # a narrow figure: the tag on its own line
-    fig.suptitle(text + (f"{sep}({SYNTHETIC_TAG})" if synthetic else ""), fontsize=11,
-                 color="#B00020" if synthetic else "black")
+def _title(fig, text: str, tag: str | None) -> None:
+    """The figure's title, with the synthetic flag (`FigureInputs.title_tag`) in red."""
+    sep = "  " if fig.get_figwidth() >= 11 and len(tag or "") < 40 else "\n"  # narrow: the tag on its own line
+    fig.suptitle(text + (f"{sep}({tag})" if tag else ""), fontsize=11, color="#B00020" if tag else "black")
+
+
+def _empty_panel(ax, text: str, width: int = 38) -> None:
+    """A panel with nothing to draw: the reason in its middle, no axes that suggest a scale."""
+    import textwrap
+
+    ax.text(0.5, 0.5, textwrap.fill(text, width), transform=ax.transAxes, ha="center", va="center",
+            fontsize=8, color="#555555", wrap=False)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
 
 
 def _save(fig, folder: Path, name: str, title: str, caption: str) -> FigureFile:
@@ -89,8 +131,10 @@ def _device_algorithms(frame: pd.DataFrame) -> list[str]:
 
 
 def _panel_title(ax, title: str, row_label: str) -> None:
-    """Panel title, preceded by the compared setting's label when there are several rows."""
-    ax.set_title(f"{row_label}\n{title}" if row_label else title, fontsize=10 if not row_label else 9)
+    """Panel title, preceded by the compared setting's label when there are several rows (in red
+    when that label carries the synthetic flag)."""
+    ax.set_title(f"{row_label}\n{title}" if row_label else title, fontsize=10 if not row_label else 9,
+                 color="#B00020" if SYNTHETIC_TAG in row_label else "black")
 
 
 def _sweep_of(values: dict[str, Any]) -> str:
@@ -104,6 +148,7 @@ def accuracy_vs_epoch(data: FigureInputs, folder: Path) -> FigureFile:
     fig, axes = _figure(rows, len(algorithms), 3.4, 2.8)
     handles: dict[str, Any] = {}
     for r, (vlabel, values) in enumerate(data.variants):
+        vlabel = data.row_label(vlabel, values)
         curves = select(data.curves, values)
         ideal = curves[curves["algorithm"] == "ideal"]
         target = data.targets.get(_sweep_of(values))
@@ -139,7 +184,7 @@ def accuracy_vs_epoch(data: FigureInputs, folder: Path) -> FigureFile:
             ax.xaxis.get_major_locator().set_params(integer=True)
     fig.legend(list(handles.values()), list(handles.keys()), loc="outside right center", fontsize=8,
                title="pulse width", title_fontsize=8, frameon=False)
-    _title(fig, "Test accuracy vs epoch (mean over seeds, band ± std)", data.synthetic)
+    _title(fig, "Test accuracy vs epoch (mean over seeds, band ± std)", data.title_tag())
     caption = ("Test accuracy after each epoch: one panel per algorithm, one line per pulse width "
                "(mean over seeds; the band is ± one standard deviation). Black dashed: `ideal`, "
                "floating-point training without a device. Dotted: the target accuracy.")
@@ -155,9 +200,11 @@ def vs_pulse_width(data: FigureInputs, folder: Path) -> FigureFile:
     algorithms = _device_algorithms(data.agg)
     legend: dict[str, Any] = {}
     for r, (vlabel, values) in enumerate(data.variants):
+        vlabel = data.row_label(vlabel, values)
         agg = select(data.agg, values)
         dev = agg[agg["algorithm"] != "ideal"]
         ideal = agg[agg["algorithm"] == "ideal"]
+        empty: set[int] = set()  # panels without energies: their reason, no pulse-width axis
         max_epochs = data.max_epochs.get(_sweep_of(values))
         target = data.targets.get(_sweep_of(values))
         # (c) energy per pulse: a property of the device at each width
@@ -177,6 +224,9 @@ def vs_pulse_width(data: FigureInputs, folder: Path) -> FigureFile:
         _log_axis(ax, "y", energies)
         ax.set_ylabel("energy per pulse (J)")
         _panel_title(ax, "energy per pulse (band: lower..upper)", vlabel)
+        if not energies and not dev.empty:
+            _empty_panel(ax, no_energy_text(data.energy_models["central"]))
+            empty.add(2)
         # (a) final accuracy, (b) epochs to target, (d) total update energy: a line per algorithm
         band_values: list[float] = []
         for col, metric, title in ((0, "final_accuracy", "final test accuracy"),
@@ -238,13 +288,17 @@ def vs_pulse_width(data: FigureInputs, folder: Path) -> FigureFile:
             else:
                 _log_axis(ax, "y", [*dev[f"{metric}_mean"], *band_values])
                 ax.set_ylabel("energy (J)")
+                if not np.isfinite(dev[f"{metric}_mean"].to_numpy(dtype=float)).any() and not dev.empty:
+                    _empty_panel(ax, no_energy_text(data.energy_models["central"]))
+                    empty.add(col)
             _panel_title(ax, title, vlabel)
-        for ax in axes[r]:
-            _pulse_width_axis(ax, data.style)
+        for c, ax in enumerate(axes[r]):
+            if c not in empty:
+                _pulse_width_axis(ax, data.style)
     legend.update({data.style.label(p): Line2D([], [], ls="none", marker="o", mfc=data.style.color(p), mec="black")
                    for p in data.style.pulse_widths})
     fig.legend(list(legend.values()), list(legend.keys()), loc="outside right center", fontsize=8, frameon=False)
-    _title(fig, "Accuracy, convergence and energy vs pulse width (mean ± std over seeds)", data.synthetic)
+    _title(fig, "Accuracy, convergence and energy vs pulse width (mean ± std over seeds)", data.title_tag())
     caption = ("Final test accuracy, epochs to reach the target test accuracy, energy per programming "
                "pulse and total weight-update energy over the whole training (pulses plus the digital "
                f"accumulator), against pulse width (log axis). Energy model: {data.energy_models['central']}; "
@@ -312,8 +366,10 @@ def accuracy_vs_energy(data: FigureInputs, folder: Path) -> FigureFile:
     algorithms = _device_algorithms(data.agg)
     legend: dict[str, Any] = {}
     for r, (vlabel, values) in enumerate(data.variants):
+        vlabel = data.row_label(vlabel, values)
         agg = select(data.agg, values)
         dev = agg[(agg["algorithm"] != "ideal") & agg["pulse_width_s"].notna()].reset_index(drop=True)
+        reached = np.array([reached_target(row) for _, row in dev.iterrows()], dtype=bool)  # as the tables say
         ideal = agg[agg["algorithm"] == "ideal"]
         target = data.targets.get(_sweep_of(values))
         for c, (xcol, xlabel, title) in enumerate((
@@ -323,6 +379,14 @@ def accuracy_vs_energy(data: FigureInputs, folder: Path) -> FigureFile:
             x = dev[f"{xcol}_mean"].to_numpy(dtype=float)
             y = dev["final_accuracy_mean"].to_numpy(dtype=float)
             ok = np.isfinite(x) & np.isfinite(y) & (x > 0)
+            _panel_title(ax, title, vlabel)
+            if xcol == "energy_to_target_J":
+                _target_notes(ax, dev, reached, ok)
+            if not ok.any():  # nothing to place on a joule axis: say why instead of blank axes
+                _empty_panel(ax, "no device runs" if dev.empty else "no setting reached the target"
+                             if xcol == "energy_to_target_J" and not reached.any()
+                             else no_energy_text(data.energy_models["central"]), width=44)
+                continue
             front = pareto_mask(np.where(ok, x, np.nan), y)
             for i in np.nonzero(ok)[0]:
                 row = dev.iloc[i]
@@ -345,31 +409,19 @@ def accuracy_vs_energy(data: FigureInputs, folder: Path) -> FigureFile:
                 legend.setdefault(f"{IDEAL_LABEL}, 0 J", h)
             if target is not None:
                 ax.axhline(target, color="#7F7F7F", ls=":", lw=1)
-            skipped = dev[~ok]
-            if xcol == "energy_to_target_J" and not skipped.empty:
-                names = sorted(skipped["algorithm"].unique(), key=lambda a: (algorithm_rank(a), a))
-                ax.text(0.02, 0.02, "never reached the target:\n" + "\n".join(
-                    f"{a} ({_widths((skipped['algorithm'] == a).sum())})" for a in names),
-                    transform=ax.transAxes, fontsize=7, color="#555555", va="bottom")
-            if ok.any():
-                _log_axis(ax, "x", x[ok])
-            else:
-                ax.text(0.5, 0.55, "no setting reached the target" if xcol == "energy_to_target_J" else "no energies",
-                        transform=ax.transAxes, ha="center", va="center", color="#7F7F7F")
-                ax.set_xticks([])
+            _log_axis(ax, "x", x[ok])
             shown = [*(y[ok] - np.nan_to_num(dev["final_accuracy_std"].to_numpy(dtype=float)[ok]))]
             shown += [v for v in (target, *ideal["final_accuracy_mean"].tolist()) if v is not None]
-            low = math.floor((min(shown) - 0.05) * 10) / 10 if ok.any() else 0.0
+            low = math.floor((min(shown) - 0.05) * 10) / 10
             ax.set_ylim(max(0.0, low), 1.01)  # zoom on the points: the front sits near the top
             _percent_axis(ax)
             ax.grid(alpha=0.3, which="both", lw=0.5)
             ax.set_xlabel(xlabel)
             ax.set_ylabel("final test accuracy")
-            _panel_title(ax, title, vlabel)
     legend.update({data.style.label(p): Line2D([], [], ls="none", marker="o", mfc=data.style.color(p), mec="black")
                    for p in data.style.pulse_widths})
     fig.legend(list(legend.values()), list(legend.keys()), loc="outside right center", fontsize=8, frameon=False)
-    _title(fig, "Accuracy vs update energy: the trade-off front", data.synthetic)
+    _title(fig, "Accuracy vs update energy: the trade-off front", data.title_tag())
     caption = (f"Energy model: {data.energy_models['central']}. "
                "Final test accuracy against the total weight-update energy of the training (left) and "
                "against the energy spent until the target accuracy was first reached (right), one "
@@ -377,6 +429,20 @@ def accuracy_vs_energy(data: FigureInputs, folder: Path) -> FigureFile:
                "points, joined by the dashed step line, are Pareto-optimal: no other setting reaches a "
                "higher accuracy for less energy. Black dashed: `ideal` (no device); dotted: the target.")
     return _save(fig, folder, "accuracy_vs_energy", "Accuracy vs energy trade-off", caption)
+
+
+def _target_notes(ax, dev: pd.DataFrame, reached: np.ndarray, plotted: np.ndarray) -> None:
+    """Bottom-left of the energy-to-target panel: the settings that never reached the target
+    (the tables' `reached` 0/n), and those that did but have no energy to show."""
+    lines = []
+    for head, rows in (("never reached the target:", dev[~reached]),
+                       ("reached the target, no energy:", dev[reached & ~plotted])):
+        if rows.empty:
+            continue
+        names = sorted(rows["algorithm"].unique(), key=lambda a: (algorithm_rank(a), a))
+        lines += [head] + [f"{a} ({_widths((rows['algorithm'] == a).sum())})" for a in names]
+    if lines:
+        ax.text(0.02, 0.02, "\n".join(lines), transform=ax.transAxes, fontsize=7, color="#555555", va="bottom")
 
 
 def _widths(n: int) -> str:
@@ -400,8 +466,12 @@ def device_responses(data: FigureInputs, folder: Path) -> FigureFile | None:
 
     adapter = TypeAdapter(DeviceModel)
     groups: dict[tuple, list] = {}
-    for _, dev in data.devices:
+    sweeps: dict[tuple, list[str]] = {}  # the sweeps that trained on each device file
+    for sweep, dev in data.devices:
         groups.setdefault((dev.device, dev.file), [])
+        sweeps.setdefault((dev.device, dev.file), [])
+        if sweep not in sweeps[(dev.device, dev.file)]:
+            sweeps[(dev.device, dev.file)].append(sweep)
         known = groups[(dev.device, dev.file)]
         if not any(abs(d.pulse_width_s - dev.pulse_width_s) <= 1e-9 * dev.pulse_width_s and d.response == dev.response
                    for d in known):
@@ -410,7 +480,13 @@ def device_responses(data: FigureInputs, folder: Path) -> FigureFile | None:
         return None
     fig, axes = _figure(len(groups), 2, 3.9, 3.0)
     handles: dict[str, Any] = {}
-    for r, ((name, file), devs) in enumerate(groups.items()):
+    flags = {key: any(d.synthetic for d in devs) for key, devs in groups.items()}
+    names = [key[0] for key in groups]
+    for r, ((device, file), devs) in enumerate(groups.items()):
+        # the same device name from two files, or synthetic next to real: say whose row this is
+        name = device if names.count(device) == 1 else f"{device} ({', '.join(sweeps[(device, file)])})"
+        flagged = len(set(flags.values())) > 1 and flags[(device, file)]
+        row = f"{name} ({SYNTHETIC_TAG})" if flagged else name
         models = [(d, adapter.validate_python(d.response)) for d in sorted(devs, key=lambda d: d.pulse_width_s)]
         ax_step, ax_trace = axes[r, 0], axes[r, 1]
         smallest = min(min(float(m.step_up(0.0)), float(m.step_down(0.0))) for _, m in models)
@@ -429,19 +505,23 @@ def device_responses(data: FigureInputs, folder: Path) -> FigureFile | None:
                 d.energy_down_J is not None else None
             label = (f"{name} " if len(groups) > 1 else "") + f"{data.style.label(d.pulse_width_s)}: {m.model}, g*={gs:.2f}" + (
                 f", {format_si(energy, 'J')}/pulse" if energy is not None else "")
-            handles[f"{name}|{label}"] = (h, label)
+            handles[f"{device}|{file}|{label}"] = (h, label)
         ax_step.set_xlabel("state g (normalised conductance)")
         ax_step.set_ylabel("mean step per pulse")
-        ax_step.set_title(f"{name}: mean step vs state (solid up, dashed down, dot g*)", fontsize=9)
+        title_color = "#B00020" if flagged else "black"
+        sep = ": " if row == device else "\n"  # a longer row label on its own line
+        ax_step.set_title(f"{row}{sep}mean step vs state (solid up, dashed down, dot g*)", fontsize=9,
+                          color=title_color)
         ax_trace.axvline(n + 0.5, color="#7F7F7F", ls=":", lw=0.8)
         ax_trace.set_xlabel(f"pulse ({n} up, then {n} down)")
         ax_trace.set_ylabel("state g")
-        ax_trace.set_title(f"{name}: noise-free response to a pulse train", fontsize=9)
+        ax_trace.set_title(f"{row}{sep}noise-free response to a pulse train", fontsize=9, color=title_color)
         for ax in (ax_step, ax_trace):
             ax.grid(alpha=0.3)
+    longest = max(len(lbl) for _, lbl in handles.values())
     fig.legend([h for h, _ in handles.values()], [lbl for _, lbl in handles.values()], loc="outside lower center",
-               fontsize=8, frameon=False, ncols=min(3, len(handles)))
-    _title(fig, "Fitted device responses used by the runs", data.synthetic)
+               fontsize=8, frameon=False, ncols=min(3 if longest < 40 else 2, len(handles)))
+    _title(fig, "Fitted device responses used by the runs", data.title_tag())
     caption = ("The response models the runs trained on, as recorded in each run's resolved config "
                "(the device file's fit at that pulse width): left, the mean step of an up (solid) and "
                "a down (dashed) pulse against the device state, with the symmetry point g* where they "

@@ -7,7 +7,7 @@ the same colour in every figure of one report. Black is kept for `ideal` (no dev
 
 from __future__ import annotations
 
-from ferrosim.units import format_pulse_width
+from ferrosim.units import pulse_width_text
 
 OKABE_ITO = {
     "blue": "#0072B2", "orange": "#E69F00", "bluish green": "#009E73", "reddish purple": "#CC79A7",
@@ -46,7 +46,7 @@ class PulseWidthStyle:
 
     @staticmethod
     def label(pw: float) -> str:
-        return format_pulse_width(float(pw))
+        return pulse_width_text(float(pw))
 
 
 def algorithm_style(name: str, others: list[str] | None = None) -> tuple[str, str]:

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ferrosim.report.aggregate import METRICS, STATS, select, shortest_width_standing
+from ferrosim.report.aggregate import METRICS, STATS, pulse_width_shown, select, shortest_width_standing
+from ferrosim.report.energy_note import all_missing, no_energy_text
 from ferrosim.report.formatting import format_stat, is_missing
-from ferrosim.units import format_pulse_width
+from ferrosim.units import pulse_width_text
 
 STAT_NOTE = "mean ± std [95% t-interval, where n ≥ 3] over seeds"
 _BY_COLUMN = {m.column: m for m in METRICS}
@@ -39,6 +40,12 @@ def reached(row: pd.Series) -> str:
     return f"{int(row['runs_reaching_target'])}/{int(row['n_runs'])}"
 
 
+def reached_target(row: pd.Series) -> bool:
+    """Whether a setting reached the target: a seed did (the `reached` column shows k/n, k > 0).
+    Tables, figures and notes all judge by this."""
+    return int(row["runs_reaching_target"]) > 0
+
+
 def _lead(agg: pd.DataFrame) -> tuple[list[str], callable]:
     """The leading columns: device (when several), pulse width, algorithm, n."""
     several = agg["device"].dropna().nunique() > 1
@@ -46,7 +53,7 @@ def _lead(agg: pd.DataFrame) -> tuple[list[str], callable]:
 
     def values(row) -> list[str]:
         lead = [str(row["device"]) if not is_missing(row["device"]) else "-"] if several else []
-        return lead + [str(row["pulse_width"]), str(row["algorithm"]), str(int(row["n_runs"]))]
+        return lead + [pulse_width_shown(row["pulse_width_s"]), str(row["algorithm"]), str(int(row["n_runs"]))]
 
     return headers, values
 
@@ -95,6 +102,9 @@ def summary_tables(agg: pd.DataFrame, variants: list, target_of: dict[str, float
                   "the training plus the digital accumulator of mixed precision (its own column); to "
                   "target: cumulative until the first epoch at the target. `ideal` uses no device (0 J)."),
         )
+        device = sub[sub["algorithm"] != "ideal"]
+        if not device.empty and all_missing(device["total_energy_J_mean"]):
+            energy.note = f"{no_energy_text(models['central'])}. {energy.note}"
         for t in (acc, energy):
             t.align = ["l"] * (len(headers) - 1) + ["r"] * (len(t.headers) - len(headers) + 1)
         out.append((label, [acc, energy]))
@@ -133,13 +143,15 @@ def energy_claim_lines(agg: pd.DataFrame, variants: list, models: dict[str, str]
                         continue
                     first = st["cheapest"] == grp["pulse_width_s"].iloc[0]
                     ratio = st["vs_longest"]
-                    verdicts.append(f"{est} {'yes' if first else 'no, ' + format_pulse_width(st['cheapest'])}"
-                                    + (f" (x{ratio:.2g} of {grp['pulse_width'].iloc[-1]})" if ratio == ratio else ""))
+                    longest = pulse_width_text(grp["pulse_width_s"].iloc[-1])
+                    verdicts.append(f"{est} {'yes' if first else 'no, ' + pulse_width_text(st['cheapest'])}"
+                                    + (f" (x{ratio:.2g} of {longest})" if ratio == ratio else ""))
                 if verdicts:
                     parts.append(f"{name}: " + ", ".join(verdicts))
             if parts:
                 prefix = f"{label}, " if label else ""
-                lines.append(f"{prefix}`{algorithm}`: is {grp['pulse_width'].iloc[0]} the cheapest width (else which is)? "
+                shortest = pulse_width_text(grp["pulse_width_s"].iloc[0])
+                lines.append(f"{prefix}`{algorithm}`: is {shortest} the cheapest width (else which is)? "
                              + "; ".join(parts) + ".")
     if lines:
         lines.insert(0, f"Central model: {models['central']}; lower: capacitive + read conduction, no "
@@ -162,7 +174,7 @@ def pareto_lines(agg: pd.DataFrame, variants: list) -> list[str]:
         x = dev["total_energy_J_mean"].to_numpy(dtype=float)
         mask = pareto_mask([v if v > 0 else float("nan") for v in x], dev["final_accuracy_mean"])
         front = dev[mask].sort_values("total_energy_J_mean")
-        items = [f"{r['pulse_width']} {r['algorithm']} ({r['final_accuracy_mean']:.1%}, "
+        items = [f"{pulse_width_text(r['pulse_width_s'])} {r['algorithm']} ({r['final_accuracy_mean']:.1%}, "
                  f"{format_si(r['total_energy_J_mean'], 'J')})" for _, r in front.iterrows()]
         if items:
             prefix = f"{label}: " if label else ""
@@ -170,4 +182,5 @@ def pareto_lines(agg: pd.DataFrame, variants: list) -> list[str]:
     return lines
 
 
-__all__ = ["STAT_NOTE", "TextTable", "band", "cell", "energy_claim_lines", "pareto_lines", "reached", "stats_of", "summary_tables"]
+__all__ = ["STAT_NOTE", "TextTable", "band", "cell", "energy_claim_lines", "pareto_lines", "reached", "reached_target",
+           "stats_of", "summary_tables"]
