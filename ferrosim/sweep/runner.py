@@ -4,6 +4,13 @@ Every run is trained by `run_one`, which writes its own `epochs.csv` and then, a
 last, its `run.json`; the parent only schedules, reports progress and rebuilds summary.csv.
 So a killed sweep loses at most the runs in flight, any executor can run a run, and shards
 that share a folder merge by themselves.
+
+Progress from inside a run: `execute(..., on_epoch=...)` sees an `EpochEvent` when each run
+starts (epoch 0) and after each of its epochs, in order, before that run's outcome. In-process
+the training loop calls it directly; pool workers send the events through one pipe
+(`multiprocessing.SimpleQueue`, handed to each worker when it starts), which the parent reads
+between completions. Under dask no epoch events are sent (only outcomes). Reporting reads
+figures the loop has already computed, so it changes no number.
 """
 
 from __future__ import annotations
@@ -37,6 +44,19 @@ class RunOutcome:
     summary: dict | None = None
     error: str | None = None
     wall_s: float = 0.0
+    n_train: int | None = None  # training samples per epoch (None when the data did not load)
+
+
+@dataclass(frozen=True)
+class EpochEvent:
+    """A run's progress: `epoch` 0 when it starts (data loaded, nothing trained yet), then 1..`epochs`."""
+
+    run_id: str
+    epoch: int
+    epochs: int
+    test_accuracy: float | None  # after this epoch (None at epoch 0)
+    n_train: int  # training samples per epoch
+    wall_s: float  # since the run started
 
 
 @dataclass
@@ -51,9 +71,12 @@ class SweepOutcome:
         return [o for o in self.finished if not o.ok]
 
 
-def run_one(run: PlannedRun, out: str, threads: int | None = None) -> RunOutcome:
+def run_one(run: PlannedRun, out: str, threads: int | None = None,
+            report: Callable[[EpochEvent], None] | None = None) -> RunOutcome:
     """Train one run and write its files (runs in a worker process or on a dask worker).
-    `threads`: layer-update threads of the run (see `train`); never changes its numbers."""
+    `threads`: layer-update threads of the run (see `train`); never changes its numbers.
+    `report` sees the run's `EpochEvent`s; it only reads, and if it raises an Exception, reporting
+    stops for this run and the run goes on (a display must not fail a run)."""
     from threadpoolctl import threadpool_limits
 
     from ferrosim.io.datasets import load_dataset
@@ -62,11 +85,14 @@ def run_one(run: PlannedRun, out: str, threads: int | None = None) -> RunOutcome
     folder = run_dir(Path(out), run.run_id)
     folder.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
+    n_train = None
     try:
         with threadpool_limits(1):  # no BLAS threads beside the workers (train pins BLAS too)
             cfg = run.config
-            result = train(cfg, dataset=load_dataset(cfg.dataset.name, cfg.dataset.data_dir),
-                           threads=threads)
+            data = load_dataset(cfg.dataset.name, cfg.dataset.data_dir)
+            n_train = len(data.y_train[: cfg.dataset.train_subset])  # as train's subset
+            on_epoch = None if report is None else _epoch_reporter(run, n_train, t0, report)
+            result = train(cfg, dataset=data, threads=threads, on_epoch=on_epoch)
         atomic_write(folder / "epochs.csv", result.to_frame().to_csv(index=False, float_format="%.10g"))
         row = summary_row(result, run.run_id, run.axes)
         record = {
@@ -75,7 +101,7 @@ def run_one(run: PlannedRun, out: str, threads: int | None = None) -> RunOutcome
         }
         (folder / "failed.json").unlink(missing_ok=True)
         atomic_write(folder / "run.json", json.dumps(record, indent=1, sort_keys=False))
-        return RunOutcome(run.run_id, True, summary=row, wall_s=time.perf_counter() - t0)
+        return RunOutcome(run.run_id, True, summary=row, wall_s=time.perf_counter() - t0, n_train=n_train)
     except Exception as exc:  # noqa: BLE001 - a crashed run is recorded and the sweep goes on
         msg = " ".join(str(exc).split()) or type(exc).__name__
         try:
@@ -85,7 +111,23 @@ def run_one(run: PlannedRun, out: str, threads: int | None = None) -> RunOutcome
         except OSError:
             pass  # e.g. the disk is full: the outcome below still carries the error
         return RunOutcome(run.run_id, False, error=f"{type(exc).__name__}: {msg}",
-                          wall_s=time.perf_counter() - t0)
+                          wall_s=time.perf_counter() - t0, n_train=n_train)
+
+
+def _epoch_reporter(run: PlannedRun, n_train: int, t0: float, report: Callable[[EpochEvent], None]):
+    """Send the start event now and return the `on_epoch` of `train` that sends the others."""
+    epochs = run.config.training.epochs
+    live = [True]
+
+    def send(epoch: int, accuracy: float | None) -> None:
+        if live[0]:
+            try:
+                report(EpochEvent(run.run_id, epoch, epochs, accuracy, n_train, time.perf_counter() - t0))
+            except Exception:  # noqa: BLE001 - see run_one: progress is display only
+                live[0] = False
+
+    send(0, None)
+    return lambda record: send(record.epoch, float(record.test_accuracy))
 
 
 def _jsonable(info: dict) -> dict:
@@ -200,11 +242,13 @@ def pending_runs(runs: list[PlannedRun], out: Path, force: bool) -> list[Planned
 
 def execute(runs: list[PlannedRun], out: Path, *, workers: int = 1, executor: str = "local",
             scheduler: str | None = None, on_done: Callable[[RunOutcome, PlannedRun], None] | None = None,
-            threads: int | None = None) -> list[RunOutcome]:
+            threads: int | None = None, on_epoch: Callable[[EpochEvent], None] | None = None) -> list[RunOutcome]:
     """Run `runs`; `on_done` sees each outcome as it arrives. KeyboardInterrupt propagates after
     the executor is shut down (runs in flight are lost; finished ones are on disk).
     `threads`: layer-update threads per run (None: $FERROSIM_THREADS, else the cores shared
-    out among the local workers, or 1 under dask)."""
+    out among the local workers, or 1 under dask).
+    `on_epoch` sees every `EpochEvent` of each run, in order, before its outcome reaches
+    `on_done`; both are called in this thread. Not under dask (outcomes only)."""
     by_id = {r.run_id: r for r in runs}
     done: list[RunOutcome] = []
 
@@ -217,22 +261,41 @@ def execute(runs: list[PlannedRun], out: Path, *, workers: int = 1, executor: st
         _execute_dask(runs, out, scheduler, finish, threads)
     elif workers <= 1 or len(runs) <= 1:
         for run in runs:
-            finish(run_one(run, str(out), threads))
+            finish(run_one(run, str(out), threads, on_epoch))
     else:
-        _execute_pool(runs, out, workers, finish, threads)
+        _execute_pool(runs, out, workers, finish, threads, on_epoch)
     return done
 
 
-def _worker_init(parent: int) -> None:
-    """Set-up of each pool worker: Ctrl-C is the parent's to handle, and the worker dies with
-    its parent. A SIGKILL or SIGTERM of the parent runs no clean-up, so each worker watches for
-    itself: on Linux the kernel sends it SIGKILL when the parent goes (PR_SET_PDEATHSIG), and
-    everywhere a daemon thread checks every half second that its parent is still the one that
-    started it (orphans are re-parented)."""
+def pool_threads(workers: int, threads: int | None) -> int | None:
+    """Layer-update threads of each run in a pool of `workers`: `threads` if given, else
+    $FERROSIM_THREADS (None: `train` reads it), else the cores shared out among the workers."""
+    if threads is None and not os.environ.get(THREADS_ENV):
+        return max(1, available_cores() // workers)
+    return threads
+
+
+_PROGRESS = None
+"""In a pool worker: the pipe to the parent for EpochEvents (set by `_worker_init`), or None."""
+
+
+def _run_pooled(run: PlannedRun, out: str, threads: int | None) -> RunOutcome:
+    """`run_one` in a pool worker, its epoch events sent to the parent when it listens."""
+    return run_one(run, out, threads, None if _PROGRESS is None else _PROGRESS.put)
+
+
+def _worker_init(parent: int, progress=None) -> None:
+    """Set-up of each pool worker: keeps the `progress` pipe to the parent (or None), Ctrl-C is
+    the parent's to handle, and the worker dies with its parent. A SIGKILL or SIGTERM of the
+    parent runs no clean-up, so each worker watches for itself: on Linux the kernel sends it
+    SIGKILL when the parent goes (PR_SET_PDEATHSIG), and everywhere a daemon thread checks every
+    half second that its parent is still the one that started it (orphans are re-parented)."""
     import signal
     import threading
     import time
 
+    global _PROGRESS
+    _PROGRESS = progress
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
     if sys.platform.startswith("linux"):
         try:
@@ -253,20 +316,32 @@ def _worker_init(parent: int) -> None:
     threading.Thread(target=watch, name="ferrosim-parent-watch", daemon=True).start()
 
 
-def _execute_pool(runs, out: Path, workers: int, finish, threads: int | None) -> None:
+def _execute_pool(runs, out: Path, workers: int, finish, threads: int | None, on_epoch) -> None:
     import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     os.environ.update(SINGLE_THREAD_ENV)  # inherited by the spawned workers before numpy loads
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                               initializer=_worker_init, initargs=(os.getpid(),))
+    ctx = mp.get_context("spawn")
+    # A SimpleQueue writes in the worker's own thread: once a run's result is back, every event
+    # it sent before is already in the pipe, so draining it first keeps each run's events ahead
+    # of its outcome. (A Queue's feeder thread would not; a Manager would be one more process.)
+    events = ctx.SimpleQueue() if on_epoch is not None else None
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                               initializer=_worker_init, initargs=(os.getpid(), events))
+
+    def drain() -> None:
+        while events is not None and not events.empty():
+            on_epoch(events.get())
+
     try:
         # The cores are shared out: each of `workers` runs updates its layers on its share.
-        if threads is None and not os.environ.get(THREADS_ENV):
-            threads = max(1, available_cores() // workers)
-        futures = [pool.submit(run_one, run, str(out), threads) for run in runs]
-        for fut in as_completed(futures):
-            finish(fut.result())
+        threads = pool_threads(workers, threads)
+        pending = {pool.submit(_run_pooled, run, str(out), threads) for run in runs}
+        while pending:
+            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            drain()
+            for fut in done:
+                finish(fut.result())
     except BaseException:
         for proc in list(getattr(pool, "_processes", {}).values()):
             proc.terminate()
@@ -298,5 +373,5 @@ def _execute_dask(runs, out: Path, scheduler: str | None, finish, threads: int |
         client.close()
 
 
-__all__ = ["check_results_folder", "execute", "pending_runs", "run_one", "write_sweep_yaml", "RunOutcome",
-           "SweepOutcome", "SINGLE_THREAD_ENV"]
+__all__ = ["SINGLE_THREAD_ENV", "EpochEvent", "RunOutcome", "SweepOutcome", "check_results_folder", "execute",
+           "pending_runs", "pool_threads", "run_one", "write_sweep_yaml"]
