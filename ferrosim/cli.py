@@ -157,12 +157,14 @@ def fit_device_cmd(
     paths: list[Path] = typer.Argument(..., metavar="PATH...", help="Measurement files and/or folders "
                                        "of them (with an optional measurements.yaml sidecar)."),
     output: Optional[Path] = typer.Option(None, "-o", "--output",
-                                          help="Device file to write (default devices/<input name>.yaml). "
+                                          help="Device file to write (default devices/<device_name of measurements.yaml, "
+                                          "else input name>.yaml, never named measurements.yaml). "
                                           "Figures go to <output>-figures/."),
     model: str = typer.Option("auto", "--model", help="auto | softbounds | powstep | table. auto picks "
                               "the simplest model within 2% of the best held-out step error."),
     format: Optional[str] = typer.Option(None, "--format", help="Force the input format: wgfmu | long-csv "
-                                         "| ramps-csv | two-column | dg-table (default: detect)."),
+                                         "| ramps-csv | two-column | dg-table | lab-table (default: detect; "
+                                         "--column implies lab-table)."),
     pulse_width: Optional[str] = typer.Option(None, "--pulse-width", help="Pulse width for files that "
                                               "do not give one, e.g. 20ns."),
     read_voltage: Optional[float] = typer.Option(None, "--read-voltage", help="Read voltage (V) for "
@@ -171,11 +173,22 @@ def fit_device_cmd(
     refine: str = typer.Option("steps", "--refine", help="steps (reweighted step-vs-state fit, best "
                                "under pulse noise) | traces (then least squares on simulated traces)."),
     figures: bool = typer.Option(True, "--figures/--no-figures", help="Write PNG figures."),
+    column: list[str] = typer.Option([], "--column", metavar="ROLE=NAME", help="Read a lab export: the "
+                                     "column holding ROLE (pulse, conductance|resistance|current, amplitude, "
+                                     "direction, cycle, pulse_width, read_voltage, energy, device, "
+                                     "pulse_current), e.g. --column 'conductance=G (uS)'. Repeat; "
+                                     "docs/lab-data.md."),
+    unit: list[str] = typer.Option([], "--unit", metavar="ROLE=UNIT", help="Unit of a mapped column whose "
+                                   "name does not say it, e.g. --unit conductance=uS."),
+    sweep_config: Optional[Path] = typer.Option(None, "--sweep-config", metavar="FILE", help="Also write a "
+                                                "ready-to-run sweep config for the device file (one device; its "
+                                                "fitted pulse widths x ideal, sgd, mixed_precision, "
+                                                "sgd_symmetry_shift x 3 seeds on digits). Never replaces a file."),
 ) -> None:
     """Fit device response models to measured pulse responses, one per device and pulse width.
 
-    Reads WGFMU _Summary.dat files, the native long CSV, CrossSim ramp CSVs and dG tables, and
-    aihwkit two-column traces; writes one YAML device file (the input of `sweep`) with fit
+    Reads WGFMU _Summary.dat files, the native long CSV, CrossSim ramp CSVs and dG tables,
+    aihwkit two-column traces, and any lab export through a column mapping (--column); writes one YAML device file (the input of `sweep`) with fit
     quality, symmetry point, granularity, c2c and energy per pulse, plus figures.
     """
     from ferrosim.device.fit_run import fit_path
@@ -200,13 +213,22 @@ def fit_device_cmd(
             parse_pulse_width(pulse_width)
         except ValueError as exc:
             raise InputError(f"--pulse-width: {exc}") from None
+    columns = None
+    if column or unit:
+        from ferrosim.io.lab_table import parse_column_options
+
+        columns = parse_column_options(column, unit)
     if output is not None:
         from ferrosim.io.atomic import check_output_file
 
         check_output_file(output, "-o")  # before fitting, not after it
+    if sweep_config is not None:
+        from ferrosim.device.sweep_config import check_sweep_config_path
+
+        check_sweep_config_path(sweep_config)
     run = fit_path(paths, output, model=model, fmt=format, pulse_width=pulse_width,
-                   read_voltage_V=read_voltage, device=device, refine=refine, figures=figures,
-                   command="ferrosim fit-device " + " ".join(sys.argv[2:]))
+                   read_voltage_V=read_voltage, device=device, refine=refine, figures=figures, columns=columns,
+                   command="ferrosim fit-device " + " ".join(sys.argv[2:]), sweep_config=sweep_config)
     _print_fits(run)
 
 
@@ -247,6 +269,10 @@ def _print_fits(run) -> None:
                               f"{res.reason}", markup=False)
         for note in res.notes:
             err_console.print(f"note: {res.device} {format_pulse_width(res.pulse_width_s)}: {note}", markup=False)
+    from ferrosim.device.energy_gaps import energy_warnings
+
+    for line in energy_warnings(run.device_file):
+        err_console.print(f"warning: {line}", markup=False)
     out_console.print(f"wrote {run.output}" + (f" and {len(run.figures)} figures in {run.figures[0].parent}"
                                                if run.figures else "")
                       + ("; ~ = estimated energy per pulse under the default model (capacitive + "
@@ -254,6 +280,8 @@ def _print_fits(run) -> None:
                          "`energy:` section, docs/physics.md)" if any(
                           e.energy_per_pulse_J.source == "estimated" for d in run.device_file.devices.values()
                           for e in d.pulse_widths.values()) else ""), markup=False)
+    if run.sweep_config is not None:
+        out_console.print(f"wrote {run.sweep_config}: run it with `ferrosim sweep {run.sweep_config}`", markup=False)
 
 
 @app.command("sweep")
@@ -268,7 +296,8 @@ def sweep_cmd(
                                             "tcp://10.0.0.1:8786 (default: a local dask cluster)."),
     shard: Optional[str] = typer.Option(None, "--shard", metavar="I/N", help="Run only the I-th of N "
                                         "interleaved slices of the run table (array jobs; 1-based)."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Print the run table and the work; train nothing."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the run table, the work and an estimated "
+                                 "time (from a few seconds' calibration in memory); write nothing."),
     force: bool = typer.Option(False, "--force", help="Rerun runs that are already complete."),
     merge: bool = typer.Option(False, "--merge", help="Add runs to a results folder whose sweep has other "
                                "settings (refused without it: its report would mix both)."),
@@ -276,6 +305,10 @@ def sweep_cmd(
     threads: Optional[int] = typer.Option(None, "--threads", help="Layer-update threads per run "
                                           "(default: $FERROSIM_THREADS, else the cores divided by "
                                           "--workers; 1 under dask). Never changes the numbers."),
+    progress_mode: str = typer.Option("auto", "--progress", help="auto | bar | plain. bar: live bars "
+                                      "(runs, elapsed, ETA, the epoch of each running run); plain: "
+                                      "timestamped log lines (one per run, an epoch line at most every "
+                                      "30 s per run). auto: bar on a terminal, else plain."),
 ) -> None:
     """Train across pulse widths, algorithms and seeds; write per-run tables and summary.csv.
 
@@ -284,11 +317,14 @@ def sweep_cmd(
     """
     from ferrosim.sweep.plan import load_plan
     from ferrosim.sweep.outputs import reprice_complete, write_summary
+    from ferrosim.sweep.progress import MODES, SweepProgress, choose_mode
     from ferrosim.sweep.runner import check_results_folder, execute, pending_runs, write_sweep_yaml
     from ferrosim.training.layer_threads import available_cores
 
     if executor not in ("local", "dask"):
         raise InputError(f"--executor {executor}: choose local or dask")
+    if progress_mode not in MODES:
+        raise InputError(f"--progress {progress_mode}: choose {', '.join(MODES)}")
     if workers is not None and workers < 1:
         raise InputError(f"--workers must be at least 1, got {workers}")
     _check_threads(threads)
@@ -304,34 +340,25 @@ def sweep_cmd(
     check_results_folder(plan, out, merge)
     runs = plan.runs if count == 1 else plan.shard(index, count)
     todo = pending_runs(runs, out, force)
+    n_workers = workers or available_cores()  # the cores this job may use (its CPU affinity)
     if dry_run:
-        _print_plan(plan, runs, todo, out)
+        _print_plan(plan, runs, todo, out, n_workers, executor, threads)
         return
     out.mkdir(parents=True, exist_ok=True)
     write_sweep_yaml(plan, out)
     _terminate_like_ctrl_c()
-    n_workers = workers or available_cores()  # the cores this job may use (its CPU affinity)
     skipped = len(runs) - len(todo)
     pending = {r.run_id for r in todo}
     repriced = sum(reprice_complete(r, out) for r in runs if r.run_id not in pending)
     if repriced:
         err_console.print(f"re-priced {repriced} complete runs under the energy settings of {config} "
                           "(no training)", markup=False)
-    err_console.print(f"sweep {plan.name}: {len(runs)} runs" + (f" (shard {index}/{count})" if count > 1 else "")
-                      + f", {skipped} already complete, {len(todo)} to train"
-                      + (f" on {n_workers} workers" if executor == "local" else " on dask") + f" -> {out}",
-                      markup=False)
+    progress = SweepProgress(todo, err_console, choose_mode(progress_mode, sys.stderr))
+    progress.log(f"sweep {plan.name}: {len(runs)} runs" + (f" (shard {index}/{count})" if count > 1 else "")
+                 + f", {skipped} already complete, {len(todo)} to train"
+                 + (f" on {n_workers} workers" if executor == "local" else " on dask") + f" -> {out}")
     failures: list[str] = []
     finished = [0]
-    progress = None
-    task = None
-    if sys.stderr.isatty() and todo:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
-
-        progress = Progress("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                            TimeRemainingColumn(), console=err_console)
-        progress.start()
-        task = progress.add_task("runs", total=len(todo))
 
     def on_done(outcome, run) -> None:
         finished[0] += 1
@@ -343,25 +370,18 @@ def sweep_cmd(
         else:
             failures.append(run.run_id)
             line = f"[{finished[0]}/{len(todo)}] {run.run_id} {label}: FAILED {outcome.error}"
-        if progress is not None:
-            progress.console.print(line, markup=False)
-            progress.advance(task)
-        else:
-            err_console.print(line, markup=False)
+        progress.finished(outcome, run, line)
 
     try:
-        execute(todo, out, workers=n_workers, executor=executor, scheduler=scheduler, on_done=on_done,
-                threads=threads)
+        with progress:
+            execute(todo, out, workers=n_workers, executor=executor, scheduler=scheduler, on_done=on_done,
+                    threads=threads, on_epoch=progress.epoch)
     except KeyboardInterrupt:
-        if progress is not None:
-            progress.stop()
+        progress.stop()
         write_summary(out)
         err_console.print(f"error: interrupted after {finished[0]} of {len(todo)} runs; finished runs are "
                           f"kept in {out}; rerun the same command to resume", markup=False)
         sys.exit(130)
-    finally:
-        if progress is not None:
-            progress.stop()
     frame = write_summary(out)
     out_console.print(f"wrote {out / 'summary.csv'} ({len(frame)} complete runs); tables and figures: "
                       f"ferrosim report {out}", markup=False, soft_wrap=True)
@@ -399,9 +419,13 @@ PLAN_ROWS = 200
 """Most rows `sweep --dry-run` prints (the first 190 and the last 10 of a longer plan)."""
 
 
-def _print_plan(plan, runs, todo, out) -> None:
+def _print_plan(plan, runs, todo, out, workers: int = 1, executor: str = "local", threads: int | None = None) -> None:
+    """The run table, the work in sample-updates and a time estimate calibrated on this machine."""
+    from ferrosim.sweep.estimate import samples_per_epoch
     from ferrosim.units import format_pulse_width
 
+    load_s: dict = {}
+    samples = samples_per_epoch(todo, load_s)  # loads the data first: a missing data set is one error line
     pending = {r.run_id for r in todo}
     table = Table(title=f"sweep {plan.name}: {len(runs)} runs -> {out}")
     for col in ("#", "run_id", "pulse width", "algorithm", "seed", *plan.axes, "status"):
@@ -419,18 +443,44 @@ def _print_plan(plan, runs, todo, out) -> None:
                       r.config.algorithm, str(r.config.seed), *[str(r.axes.get(a, "")) for a in plan.axes],
                       "to train" if r.run_id in pending else "complete")
     out_console.print(table)
-    from ferrosim.io.datasets import load_dataset
-
-    work = 0
-    sizes: dict[tuple, int] = {}
-    for r in todo:
-        key = (r.config.dataset.name, r.config.dataset.data_dir)
-        if key not in sizes:
-            sizes[key] = len(load_dataset(*key).y_train)
-        n = min(sizes[key], r.config.dataset.train_subset or sizes[key])
-        work += n * r.config.training.epochs
+    work = sum(samples[r.run_id] * r.config.training.epochs for r in todo)
     out_console.print(f"{len(todo)} of {len(runs)} runs to train: {work:,} sample-updates in all",
                       markup=False)
+    if todo:
+        _print_estimate(todo, workers, executor, threads, samples, sum(load_s.values()))
+
+
+def _print_estimate(todo, workers: int, executor: str, threads: int | None, samples: dict,
+                    data_load_s: float) -> None:
+    """`estimated time: ~6 min with 2 workers (calibrated on this machine: ...)`, or why not."""
+    from ferrosim.sweep.estimate import duration, estimate, micro
+    from ferrosim.sweep.runner import pool_threads
+
+    if executor == "dask":
+        n, run_threads, pool = 1, threads or 1, True  # dask's workers are not known here: the time of one
+    elif workers <= 1 or len(todo) <= 1:
+        n, run_threads, pool = 1, threads, False  # in-process, as the sweep runs them
+    else:
+        n, run_threads, pool = workers, pool_threads(workers, threads), True
+    try:
+        est = estimate(todo, n, run_threads, pool=pool, samples=samples, data_load_s=data_load_s)
+    except Exception as exc:  # noqa: BLE001 - the plan above stands; the estimate is a bonus
+        msg = " ".join(str(exc).split()) or type(exc).__name__
+        out_console.print(f"estimated time: unknown (calibration failed: {msg})", markup=False)
+        return
+    h = est.heaviest
+    where = (f"calibrated on this machine: {micro(h.sample_s, sys.stdout.encoding)} per sample-update "
+             f"for {h.label}" + (f", {len(est.groups) - 1} other kind{'s' if len(est.groups) > 2 else ''} of run"
+                                  if len(est.groups) > 1 else ""))
+    if executor == "dask":
+        out_console.print(f"estimated time: {duration(est.wall_s)} on one dask worker, divided among the "
+                          f"workers the cluster has ({where})", markup=False, soft_wrap=True)
+    else:
+        out_console.print(f"estimated time: {duration(est.wall_s)} with {est.workers} worker"
+                          f"{'s' if est.workers > 1 else ''} ({where})", markup=False, soft_wrap=True)
+    out_console.print(f"includes {est.start_s:.1f} s per worker before its first run (start-up, data, numba "
+                      f"kernels {est.first_use_s:.1f} s: compiled once, a few seconds, then cached); calibrating "
+                      f"took {est.calibration_s:.1f} s and wrote nothing", markup=False, soft_wrap=True)
 
 
 @app.command("report")
@@ -439,6 +489,8 @@ def report_cmd(
                                          "(several: compared side by side)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Where to write the report (default "
                                        "<first folder>/report)."),
+    wide: bool = typer.Option(False, "--wide", help="Print every column of the summary table, however "
+                              "wide (default: the columns that fit the terminal; all are in report.md)."),
 ) -> None:
     """Tables and figures (accuracy, epochs and energy vs pulse width) from finished sweeps.
 
@@ -448,16 +500,16 @@ def report_cmd(
     """
     from ferrosim.report import build_report
     from ferrosim.report.aggregate import energy_models
-    from ferrosim.report.terminal import summary_table
+    from ferrosim.report.terminal import print_summary, summary_view
 
     if out is not None:
         from ferrosim.io.atomic import check_output_dir
 
         check_output_dir(out, "--out")
     report = build_report(results, out)
-    out_console.print(summary_table(report.agg, report.axes, "summary by pulse width: "
-                                    + ", ".join(s.label for s in report.sweeps), report.synthetic,
-                                    energy_models(report.summary)["central"]))
+    print_summary(out_console, summary_view(report.agg, report.axes, "summary by pulse width: "
+                                            + ", ".join(s.label for s in report.sweeps), report.synthetic_sweeps,
+                                            energy_models(report.summary)["central"], wide=wide))
     for s in report.sweeps:
         n_missing = len(s.missing) + s.missing_unlisted
         if n_missing:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ferrosim import __version__
+from ferrosim.device.energy_gaps import energy_gap_text, energy_gaps
 from ferrosim.device.fitting import FitResult, d2d_estimate, fit_step_table, fit_traces
 from ferrosim.energy.geometry import device_area
 from ferrosim.energy.inputs import DirectionPulses, PulseElectrical
@@ -30,28 +32,48 @@ class FitRun:
     device_file: DeviceFile
     output: Path
     figures: list[Path] = field(default_factory=list)
+    sweep_config: Path | None = None
 
 
 def fit_path(path: str | Path | list, output: str | Path | None = None, *, model: str = "auto",
              fmt: str | None = None, pulse_width: str | None = None, read_voltage_V: float | None = None,
              device: str | None = None, refine: str = "steps", figures: bool = True,
-             command: str | None = None) -> FitRun:
+             command: str | None = None, columns=None, sweep_config: str | Path | None = None) -> FitRun:
     """Fit every (device, pulse width) found in `path` (a file, a folder, or a list of them:
     cycles and repeats of one device and pulse width are pooled across all) and write one
-    device file. The sidecar of the first path's folder applies."""
+    device file. The sidecar of the first path's folder applies. `columns`
+    (ferrosim.io.lab_table.ColumnMap) maps the columns of lab exports, over the sidecar's.
+    `sweep_config`: also write a sweep config for the device file (ferrosim.device.sweep_config);
+    a single device only, and never over an existing file."""
     from ferrosim.io.measurements import read_path
 
     paths = [Path(p) for p in (path if isinstance(path, (list, tuple)) else [path])]
     path = paths[0]
     measurements, sidecar, files = read_path(path, fmt, pulse_width=pulse_width,
-                                             read_voltage_V=read_voltage_V, device=device)
+                                             read_voltage_V=read_voltage_V, device=device, columns=columns)
     for extra in paths[1:]:
         more, _, more_files = read_path(extra, fmt, sidecar, pulse_width=pulse_width,
-                                        read_voltage_V=read_voltage_V, device=device)
+                                        read_voltage_V=read_voltage_V, device=device, columns=columns)
         measurements += more
         files += [f for f in more_files if f not in files]
     if not measurements:
         raise InputError("no measurement files found", file=path)
+    # every output is checked before the fit, so a bad one costs no fitting and writes nothing
+    inputs = _input_files(paths, files, sidecar)
+    out = _output_path(output, path, sidecar, inputs)
+    if sweep_config is not None:
+        from ferrosim.device.sweep_config import check_one_device, check_sweep_config_path
+
+        sweep_config = Path(sweep_config)
+        check_sweep_config_path(sweep_config)
+        if sweep_config.resolve() in inputs | {out.resolve()}:
+            raise InputError(f"--sweep-config {sweep_config}: is "
+                             + ("the device file (-o)" if sweep_config.resolve() == out.resolve() else
+                                "an input of this fit"), hint="name another file")
+        widths: dict[str, list[float | None]] = defaultdict(list)
+        for m in measurements:
+            widths[m.device].append(m.pulse_width_s)
+        check_one_device(widths)
     results = _fit_all(measurements, model, refine)
     entries: dict[str, dict[str, PulseWidthEntry]] = defaultdict(dict)
     by_width: dict[str, list[FitResult]] = defaultdict(list)
@@ -71,7 +93,6 @@ def fit_path(path: str | Path | list, output: str | Path | None = None, *, model
     for label, group in by_width.items():
         if len(group) >= 2:
             d2d[label] = {**d2d_estimate(group), "devices": [r.device for r in group]}
-    out = Path(output) if output else Path("devices") / f"{(sidecar.device_name or path.stem) if not path.is_dir() else path.resolve().name}.yaml"
     data = DeviceFile(
         synthetic=sidecar.synthetic,
         provenance={
@@ -80,6 +101,8 @@ def fit_path(path: str | Path | list, output: str | Path | None = None, *, model
             "note": sidecar.provenance,
             "settings": {"model": model, "refine": refine, "format": fmt, "pulse_width": pulse_width,
                          "read_voltage_V": read_voltage_V, "device": device,
+                         **({"columns": dict(columns.columns), "units": dict(columns.units)}
+                            if columns is not None and (columns or columns.units) else {}),
                          "normalisation": "measured conductance range -> [-1, 1] per device and pulse width"},
             "inputs": [{"path": _relative(f, root), "sha256": _sha256(f)} for f in files],
         },
@@ -87,14 +110,52 @@ def fit_path(path: str | Path | list, output: str | Path | None = None, *, model
                  for name, w in entries.items()},
         d2d_estimates=d2d,
     )
+    if sweep_config is not None:
+        from ferrosim.device.sweep_config import sweep_config_text
+
+        config_text = sweep_config_text(data, out, sweep_config, command)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_device_file(data, out)
+    if sweep_config is not None:
+        from ferrosim.io.atomic import atomic_write
+
+        atomic_write(sweep_config, config_text)
     figs: list[Path] = []
     if figures:
         from ferrosim.device.fit_plots import plot_fits
 
         figs = plot_fits(results, data, out.with_suffix("").with_name(out.stem + "-figures"))
-    return FitRun(results, data, out, figs)
+    return FitRun(results, data, out, figs, sweep_config)
+
+
+def _input_files(paths: list[Path], files: list[Path], sidecar: Sidecar) -> set[Path]:
+    """Every file this fit reads or may read (resolved): data files, the sidecars of the input
+    folders and the I-V tables they name. No output may replace one of them."""
+    from ferrosim.io.measurements import SIDECAR_NAME
+
+    folders = {(p if p.is_dir() else p.parent).resolve() for p in paths}
+    tables = [t for t in [sidecar.iv_table, *(i.iv_table for i in sidecar.pulse_widths.values())] if t]
+    return ({Path(f).resolve() for f in files} | {d / SIDECAR_NAME for d in folders}
+            | {(d / t).resolve() for d in folders for t in tables})
+
+
+def _output_path(output: str | Path | None, path: Path, sidecar: Sidecar, inputs: set[Path]) -> Path:
+    """`-o`, checked against the inputs; by default devices/<device name in measurements.yaml,
+    else the input's name>.yaml, never named like the sidecar nor replacing an input."""
+    from ferrosim.io.measurements import SIDECAR_NAME
+
+    if output is not None:
+        out = Path(output)
+        if out.resolve() in inputs:
+            raise InputError(f"-o {out}: is an input of this fit (a measurement file, measurements.yaml "
+                             "or an I-V table)", hint="name another file, e.g. devices/<device>.yaml")
+        return out
+    stem = sidecar.device_name or (path.resolve().name if path.is_dir() else path.stem)
+    name = re.sub(r"[/\\]+", "_", stem).lstrip(".") or "device"  # one file name, not a path
+    out = Path("devices") / f"{name}.yaml"
+    if out.name == SIDECAR_NAME or out.resolve() in inputs:
+        out = out.with_name(f"{out.stem}-device.yaml")
+    return out
 
 
 def _fit_all(measurements, model: str, refine: str) -> list[FitResult]:
@@ -177,11 +238,10 @@ def _energy(res: FitResult, measurements, sidecar: Sidecar, label: str,
     if info is not None and info.energy_per_pulse_J is not None:
         return EnergyEntry(up=info.energy_per_pulse_J.up, down=info.energy_per_pulse_J.down,
                            source="measured", note="measurements.yaml energy_per_pulse_J")
-    if electrical is None:
-        return EnergyEntry(source="unknown", note="needs conductance in siemens, a pulse width and pulse "
-                           "amplitudes (pulse_widths.<pw>.amplitude_V in measurements.yaml)")
-    if electrical.area_um2 is None:
-        return EnergyEntry(source="unknown", note=electrical.area_note)
+    if electrical is None or electrical.area_um2 is None:
+        gaps = energy_gaps(res, sidecar, label)
+        return EnergyEntry(source="unknown", missing=gaps,
+                           note=f"no energy per pulse: {energy_gap_text(gaps, label)}")
     # The default energy model, for people reading the file; runs reprice from `electrical`.
     cfg = EnergyConfig(digital=False)  # conduction: measured where the data price it, else read
     plan = resolve(cfg, electrical)
