@@ -177,7 +177,8 @@ class SoftBoundsDevice(_DeviceBase):
 
     def symmetry_point(self) -> float:
         """Closed form `(a_up - a_down)/(a_up/w_max - a_down/w_min)` (DESIGN.md section 2)."""
-        return (self.a_up - self.a_down) / (self.a_up / self.w_max - self.a_down / self.w_min)
+        g = (self.a_up - self.a_down) / (self.a_up / self.w_max - self.a_down / self.w_min)
+        return min(max(g, self.w_min), self.w_max)  # in range exactly; clipped against rounding
 
 
 class PowStepDevice(_DeviceBase):
@@ -206,7 +207,8 @@ class PowStepDevice(_DeviceBase):
         if self.gamma_up == self.gamma_down and self.gamma_up > 0:
             # ((w_max-g)/(g-w_min))**gamma = a_down/a_up  =>  g = (w_max + r*w_min)/(1 + r)
             r = (self.a_down / self.a_up) ** (1.0 / self.gamma_up)
-            return (self.w_max + r * self.w_min) / (1.0 + r)
+            # in [w_min, w_max] exactly; rounding can step past a bound when r is huge
+            return min(max((self.w_max + r * self.w_min) / (1.0 + r), self.w_min), self.w_max)
         return super().symmetry_point()
 
 

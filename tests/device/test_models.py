@@ -206,3 +206,12 @@ def test_aihwkit_powstep_gamma_convention():
     assert (p.gamma_up, p.gamma_down) == pytest.approx((2.0, 1.5))
     q = from_aihwkit("powstep", dw_min=0.01, pow_gamma=2.0, pow_up_down=-0.25)
     assert (q.gamma_up, q.gamma_down) == pytest.approx((1.5, 2.0))
+
+
+def test_closed_form_symmetry_point_stays_in_range_when_one_direction_dominates():
+    """(a_down/a_up)**(1/gamma) ~ 2e17: the closed form rounded to -3.0000000000000004 (found by
+    tests/properties)."""
+    from ferrosim.device.models import PowStepDevice
+
+    dev = PowStepDevice(a_up=0.0001, a_down=0.3, w_min=-3.0, w_max=1.0, gamma_up=0.2, gamma_down=0.2)
+    assert dev.w_min <= dev.symmetry_point() <= dev.w_max
