@@ -1,10 +1,14 @@
 """ferrosim: train neural networks on simulated ferroelectric synapses.
 
-Python API (the CLI is a thin layer over it)::
+Python API (the CLI is a thin layer over it; `ferrosim.api` documents each function)::
 
     import ferrosim
-    result = ferrosim.train({"algorithm": "sgd", "training": {"epochs": 5}})
-    result.to_frame()          # per-epoch accuracy, pulses, energy
+    fit = ferrosim.fit_device("measurements/", "devices/example.yaml")      # fit-device
+    result = ferrosim.sweep("configs/pulse_widths.yaml", out="results/default")  # sweep
+    report = ferrosim.report("results/default")                             # report
+    frame = ferrosim.load_results("results/default")    # one row per complete run (DataFrame)
+    run = ferrosim.train({"algorithm": "sgd", "training": {"epochs": 5}})  # one run in memory
+    run.to_frame()                                      # per-epoch accuracy, pulses, energy
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ try:
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0.0.0+unknown"
 
-__all__ = ["__version__", "train", "RunConfig", "TrainResult", "load_run_config"]
+__all__ = ["__version__", "fit_device", "sweep", "report", "load_results", "train", "RunConfig", "TrainResult",
+           "load_run_config"]
 
 
 def __getattr__(name: str):
@@ -29,6 +34,14 @@ def __getattr__(name: str):
         from ferrosim.training.loop import TrainResult
 
         return TrainResult
+    if name in ("fit_device", "load_results"):
+        from ferrosim import api
+
+        return getattr(api, name)
+    if name in ("sweep", "report"):  # callable subpackages (ferrosim/callable_module.py)
+        import importlib
+
+        return importlib.import_module(f"ferrosim.{name}")
     if name in ("RunConfig", "load_run_config"):
         from ferrosim import config
 

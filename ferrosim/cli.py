@@ -191,44 +191,11 @@ def fit_device_cmd(
     aihwkit two-column traces, and any lab export through a column mapping (--column); writes one YAML device file (the input of `sweep`) with fit
     quality, symmetry point, granularity, c2c and energy per pulse, plus figures.
     """
-    from ferrosim.device.fit_run import fit_path
-    from ferrosim.device.fitting import MODEL_CHOICES
+    from ferrosim.api import fit_device
 
-    if model not in MODEL_CHOICES:
-        raise InputError(f"--model {model}: choose one of {', '.join(MODEL_CHOICES)}")
-    if refine not in ("steps", "traces"):
-        raise InputError(f"--refine {refine}: choose steps or traces")
-    if read_voltage is not None and not read_voltage > 0:
-        raise InputError(f"--read-voltage must be positive, got {read_voltage}")
-    if pulse_width is not None:
-        from ferrosim.units import parse_pulse_width
-
-        try:
-            float(pulse_width)
-        except ValueError:
-            pass
-        else:  # `1` meant as 1 us would silently be 1 s: a pulse width on the command line names its unit
-            raise InputError(f"--pulse-width {pulse_width}: no unit", hint=f"write {pulse_width}us or {pulse_width}s")
-        try:
-            parse_pulse_width(pulse_width)
-        except ValueError as exc:
-            raise InputError(f"--pulse-width: {exc}") from None
-    columns = None
-    if column or unit:
-        from ferrosim.io.lab_table import parse_column_options
-
-        columns = parse_column_options(column, unit)
-    if output is not None:
-        from ferrosim.io.atomic import check_output_file
-
-        check_output_file(output, "-o")  # before fitting, not after it
-    if sweep_config is not None:
-        from ferrosim.device.sweep_config import check_sweep_config_path
-
-        check_sweep_config_path(sweep_config)
-    run = fit_path(paths, output, model=model, fmt=format, pulse_width=pulse_width,
-                   read_voltage_V=read_voltage, device=device, refine=refine, figures=figures, columns=columns,
-                   command="ferrosim fit-device " + " ".join(sys.argv[2:]), sweep_config=sweep_config)
+    run = fit_device(paths, output, model=model, format=format, pulse_width=pulse_width, read_voltage=read_voltage,
+                     device=device, refine=refine, figures=figures, columns=column, units=unit,
+                     sweep_config=sweep_config, command="ferrosim fit-device " + " ".join(sys.argv[2:]))
     _print_fits(run)
 
 
@@ -315,10 +282,8 @@ def sweep_cmd(
     Finished runs (same parameters -> same run_id) are skipped, so rerunning the same command
     resumes an interrupted sweep. Exit 1 if any run failed (each failure is in its folder).
     """
-    from ferrosim.sweep.plan import load_plan
-    from ferrosim.sweep.outputs import reprice_complete, write_summary
     from ferrosim.sweep.progress import MODES, SweepProgress, choose_mode
-    from ferrosim.sweep.runner import check_results_folder, execute, pending_runs, write_sweep_yaml
+    from ferrosim.sweep.session import SweepSession
     from ferrosim.training.layer_threads import available_cores
 
     if executor not in ("local", "dask"):
@@ -328,63 +293,45 @@ def sweep_cmd(
     if workers is not None and workers < 1:
         raise InputError(f"--workers must be at least 1, got {workers}")
     _check_threads(threads)
-    index, count = _parse_shard(shard)
-    plan = load_plan(config, set_)
-    import gc
-
-    gc.freeze()  # the plan lives as long as the command: later collections need not rescan it
-    out = out or Path("results") / plan.name
-    from ferrosim.io.atomic import check_output_dir
-
-    check_output_dir(out, "--out")
-    check_results_folder(plan, out, merge)
-    runs = plan.runs if count == 1 else plan.shard(index, count)
-    todo = pending_runs(runs, out, force)
+    session = SweepSession(config, set_, out, shard, force, merge)  # reads and checks; writes nothing
+    out, runs, todo = session.out, session.runs, session.todo
     n_workers = workers or available_cores()  # the cores this job may use (its CPU affinity)
     if dry_run:
-        _print_plan(plan, runs, todo, out, n_workers, executor, threads)
+        _print_plan(session.plan, runs, todo, out, n_workers, executor, threads)
         return
-    out.mkdir(parents=True, exist_ok=True)
-    write_sweep_yaml(plan, out)
     _terminate_like_ctrl_c()
-    skipped = len(runs) - len(todo)
-    pending = {r.run_id for r in todo}
-    repriced = sum(reprice_complete(r, out) for r in runs if r.run_id not in pending)
+    repriced = session.begin()
     if repriced:
         err_console.print(f"re-priced {repriced} complete runs under the energy settings of {config} "
                           "(no training)", markup=False)
     progress = SweepProgress(todo, err_console, choose_mode(progress_mode, sys.stderr))
-    progress.log(f"sweep {plan.name}: {len(runs)} runs" + (f" (shard {index}/{count})" if count > 1 else "")
-                 + f", {skipped} already complete, {len(todo)} to train"
+    index, count = session.index, session.count
+    progress.log(f"sweep {session.plan.name}: {len(runs)} runs" + (f" (shard {index}/{count})" if count > 1 else "")
+                 + f", {session.skipped} already complete, {len(todo)} to train"
                  + (f" on {n_workers} workers" if executor == "local" else " on dask") + f" -> {out}")
-    failures: list[str] = []
-    finished = [0]
 
     def on_done(outcome, run) -> None:
-        finished[0] += 1
-        label = run.label
+        k = session.finished
         if outcome.ok:
             s = outcome.summary
-            line = (f"[{finished[0]}/{len(todo)}] {run.run_id} {label}: final {s['final_accuracy']:.4f} "
+            line = (f"[{k}/{len(todo)}] {run.run_id} {run.label}: final {s['final_accuracy']:.4f} "
                     f"best {s['best_accuracy']:.4f}, {s['pulses_total']:,} pulses, {outcome.wall_s:.1f}s")
         else:
-            failures.append(run.run_id)
-            line = f"[{finished[0]}/{len(todo)}] {run.run_id} {label}: FAILED {outcome.error}"
+            line = f"[{k}/{len(todo)}] {run.run_id} {run.label}: FAILED {outcome.error}"
         progress.finished(outcome, run, line)
 
     try:
         with progress:
-            execute(todo, out, workers=n_workers, executor=executor, scheduler=scheduler, on_done=on_done,
-                    threads=threads, on_epoch=progress.epoch)
+            frame = session.execute(workers=n_workers, executor=executor, scheduler=scheduler, threads=threads,
+                                    on_done=on_done, on_epoch=progress.epoch)
     except KeyboardInterrupt:
         progress.stop()
-        write_summary(out)
-        err_console.print(f"error: interrupted after {finished[0]} of {len(todo)} runs; finished runs are "
+        err_console.print(f"error: interrupted after {session.finished} of {len(todo)} runs; finished runs are "
                           f"kept in {out}; rerun the same command to resume", markup=False)
         sys.exit(130)
-    frame = write_summary(out)
     out_console.print(f"wrote {out / 'summary.csv'} ({len(frame)} complete runs); tables and figures: "
                       f"ferrosim report {out}", markup=False, soft_wrap=True)
+    failures = session.failed
     if failures:
         err_console.print(f"error: {len(failures)} of {len(todo)} runs failed ({', '.join(failures[:5])}"
                           f"{'...' if len(failures) > 5 else ''}); see runs/<run_id>/failed.json; rerun to retry",
@@ -401,18 +348,6 @@ def _terminate_like_ctrl_c() -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
-
-
-def _parse_shard(shard: str | None) -> tuple[int, int]:
-    if shard is None:
-        return 1, 1
-    try:
-        i, n = (int(x) for x in shard.split("/"))
-    except ValueError:
-        raise InputError(f"--shard {shard}: expected I/N, e.g. 2/8") from None
-    if not 1 <= i <= n:
-        raise InputError(f"--shard {shard}: I must be between 1 and N")
-    return i, n
 
 
 PLAN_ROWS = 200
@@ -498,14 +433,10 @@ def report_cmd(
     a self-contained report.html and figures/*.png|svg. Works on partial sweeps (missing runs
     are listed) and on several folders at once (`report A B --out C`).
     """
-    from ferrosim.report import build_report
+    from ferrosim.api import report as build_report
     from ferrosim.report.aggregate import energy_models
     from ferrosim.report.terminal import print_summary, summary_view
 
-    if out is not None:
-        from ferrosim.io.atomic import check_output_dir
-
-        check_output_dir(out, "--out")
     report = build_report(results, out)
     print_summary(out_console, summary_view(report.agg, report.axes, "summary by pulse width: "
                                             + ", ".join(s.label for s in report.sweeps), report.synthetic_sweeps,

@@ -1,5 +1,8 @@
 """Reports from finished sweeps: tables over seeds, figures, report.md and report.html.
 
+Calling this package builds a report: `ferrosim.report(["results/default"])` is
+`ferrosim.api.report` (see its help). Inside the package:
+
     from ferrosim.report import build_report
     report = build_report(["results/default"])          # writes results/default/report/
     report.agg                                           # summary_by_pulse_width.csv as a DataFrame
@@ -12,6 +15,9 @@ Modules, one job each: `collect` (read sweep folders, find missing runs), `aggre
 
 from __future__ import annotations
 
+from ferrosim.callable_module import make_callable
 from ferrosim.report.build import Report, build_report, prepare
+
+make_callable(__name__, "report")
 
 __all__ = ["Report", "build_report", "prepare"]
