@@ -7,6 +7,7 @@ Exit codes (DESIGN.md section 8): 0 success, 2 bad input (one line `error: ...` 
 from __future__ import annotations
 
 import math
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -34,8 +35,9 @@ app = typer.Typer(
 )
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
-# Batch jobs pipe stdout: give tables room instead of rich's 80-column default.
-out_console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+# Batch jobs pipe stdout: give tables room instead of rich's 80-column default, unless $COLUMNS
+# says how wide the reader is.
+out_console = Console(highlight=False, width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 200)
 
 
 def _version_callback(value: bool) -> None:

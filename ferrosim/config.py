@@ -407,6 +407,7 @@ def parse_run_config(data: Any, *, file: str | Path | None = None,
     if not isinstance(data, dict):
         raise InputError("expected a mapping of sections at the top level", file=file, line=1)
     data = _with_device_file(data, file, lines or {})
+    data = _with_data_dir(data, file, lines or {})
     try:
         cfg = RunConfig.model_validate(data)
     except ValidationError as exc:
@@ -461,6 +462,25 @@ def check_energy(cfg: RunConfig, file: str | Path | None = None, lines: dict[Loc
                          hint="see docs/physics.md, Energy") from None
 
 
+def _config_base(file: str | Path | None, lines: dict[Loc, int], key: Loc) -> tuple[Path, bool]:
+    """The folder a path at `key` is relative to: the config file's, for a path written in a
+    config file; the working directory for one from the command line (--set) or a dict."""
+    from_file = file is not None and line_of(lines, key) != COMMAND_LINE
+    return (Path(file).parent if from_file else Path.cwd()), from_file
+
+
+def _with_data_dir(data: dict, file: str | Path | None, lines: dict[Loc, int]) -> dict:
+    """`dataset.data_dir` made absolute by the one path rule (it is not part of a run's id)."""
+    dataset = data.get("dataset")
+    if not isinstance(dataset, dict) or not isinstance(dataset.get("data_dir"), str) or not dataset["data_dir"]:
+        return data
+    path = Path(dataset["data_dir"]).expanduser()
+    if not path.is_absolute():
+        base, _ = _config_base(file, lines, ("dataset", "data_dir"))
+        path = base / path
+    return {**data, "dataset": {**dataset, "data_dir": str(path)}}
+
+
 def _with_device_file(data: dict, file: str | Path | None, lines: dict[Loc, int]) -> dict:
     """Fill `device.response` and energies from `device.file` (fit-device output)."""
     device = data.get("device")
@@ -471,8 +491,7 @@ def _with_device_file(data: dict, file: str | Path | None, lines: dict[Loc, int]
     # One rule: a path in a config file is relative to that file; one given on the command line
     # (--set) or in a config that is no file (the Python API) is relative to the working directory.
     line = line_of(lines, ("device", "file"))
-    from_file = file is not None and line != COMMAND_LINE
-    base = Path(file).parent if from_file else Path.cwd()
+    base, from_file = _config_base(file, lines, ("device", "file"))
     path = Path(device["file"]).expanduser()
     if not path.is_absolute():
         path = base / path

@@ -1,5 +1,7 @@
 """Run config validation: defaults, flat device form, aihwkit form, one-line errors."""
 
+from pathlib import Path
+
 import pytest
 
 from ferrosim.config import load_run_config, parse_run_config
@@ -74,3 +76,20 @@ def test_overrides(tmp_path):
     assert isinstance(cfg.device.response, LinearDevice)
     with pytest.raises(InputError, match="KEY=VALUE"):
         load_run_config(p, ["training.lr"])
+
+
+def test_data_dir_follows_the_one_path_rule(tmp_path, monkeypatch):
+    """dataset.data_dir written in a config file is relative to that file; from --set (or a dict)
+    relative to the working directory (issue 16, item 3: every path in a config)."""
+    from ferrosim.config import load_run_config
+
+    (tmp_path / "cfg").mkdir()
+    (tmp_path / "cfg" / "c.yaml").write_text("dataset: {name: mnist, data_dir: ../data}\n")
+    monkeypatch.chdir(tmp_path / "cfg")  # a working directory where ../data means something else
+    cfg = load_run_config(tmp_path / "cfg" / "c.yaml")
+    assert Path(cfg.dataset.data_dir) == tmp_path / "cfg" / ".." / "data"
+    cfg = load_run_config(tmp_path / "cfg" / "c.yaml", ["dataset.data_dir=here"])
+    assert Path(cfg.dataset.data_dir) == tmp_path / "cfg" / "here"  # the working directory's
+    monkeypatch.chdir(tmp_path)
+    cfg = load_run_config(tmp_path / "cfg" / "c.yaml", ["dataset.data_dir=here"])
+    assert Path(cfg.dataset.data_dir) == tmp_path / "here"
