@@ -122,3 +122,22 @@ def test_the_not_run_list_has_no_stale_entry():
     lines = [" ".join(t) for lang, block, _ in readme_blocks() if lang == "bash" for t in bash_commands(block)]
     for pattern in NOT_RUN:
         assert any(re.search(pattern, line) for line in lines), f"no README command matches {pattern!r}"
+
+
+def test_run_counts_stated_in_config_headers_and_the_readme_are_the_plans():
+    """`48 runs` in a config's header or next to it in the README is what `sweep` plans."""
+    from ferrosim.sweep.plan import load_plan
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for config in sorted((REPO / "configs").glob("*.yaml")):
+        header = "".join(line for line in config.read_text().splitlines(keepends=True) if line.startswith("#"))
+        claims = [int(n) for n in re.findall(r"\b(\d+) runs\b", header)]
+        claims += [int(n) for line in readme.splitlines() if f"configs/{config.name}" in line
+                   for n in re.findall(r"\b(\d+) runs\b", line)]
+        if not claims:
+            continue
+        try:
+            planned = len(load_plan(config).runs)
+        except Exception as exc:  # noqa: BLE001 - a config that needs a local fit first says so
+            pytest.skip(f"{config.name}: {exc}")
+        assert set(claims) == {planned}, (config.name, claims, planned)
