@@ -37,7 +37,8 @@ app = typer.Typer(
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 # Batch jobs pipe stdout: give tables room instead of rich's 80-column default, unless $COLUMNS
 # says how wide the reader is.
-out_console = Console(highlight=False, width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 200)
+out_console = Console(highlight=False, soft_wrap=True,  # a printed line (a path) is never broken
+                      width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 200)
 
 
 def _version_callback(value: bool) -> None:
