@@ -21,8 +21,13 @@ from ferrosim.io.strict_model import StrictInputModel
 from ferrosim.io.yaml_source import COMMAND_LINE, Loc, line_of, load_yaml, mark_overrides
 from ferrosim.nn.mlp import Activation
 
-Algorithm = Literal["ideal", "sgd", "mixed_precision", "sgd_symmetry_shift", "sgd_balanced"]
-ALGORITHMS: tuple[str, ...] = ("ideal", "sgd", "mixed_precision", "sgd_symmetry_shift", "sgd_balanced")
+Algorithm = Literal["ideal", "sgd", "mixed_precision", "sgd_symmetry_shift", "sgd_balanced", "tiki_taka_v2",
+                    "chopped_tt_v2", "agad"]
+ALGORITHMS: tuple[str, ...] = ("ideal", "sgd", "mixed_precision", "sgd_symmetry_shift", "sgd_balanced",
+                               "tiki_taka_v2", "chopped_tt_v2", "agad")
+TIKI_TAKA: tuple[str, ...] = ("tiki_taka_v2", "chopped_tt_v2", "agad")
+"""The Tiki-Taka family (ferrosim.training.tiki_taka): aihwkit's BufferedTransferCompound,
+ChoppedTransferCompound and DynamicTransferCompound."""
 
 
 class _Section(StrictInputModel):
@@ -155,6 +160,107 @@ class SymmetryConfig(_Section):
     """Where the pulse step eps is taken: at the symmetry point, the new weight zero (ferrosim's
     default), or at g = 0 as aihwkit does (its `dw_min` with the default `update.granularity`:
     a reference device does not change aihwkit's granularity). Both in `update.granularity` mode."""
+
+
+class TransferReadConfig(_Section):
+    """The read of one column of the fast array A at a transfer (aihwkit `transfer_forward`, an
+    `IOParameters` whose noise and bound management aihwkit turns off for this read): a one-hot
+    input, Gaussian read noise, an ADC of step `out_res*2*out_bound` clipped at `out_bound`."""
+
+    is_perfect: bool = False
+    """Exact read (aihwkit `IOParameters(is_perfect=True)`)."""
+    out_noise: float = Field(0.06, ge=0)
+    """Std of the read noise added to each output (weight units); aihwkit's default 0.06."""
+    out_res: float = Field(1 / 510, ge=0)
+    """ADC step as a fraction of 2*out_bound (aihwkit default 1/510); 0: no quantisation."""
+    out_bound: float = Field(12.0, ge=0)
+    """ADC range +-out_bound (aihwkit default 12); 0: unbounded."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _preset(cls, data: Any) -> Any:
+        if data == "perfect":
+            return {"is_perfect": True}
+        if data == "aihwkit_default":
+            return {}
+        if isinstance(data, str):
+            raise ValueError(f"unknown preset {data!r} (perfect or aihwkit_default, or the fields)")
+        return data
+
+
+def _device_response(data: Any) -> Any:
+    """Response fields written flat, aihwkit style (`dw_min`, `up_down`) or ferrosim's."""
+    if not isinstance(data, dict):
+        return data
+    data = dict(data)
+    if "dw_min" in data:
+        a_up, a_down = steps_from_aihwkit(data.pop("dw_min"), data.pop("up_down", 0.0))
+        data.setdefault("a_up", a_up)
+        data.setdefault("a_down", a_down)
+    data.setdefault("model", "softbounds")
+    return data
+
+
+class TikiTakaConfig(_Section):
+    """The Tiki-Taka family (`tiki_taka_v2`, `chopped_tt_v2`, `agad`; docs/algorithms.md), with
+    aihwkit 1.2.0's parameter names and meanings. A fast array A takes the pulsed SGD update;
+    every `transfer_every` samples one column of A is read into a digital buffer H, whose
+    whole-threshold parts become single pulses on the slow array C, which the network reads.
+    `None` means the value aihwkit gives that algorithm."""
+
+    transfer_every: float = Field(1.0, ge=0)
+    """Samples between transfers (mini-batches when `units_in_mbatch`); 0: never."""
+    units_in_mbatch: bool | None = None
+    """Count `transfer_every` in mini-batches (every = ceil(transfer_every*batch) samples)
+    instead of samples. aihwkit: True for tiki_taka_v2, False for chopped_tt_v2 and agad."""
+    fast_lr: float = Field(1.0, ge=0)
+    """Learning rate of A's update (0: the training lr)."""
+    scale_fast_lr: bool | None = None
+    """A's learning rate is fast_lr * lr (True) or fast_lr itself (False). aihwkit: True for
+    tiki_taka_v2, False for chopped_tt_v2 and agad."""
+    transfer_lr: float = Field(1.0, ge=0)
+    """Learning rate of the transfer into H."""
+    scale_transfer_lr: bool = True
+    """The transfer's learning rate is transfer_lr * lr (True) or transfer_lr."""
+    thres_scale: float = Field(1.0, gt=0)
+    """tiki_taka_v2: H fires a pulse on C when |H| >= thres_scale * C's granularity."""
+    buffer_granularity: float = Field(1.0, gt=0)
+    """chopped_tt_v2, agad: H counts in units of buffer_granularity * A's granularity."""
+    auto_granularity: float = Field(0.0, ge=0)
+    """chopped_tt_v2, agad: > 0 scales that unit by auto_granularity / (columns * transfer_every)."""
+    momentum: float | None = Field(None, ge=0, le=1)
+    """Fraction of H kept after it fired. aihwkit: 0.1 for tiki_taka_v2, 0 for the others."""
+    forget_buffer: bool = True
+    """After firing, H <- momentum*H (True) or H -= (1-momentum)*n*threshold (False)."""
+    in_chop_prob: float = Field(0.1, ge=0, le=1)
+    """chopped_tt_v2, agad: chopper switching of the column just transferred (random: with this
+    probability; regular: every max(ceil(1/p), 2) passes over the columns)."""
+    in_chop_random: bool | None = None
+    """Random choppers (True) or regular ones. aihwkit: True for chopped_tt_v2, False for agad."""
+    auto_scale: bool = False
+    """chopped_tt_v2, agad: A's learning rate scaled by BL*dw_A / (running max|x| * max|d|)."""
+    auto_momentum: float = Field(0.99, ge=0, lt=1)
+    """Momentum of auto_scale's running maxima."""
+    tail_weightening: float = Field(5.0, gt=0)
+    """agad: the reference is a running mean of A's reads with weight min(tail_weightening/N, 1),
+    N = the chopper period in passes."""
+    transfer_forward: TransferReadConfig = Field(default_factory=TransferReadConfig)
+    """The read of A's column at a transfer: `aihwkit_default` (noisy, quantised) or `perfect`."""
+    fast_device: DeviceModel | None = None
+    """A's device, response fields written flat (aihwkit `dw_min`/`up_down` or ferrosim's);
+    default the run's device (the fitted device at the run's pulse width)."""
+
+    @field_validator("fast_device", mode="before")
+    @classmethod
+    def _flat_fast_device(cls, value: Any) -> Any:
+        return _device_response(value)
+
+    def resolved(self, algorithm: str) -> "TikiTakaConfig":
+        """The None fields filled with aihwkit's value for `algorithm`."""
+        tt2 = algorithm == "tiki_taka_v2"
+        fill = {"units_in_mbatch": tt2, "scale_fast_lr": tt2, "momentum": 0.1 if tt2 else 0.0,
+                "in_chop_random": algorithm == "chopped_tt_v2"}
+        return self.model_copy(update={k: v for k, v in fill.items() if getattr(self, k) is None})
 
 
 class _IOPassConfig(_Section):
@@ -344,7 +450,8 @@ class RunConfig(_Section):
     algorithm: Algorithm = "sgd"
     """ideal (floating point) | sgd (pulsed, aihwkit stochastic-compressed) | mixed_precision
     | sgd_symmetry_shift (reference at each device's symmetry point) | sgd_balanced (up/down
-    pulse counts scaled to equal mean steps at the weight zero). See docs/algorithms.md."""
+    pulse counts scaled to equal mean steps at the weight zero) | tiki_taka_v2 | chopped_tt_v2
+    | agad (the Tiki-Taka family, section `tiki_taka`). See docs/algorithms.md."""
     dataset: DatasetConfig = Field(default_factory=DatasetConfig)
     network: NetworkConfig = Field(default_factory=NetworkConfig)
     training: TrainingConfig = Field(default_factory=TrainingConfig)
@@ -352,6 +459,7 @@ class RunConfig(_Section):
     update: UpdateConfig = Field(default_factory=UpdateConfig)
     mixed_precision: MixedPrecisionConfig = Field(default_factory=MixedPrecisionConfig)
     symmetry: SymmetryConfig = Field(default_factory=SymmetryConfig)
+    tiki_taka: TikiTakaConfig = Field(default_factory=TikiTakaConfig)
     energy: EnergyConfig = Field(default_factory=EnergyConfig)
     io: IOConfig = Field(default_factory=IOConfig)
 

@@ -5,7 +5,10 @@ environment (../shared/tools/install-aihwkit.sh); prints one JSON line.
 
     python aihwkit_plain_sgd.py DIGITS_NPZ SEED LR EPOCHS OUT_BOUND DIGITAL_BIAS [ALGORITHM [DEVICE [IO [PULSES]]]]
     ALGORITHM: sgd (default), mixed_precision (MixedPrecisionCompound, its defaults), shift
-    (SoftBoundsReferenceDevice with subtract_symmetry_point) or ideal (FloatingPointRPUConfig)
+    (SoftBoundsReferenceDevice with subtract_symmetry_point), ideal (FloatingPointRPUConfig), or
+    tiki_taka_v2 / chopped_tt_v2 / agad (BufferedTransferCompound / ChoppedTransferCompound /
+    DynamicTransferCompound on [device, device], aihwkit's defaults except A's learning rate:
+    fast_lr = LR absolute for chopped_tt_v2 and agad, as tiki_taka_v2's fast_lr 1 x LR)
     DEVICE: asym (default: up 0.03(1-w), down 0.01(1+w)) or sym (2% steps both ways)
     IO: perfect (default: IOParameters(is_perfect=True, out_bound=OUT_BOUND) forward, perfect
     backward) or default (aihwkit's default IOParameters() both ways; OUT_BOUND is not used)
@@ -51,6 +54,18 @@ if algorithm == "ideal":
     from aihwkit.simulator.configs import FloatingPointRPUConfig
 
     config = FloatingPointRPUConfig()
+elif algorithm in ("tiki_taka_v2", "chopped_tt_v2", "agad"):
+    from aihwkit.simulator.configs import UnitCellRPUConfig
+    from aihwkit.simulator.configs.compounds import (BufferedTransferCompound, ChoppedTransferCompound,
+                                                     DynamicTransferCompound)
+
+    if algorithm == "tiki_taka_v2":
+        compound = BufferedTransferCompound(unit_cell_devices=[device, device])
+    elif algorithm == "chopped_tt_v2":
+        compound = ChoppedTransferCompound(unit_cell_devices=[device, device], fast_lr=lr)
+    else:
+        compound = DynamicTransferCompound(unit_cell_devices=[device, device], fast_lr=lr)
+    config = UnitCellRPUConfig(device=compound)
 elif algorithm == "mixed_precision":
     from aihwkit.simulator.configs import DigitalRankUpdateRPUConfig
     from aihwkit.simulator.configs.compounds import MixedPrecisionCompound

@@ -48,7 +48,8 @@ METRICS = (
 """The energy bands (lower/upper) and the digital term are in summaries of ferrosim with energy
 models; older summaries lack them and their cells are empty."""
 STATS = ("mean", "std", "n", "ci95_low", "ci95_high")
-ALGORITHM_ORDER = ("ideal", "sgd", "sgd_balanced", "sgd_symmetry_shift", "mixed_precision")
+ALGORITHM_ORDER = ("ideal", "sgd", "sgd_balanced", "sgd_symmetry_shift", "mixed_precision", "tiki_taka_v2",
+                   "chopped_tt_v2", "agad")
 BASE_KEYS = ("sweep", "device", "pulse_width_s", "algorithm")
 
 

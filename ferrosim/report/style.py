@@ -22,8 +22,11 @@ ALGORITHM_STYLE = {  # marker, line style
     "mixed_precision": ("s", "--"),
     "sgd_symmetry_shift": ("^", "-."),
     "sgd_balanced": ("D", ":"),
+    "tiki_taka_v2": ("v", "-"),
+    "chopped_tt_v2": ("P", "--"),
+    "agad": ("X", "-."),
 }
-_EXTRA_MARKERS = ("v", "P", "X", "*", "h")
+_EXTRA_MARKERS = ("*", "h", "p", "<", ">")
 
 
 class PulseWidthStyle:

@@ -139,6 +139,14 @@ def epoch_counts(epochs: pd.DataFrame, info: dict, batch_size: int) -> tuple[lis
     return (epochs["pulses_up"].astype(int).tolist(), epochs["pulses_down"].astype(int).tolist(), ops, acc)
 
 
+def _same(a: Any, b: Any) -> bool:
+    """Equal, or floats equal to 1e-9 relative (the stored figures went through JSON and a
+    recomputation in another summation order)."""
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=0.0) or (math.isnan(a) and math.isnan(b))
+    return a == b
+
+
 def reprice_complete(run, out: Path) -> bool:
     """Bring a complete run's energy up to the sweep's current `energy:` settings and model
     (training never depends on them, so the run_id is the same): when its priced figures differ,
@@ -154,7 +162,7 @@ def reprice_complete(run, out: Path) -> bool:
     counts = epoch_counts(pd.read_csv(folder / "epochs.csv"), record["info"], cfg.training.batch_size)
     energy = energy_cells(cfg, counts, int(record["info"]["n_train"]), None if e2t is None else int(e2t))
     wanted = cfg.energy.model_dump(mode="json")
-    if record.get("config", {}).get("energy") == wanted and all(row.get(k) == v for k, v in energy.items()):
+    if record.get("config", {}).get("energy") == wanted and all(_same(row.get(k), v) for k, v in energy.items()):
         return False
     row.update(energy)
     record["config"]["energy"] = wanted

@@ -32,7 +32,7 @@ from ferrosim.errors import InputError, closest
 from ferrosim.io.yaml_source import Loc, line_of, load_yaml, mark_overrides
 from ferrosim.units import format_pulse_width, parse_pulse_width
 
-LIST_SECTIONS = ("training", "update", "network", "mixed_precision", "symmetry")
+LIST_SECTIONS = ("training", "update", "network", "mixed_precision", "symmetry", "tiki_taka")
 SWEEP_ALIASES = {"pulse_width": "device.pulse_width"}
 """Keys of the `sweep:` section that stand for a dotted config key."""
 
@@ -51,11 +51,14 @@ FIXED_AXES = ("device.pulse_width", "algorithm", "seed")
 _SWEEP_TOP = {"sweep"}
 # Sections that do not change a run's numbers for a given algorithm (left out of run_id).
 _IRRELEVANT = {
-    "ideal": ("device", "update", "mixed_precision", "symmetry", "io"),
-    "sgd": ("mixed_precision", "symmetry"),
-    "sgd_balanced": ("mixed_precision", "symmetry"),
-    "sgd_symmetry_shift": ("mixed_precision",),
-    "mixed_precision": ("symmetry",),
+    "ideal": ("device", "update", "mixed_precision", "symmetry", "io", "tiki_taka"),
+    "sgd": ("mixed_precision", "symmetry", "tiki_taka"),
+    "sgd_balanced": ("mixed_precision", "symmetry", "tiki_taka"),
+    "sgd_symmetry_shift": ("mixed_precision", "tiki_taka"),
+    "mixed_precision": ("symmetry", "tiki_taka"),
+    "tiki_taka_v2": ("mixed_precision", "symmetry"),
+    "chopped_tt_v2": ("mixed_precision", "symmetry"),
+    "agad": ("mixed_precision", "symmetry"),
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ferrosim.config import RunConfig, mixed_precision_eps
+from ferrosim.config import TIKI_TAKA, RunConfig, mixed_precision_eps
 from ferrosim.crossbar.devices import DeviceArrays
 from ferrosim.crossbar.layer import CrossbarLayer
 from ferrosim.crossbar.rng import derive_key, root_key
@@ -341,4 +341,8 @@ def make_updater(cfg: RunConfig, w0: list[np.ndarray], rng_d2d: np.random.Genera
     (None: `layer_threads.thread_count()`); it changes the speed, never the numbers."""
     if cfg.algorithm == "ideal":
         return IdealUpdater(w0)
+    if cfg.algorithm in TIKI_TAKA:
+        from ferrosim.training.tiki_taka import TikiTakaUpdater
+
+        return TikiTakaUpdater(cfg, w0, rng_d2d, threads)
     return _UPDATERS[cfg.algorithm](cfg, w0, rng_d2d, threads)

@@ -1,0 +1,192 @@
+"""The Tiki-Taka family: `tiki_taka_v2`, `chopped_tt_v2` and `agad` (docs/algorithms.md).
+
+Each layer has two arrays of the same devices (or `tiki_taka.fast_device` for A): the fast
+array A takes the pulsed SGD update of every sample; the slow array C is what the network
+reads. Every `transfer_every` samples (or mini-batches) one column of A, in cyclic order, is
+read into a digital buffer H, and C gets one pulse per row whose buffer crossed its threshold
+(ferrosim.crossbar.tiki_taka). aihwkit 1.2.0's CPU rules and defaults, with its names:
+
+- tiki_taka_v2 = BufferedTransferCompound (Gokmen 2021): H in weight units, threshold
+  thres_scale * C's granularity; A's learning rate fast_lr * lr.
+- chopped_tt_v2 = ChoppedTransferCompound (Rasch et al. 2024): A's update and the buffer's
+  input carry a per-column sign (the chopper) that switches after a column's transfer (with
+  probability in_chop_prob, or regularly), so A's offset (its symmetry point) averages out of H.
+- agad = DynamicTransferCompound: as chopped_tt_v2, but H accumulates A's read minus a running
+  mean of earlier reads, frozen at each chopper switch (an on-the-fly reference); regular
+  choppers by default and no write to C during the first chopper period.
+
+A's pulse count uses the mean granularity of A and C (aihwkit's VectorDevice); each pulse moves
+A by its own step. Pulses on A and C are both counted and priced; the buffer's read-add-writes
+are digital operations priced like mixed precision's accumulator.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ferrosim.config import RunConfig
+from ferrosim.crossbar.devices import DeviceArrays
+from ferrosim.crossbar.layer import CrossbarLayer
+from ferrosim.crossbar.rng import derive_key
+from ferrosim.crossbar.sgd import scratch_buffers
+from ferrosim.crossbar.tiki_taka import KINDS, TTV2, fast_updates_and_transfers
+from ferrosim.training.updaters import PulsedSGDUpdater
+
+_TRANSFER_STREAM = np.uint64(0x7417_7A4A)
+_CHOPPER_STREAM = np.uint64(0xC40_99E5)
+
+
+def _round_half_away(x: float) -> int:
+    return int(math.floor(abs(x) + 0.5)) * (1 if x >= 0 else -1)
+
+
+class _FastState:
+    """One layer's fast array A, buffer H, choppers and AGAD reference."""
+
+    def __init__(self, layer: CrossbarLayer, columns: int) -> None:
+        self.layer = layer
+        rows = layer.g.shape[0]
+        self.columns = columns  # the columns that take part (not a digital bias column)
+        self.buffer = np.zeros(layer.g.shape, dtype=np.float64)
+        self.col_sign = np.ones(layer.g.shape[1], dtype=np.float64)
+        self.row_sign = np.ones(rows, dtype=np.float64)
+        self.running_mean = np.zeros(layer.g.shape, dtype=np.float64)
+        self.past_mean = np.zeros(layer.g.shape, dtype=np.float64)
+        self.switched = np.zeros(layer.g.shape[1], dtype=np.bool_)
+        self.ints = np.zeros(4, dtype=np.int64)  # samples seen, next column, full passes, transfers
+        self.px = np.empty(layer.g.shape[1], dtype=np.float32)  # deterministic trains' scratch
+        self.m_x = 0.0  # auto_scale's running maxima
+        self.m_d = 0.0
+
+
+class TikiTakaUpdater(PulsedSGDUpdater):
+    """`tiki_taka_v2`, `chopped_tt_v2`, `agad`: see the module docstring."""
+
+    def __init__(self, cfg: RunConfig, w0: list[np.ndarray], rng_d2d: np.random.Generator,
+                 threads: int | None = None) -> None:
+        super().__init__(cfg, w0, rng_d2d, threads)  # self.layers: the slow arrays C, programmed to w0
+        self.name = cfg.algorithm
+        self.kind = KINDS[cfg.algorithm]
+        self.tt = cfg.tiki_taka.resolved(cfg.algorithm)
+        fast_model = self.tt.fast_device or self.model
+        self.eps_c = self.eps
+        self.eps_a = fast_model.granularity(cfg.update.granularity, 0.0)
+        scale = cfg.device.weight_scale
+        self.fast: list[_FastState] = []
+        for k, w in enumerate(w0):
+            layer = CrossbarLayer(DeviceArrays.build(fast_model, w.shape, rng_d2d), 0.0, scale,
+                                  0.5 * (self.eps_a + self.eps_c))  # aihwkit: the mean granularity counts A's pulses
+            layer.program(np.zeros(w.shape))
+            columns = w.shape[1] - (1 if self._digital_bias else 0)
+            self.fast.append(_FastState(layer, columns))
+        self._tkeys = [np.uint64(derive_key(key, _TRANSFER_STREAM)) for key in self._layer_keys]
+        self._ckeys = [np.uint64(derive_key(key, _CHOPPER_STREAM)) for key in self._layer_keys]
+        self._fast_keys = [np.uint64(derive_key(key, np.uint64(1))) for key in self._layer_keys]
+        self._transfers = 0
+        self._ops = [np.zeros(1, dtype=np.int64) for _ in w0]  # per layer: buffer read-add-writes
+        read = self.tt.transfer_forward
+        self._read = (read.is_perfect, read.out_noise, read.out_res * 2.0 * read.out_bound, read.out_bound)
+
+    # -- schedule -------------------------------------------------------------------------------
+    def _every(self, batch: int) -> int:
+        te = self.tt.transfer_every
+        if self.tt.units_in_mbatch:
+            return max(math.ceil(te * batch), 0)
+        return max(_round_half_away(te), 0)
+
+    def _count_lr(self, lr: float, st: _FastState) -> float:
+        tt = self.tt
+        if tt.fast_lr <= 0:
+            return lr
+        if self.kind != TTV2 and tt.auto_scale:
+            out = tt.fast_lr * self.cfg.update.bl * self.eps_a * st.layer.scale
+            if st.m_x > 0 and st.m_d > 0:
+                out /= st.m_x * st.m_d
+        else:
+            out = tt.fast_lr
+        return out * lr if tt.scale_fast_lr else out
+
+    # -- the update -----------------------------------------------------------------------------
+    def update(self, inputs: list[np.ndarray], deltas: list[np.ndarray], lr: float) -> None:
+        inputs = self._analog_inputs(inputs, deltas, lr)
+        batch = inputs[0].shape[0]
+        every = self._every(batch)
+        tt = self.tt
+        lr_t = tt.transfer_lr * (lr if tt.scale_transfer_lr else 1.0)
+        auto = tt.auto_scale and self.kind != TTV2
+        sample0 = self._sample
+
+        def update_layer(k: int) -> None:
+            st = self.fast[k]
+            if not auto:
+                self._layer_update(k, inputs[k], deltas[k], self._count_lr(lr, st), every, lr_t, sample0)
+                return
+            tau = (1.0 - tt.auto_momentum) / batch
+            for b in range(batch):  # auto_scale: A's learning rate follows the running maxima, per sample
+                for attr, v in (("m_x", float(np.abs(inputs[k][b]).max())), ("m_d", float(np.abs(deltas[k][b]).max()))):
+                    m = getattr(st, attr)
+                    setattr(st, attr, v if m <= 0 else ((1 - tau) * m + tau * v if v > 0 else m))
+                self._layer_update(k, inputs[k][b:b + 1], deltas[k][b:b + 1], self._count_lr(lr, st), every, lr_t,
+                                   sample0 + b)
+
+        self._threads.run(update_layer, batch)
+        self._sample += batch
+        self._transfers = int(self.fast[0].ints[3])
+
+    def _layer_update(self, k: int, xs: np.ndarray, ds: np.ndarray, count_lr: float, every: int, lr_t: float,
+                      sample0: int) -> None:
+        """Layer k's samples: A's updates and the transfers due between them (one fused kernel)."""
+        st, c, tt, u = self.fast[k], self.layers[k], self.tt, self.update_cfg
+        a = st.layer
+        if a._scratch is None or a._scratch[0].shape[0] < u.bl:
+            a._scratch = scratch_buffers(u.bl, a.g.shape[1])
+        if self.kind == TTV2:
+            unit, lr_scale = tt.thres_scale * self.eps_c * c.scale, abs(lr_t)
+        else:
+            bg = self.eps_a * a.scale
+            if tt.auto_granularity > 0:
+                bg *= tt.auto_granularity / (st.columns * abs(tt.transfer_every))
+            unit, lr_scale = 1.0, abs(lr_t) / (tt.buffer_granularity * bg)
+        period = max(math.ceil(1.0 / tt.in_chop_prob), 2) if tt.in_chop_prob > 0 else 2
+        mu = min(tt.tail_weightening / period, 1.0)
+        res = u.implicit_res or (0.0, 0.0)
+        perfect, noise, r_step, bound = self._read
+        da, dc = a.devices, c.devices
+        fast_updates_and_transfers(
+            self.kind, np.ascontiguousarray(xs), np.ascontiguousarray(ds), count_lr / a.scale, a.eps, u.bl,
+            u.update_management, u.update_bl_management, u.implicit_res is not None, res[0], res[1],
+            self._fast_keys[k], sample0,
+            a.g, da.model_code, da.a_up, da.a_down, da.w_min, da.w_max, da.gamma_up, da.gamma_down, da.c2c, da.noisy,
+            da.t_g0, da.t_dg, da.t_vals, *a._scratch, st.px, a.counts, a.p_up, a.p_down, a.read(), a.g_ref, a.scale,
+            every, st.columns, st.ints, lr_t, lr_scale, unit, tt.momentum, tt.forget_buffer, st.col_sign, st.row_sign,
+            st.buffer, st.running_mean, st.past_mean, st.switched, period, tt.in_chop_prob, bool(tt.in_chop_random),
+            mu, perfect, noise, r_step, bound, self._tkeys[k], self._ckeys[k],
+            c.g, dc.model_code, dc.a_up, dc.a_down, dc.w_min, dc.w_max, dc.gamma_up, dc.gamma_down, dc.c2c, dc.noisy,
+            dc.t_g0, dc.t_dg, dc.t_vals, c.counts, c.read(), c.g_ref, c.scale, self._ops[k])
+
+    # -- accounting -----------------------------------------------------------------------------
+    def pulse_counts(self) -> tuple[int, int]:
+        up, down = super().pulse_counts()  # C
+        return (up + sum(int(st.layer.counts[0]) for st in self.fast),
+                down + sum(int(st.layer.counts[1]) for st in self.fast))
+
+    def fast_pulse_counts(self) -> tuple[int, int]:
+        return (sum(int(st.layer.counts[0]) for st in self.fast), sum(int(st.layer.counts[1]) for st in self.fast))
+
+    def digital_ops(self) -> int:
+        return sum(int(o[0]) for o in self._ops)  # one buffer multiply-add per row of every transferred column
+
+    def accumulator_updates(self) -> int:
+        return sum(int(o[0]) for o in self._ops)  # one buffer read-add-write each
+
+    def describe(self) -> dict:
+        tt = self.tt
+        return {**super().describe(), "eps_fast": self.eps_a, "eps_slow": self.eps_c,
+                "transfers": self._transfers, "units_in_mbatch": tt.units_in_mbatch,
+                "scale_fast_lr": tt.scale_fast_lr, "momentum": tt.momentum, "in_chop_random": tt.in_chop_random,
+                "fast_pulses": list(self.fast_pulse_counts())}
+
+
+__all__ = ["TikiTakaUpdater"]
