@@ -138,3 +138,26 @@ def test_pulses_count_both_arrays_and_the_buffer_counts_digital_operations():
     # the reference's C changes: 2 pulses (sample 1, column 0), 2, 1, 2, 2
     assert sum(c) == 9 and c == (4, 5)
     assert up.digital_ops() == 5 * 2  # 5 transfers of a 2-row column
+
+
+def test_bit_reproducible_with_random_choppers_and_read_noise():
+    import ferrosim
+
+    cfg = {"algorithm": "chopped_tt_v2", "seed": 3, "dataset": {"name": "digits", "train_subset": 200, "test_subset": 50},
+           "training": {"epochs": 2, "batch_size": 4, "lr": 0.1},
+           "device": {"model": "softbounds", "a_up": 0.03, "a_down": 0.01, "c2c": 0.1},
+           "tiki_taka": {"fast_lr": 0.1, "in_chop_prob": 0.3}}
+    a, b = ferrosim.train(cfg, threads=1), ferrosim.train(cfg, threads=2)
+    assert a.to_frame().drop(columns="wall_s").equals(b.to_frame().drop(columns="wall_s"))
+    assert a.info["fast_pulses"] == b.info["fast_pulses"] and sum(a.info["fast_pulses"]) > 0
+
+
+@pytest.mark.parametrize("key,value,needle", [
+    ("in_chop_prob", 2, "in_chop_prob"), ("transfer_forward", "noisy", "unknown preset 'noisy'"),
+    ("fast_lrr", 0.1, "fast_lr"), ("momentum", -0.1, "momentum"),
+])
+def test_bad_tiki_taka_settings_name_the_key(key, value, needle):
+    from ferrosim.errors import InputError
+
+    with pytest.raises(InputError, match=needle):
+        parse_run_config({"algorithm": "agad", "tiki_taka": {key: value}})
