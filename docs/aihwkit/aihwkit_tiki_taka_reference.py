@@ -4,7 +4,8 @@
 AnalogLinear(3 -> 2, no bias), weights 0, AnalogSGD lr 0.5, five fixed (x, dL/dy) pairs; A on
 SoftBoundsReferenceDevice dw_min 0.04, C on dw_min 0.06 (bounds +-1, every noise off); perfect
 forward, backward and transfer reads; the A update with deterministic implicit pulse trains (BL 31,
-update and BL management); choppers regular (in_chop_prob 0.5). Batch 1 with transfer_every 1
+update and BL management); choppers regular (in_chop_prob 0.5); chopped_tt_v2 also with
+auto_scale and auto_granularity 10 (8 samples). Batch 1 with transfer_every 1
 counted in samples (AGAD: 12 samples, it writes C only after its first chopper period), then the
 five samples as one mini-batch (units_in_mbatch) for two steps. Run in the aihwkit environment
 (../shared/tools/install-aihwkit.sh):
@@ -27,7 +28,7 @@ from aihwkit.simulator.parameters.enums import PulseType
 X = [[1.0, 0.5, -0.3], [0.2, -0.8, 0.6], [-0.45, 0.4, 1.0], [0.9, -0.1, -0.7], [0.3, 0.7, 0.2]]
 G = [[-0.6, 0.4], [0.5, -0.9], [-0.3, -0.7], [0.8, 0.2], [-0.4, 0.6]]
 LR = 0.5
-STEPS = {"tiki_taka_v2": 5, "chopped_tt_v2": 5, "agad": 12}
+STEPS = {"tiki_taka_v2": 5, "chopped_tt_v2": 5, "agad": 12, "chopped_tt_v2_auto_scale": 8}
 
 
 def device(dw):
@@ -44,6 +45,8 @@ def compound(name, units_in_mbatch):
     chop = dict(in_chop_prob=0.5, in_chop_random=False, fast_lr=0.2, transfer_lr=1.0)
     if name == "chopped_tt_v2":
         return ChoppedTransferCompound(**chop, **common)
+    if name == "chopped_tt_v2_auto_scale":  # A's lr from the running maxima of |x| and |d|
+        return ChoppedTransferCompound(**chop, auto_scale=True, auto_granularity=10.0, **common)
     return DynamicTransferCompound(tail_weightening=1.0, **chop, **common)
 
 

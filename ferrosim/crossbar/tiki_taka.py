@@ -117,14 +117,31 @@ def fast_updates_and_transfers(
     running_mean, past_mean, switched, period, in_chop_prob, in_chop_random, mu,
     perfect, out_noise, r_step, out_bound, key_t, key_chop,
     g, model, a_up, a_down, w_min, w_max, gamma_up, gamma_down, c2c, noisy, t_g0, t_dg, t_vals,
-    counts, w_c, g_ref, scale, ops,
+    counts, w_c, g_ref, scale, ops, auto, maxima, tau, auto_lr,
 ):
     """One layer's samples in order: the (chopper-signed) pulsed update of A, then a transfer
     of the next column whenever the sample count reaches a multiple of `every`.
-    `ints` = [samples seen, next column, full passes, transfers]: updated in place."""
+    `ints` = [samples seen, next column, full passes, transfers]: updated in place. With `auto`
+    (auto_scale), A's learning rate per sample is `auto_lr / (m_x m_d)` (device units), the
+    running maxima `maxima` = [m_x, m_d] following max|x| and max|d| with weight `tau`."""
     x = np.empty((1, xs.shape[1]), dtype=xs.dtype)
     d = np.empty((1, ds.shape[1]), dtype=ds.dtype)
     for b in range(xs.shape[0]):
+        if auto:
+            vx = 0.0
+            for j in range(xs.shape[1]):
+                vx = max(vx, abs(float(xs[b, j])))
+            vd = 0.0
+            for i in range(ds.shape[1]):
+                vd = max(vd, abs(float(ds[b, i])))
+            for q, v in ((0, vx), (1, vd)):
+                if maxima[q] <= 0.0:
+                    maxima[q] = v
+                elif v > 0.0:
+                    maxima[q] = (1.0 - tau) * maxima[q] + tau * v
+            lr_a = auto_lr
+            if maxima[0] > 0.0 and maxima[1] > 0.0:
+                lr_a = auto_lr / (maxima[0] * maxima[1])
         for j in range(xs.shape[1]):
             x[0, j] = xs[b, j] * col_sign[j]
         for i in range(ds.shape[1]):

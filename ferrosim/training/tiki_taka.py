@@ -57,8 +57,7 @@ class _FastState:
         self.switched = np.zeros(layer.g.shape[1], dtype=np.bool_)
         self.ints = np.zeros(4, dtype=np.int64)  # samples seen, next column, full passes, transfers
         self.px = np.empty(layer.g.shape[1], dtype=np.float32)  # deterministic trains' scratch
-        self.m_x = 0.0  # auto_scale's running maxima
-        self.m_d = 0.0
+        self.maxima = np.zeros(2, dtype=np.float64)  # auto_scale's running max|x|, max|d|
 
 
 class TikiTakaUpdater(PulsedSGDUpdater):
@@ -96,50 +95,37 @@ class TikiTakaUpdater(PulsedSGDUpdater):
             return max(math.ceil(te * batch), 0)
         return max(_round_half_away(te), 0)
 
-    def _count_lr(self, lr: float, st: _FastState) -> float:
+    def _count_lr(self, lr: float) -> float:
+        """A's learning rate without auto_scale (aihwkit's getPulseCountLearningRate)."""
         tt = self.tt
         if tt.fast_lr <= 0:
             return lr
-        if self.kind != TTV2 and tt.auto_scale:
-            out = tt.fast_lr * self.cfg.update.bl * self.eps_a * st.layer.scale
-            if st.m_x > 0 and st.m_d > 0:
-                out /= st.m_x * st.m_d
-        else:
-            out = tt.fast_lr
-        return out * lr if tt.scale_fast_lr else out
+        return tt.fast_lr * lr if tt.scale_fast_lr else tt.fast_lr
 
     # -- the update -----------------------------------------------------------------------------
     def update(self, inputs: list[np.ndarray], deltas: list[np.ndarray], lr: float) -> None:
         inputs = self._analog_inputs(inputs, deltas, lr)
         batch = inputs[0].shape[0]
         every = self._every(batch)
-        tt = self.tt
-        lr_t = tt.transfer_lr * (lr if tt.scale_transfer_lr else 1.0)
-        auto = tt.auto_scale and self.kind != TTV2
+        lr_t = self.tt.transfer_lr * (lr if self.tt.scale_transfer_lr else 1.0)
         sample0 = self._sample
 
         def update_layer(k: int) -> None:
-            st = self.fast[k]
-            if not auto:
-                self._layer_update(k, inputs[k], deltas[k], self._count_lr(lr, st), every, lr_t, sample0)
-                return
-            tau = (1.0 - tt.auto_momentum) / batch
-            for b in range(batch):  # auto_scale: A's learning rate follows the running maxima, per sample
-                for attr, v in (("m_x", float(np.abs(inputs[k][b]).max())), ("m_d", float(np.abs(deltas[k][b]).max()))):
-                    m = getattr(st, attr)
-                    setattr(st, attr, v if m <= 0 else ((1 - tau) * m + tau * v if v > 0 else m))
-                self._layer_update(k, inputs[k][b:b + 1], deltas[k][b:b + 1], self._count_lr(lr, st), every, lr_t,
-                                   sample0 + b)
+            self._layer_update(k, inputs[k], deltas[k], lr, batch, every, lr_t, sample0)
 
         self._threads.run(update_layer, batch)
         self._sample += batch
         self._transfers = int(self.fast[0].ints[3])
 
-    def _layer_update(self, k: int, xs: np.ndarray, ds: np.ndarray, count_lr: float, every: int, lr_t: float,
+    def _layer_update(self, k: int, xs: np.ndarray, ds: np.ndarray, lr: float, batch: int, every: int, lr_t: float,
                       sample0: int) -> None:
         """Layer k's samples: A's updates and the transfers due between them (one fused kernel)."""
         st, c, tt, u = self.fast[k], self.layers[k], self.tt, self.update_cfg
         a = st.layer
+        auto = tt.auto_scale and self.kind != TTV2 and tt.fast_lr > 0
+        count_lr = self._count_lr(lr)
+        # auto_scale: A's lr = fast_lr * BL * dw_A / (m_x m_d) (x lr when scale_fast_lr), per sample
+        auto_lr = tt.fast_lr * u.bl * self.eps_a * a.scale * (lr if tt.scale_fast_lr else 1.0)
         if a._scratch is None or a._scratch[0].shape[0] < u.bl:
             a._scratch = scratch_buffers(u.bl, a.g.shape[1])
         if self.kind == TTV2:
@@ -164,7 +150,8 @@ class TikiTakaUpdater(PulsedSGDUpdater):
             st.buffer, st.running_mean, st.past_mean, st.switched, period, tt.in_chop_prob, bool(tt.in_chop_random),
             mu, perfect, noise, r_step, bound, self._tkeys[k], self._ckeys[k],
             c.g, dc.model_code, dc.a_up, dc.a_down, dc.w_min, dc.w_max, dc.gamma_up, dc.gamma_down, dc.c2c, dc.noisy,
-            dc.t_g0, dc.t_dg, dc.t_vals, c.counts, c.read(), c.g_ref, c.scale, self._ops[k])
+            dc.t_g0, dc.t_dg, dc.t_vals, c.counts, c.read(), c.g_ref, c.scale, self._ops[k],
+            auto, st.maxima, (1.0 - tt.auto_momentum) / batch, auto_lr / a.scale)
 
     # -- accounting -----------------------------------------------------------------------------
     def pulse_counts(self) -> tuple[int, int]:

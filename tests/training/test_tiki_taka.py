@@ -43,9 +43,10 @@ def state(up) -> dict:
     return {"A": st.layer.read().astype(np.float64), "C": up.weights()[0].astype(np.float64), "H": st.buffer}
 
 
-@pytest.mark.parametrize("algorithm", ["tiki_taka_v2", "chopped_tt_v2", "agad"])
+@pytest.mark.parametrize("algorithm", ["tiki_taka_v2", "chopped_tt_v2", "agad", "chopped_tt_v2_auto_scale"])
 def test_batch_1_matches_aihwkit_sample_by_sample(algorithm):
-    up = updater(algorithm)
+    up = (updater("chopped_tt_v2", auto_scale=True, auto_granularity=10.0) if algorithm.endswith("auto_scale")
+          else updater(algorithm))
     for s, want in enumerate(REF["batch1"][algorithm]):
         up.update([X[s % 5][None]], [D[s % 5][None]], REF["lr"])
         got = state(up)
@@ -53,9 +54,10 @@ def test_batch_1_matches_aihwkit_sample_by_sample(algorithm):
             np.testing.assert_allclose(got[key], want[key], atol=2e-6, err_msg=f"{algorithm} sample {s + 1} {key}")
 
 
-@pytest.mark.parametrize("algorithm", ["tiki_taka_v2", "chopped_tt_v2", "agad"])
+@pytest.mark.parametrize("algorithm", ["tiki_taka_v2", "chopped_tt_v2", "agad", "chopped_tt_v2_auto_scale"])
 def test_mini_batch_matches_aihwkit(algorithm):
-    up = updater(algorithm, units_in_mbatch=True)
+    up = (updater("chopped_tt_v2", units_in_mbatch=True, auto_scale=True, auto_granularity=10.0)
+          if algorithm.endswith("auto_scale") else updater(algorithm, units_in_mbatch=True))
     for step, want in enumerate(REF["batch5"][algorithm]):
         up.update([X], [D], REF["lr"])
         got = state(up)
