@@ -366,7 +366,9 @@ def _print_plan(plan, runs, todo, out, workers: int = 1, executor: str = "local"
     samples = samples_per_epoch(todo, load_s)  # loads the data first: a missing data set is one error line
     pending = {r.run_id for r in todo}
     table = Table(title=f"sweep {plan.name}: {len(runs)} runs -> {out}")
-    for col in ("#", "run_id", "pulse width", "algorithm", "seed", *plan.axes, "status"):
+    population = any("device.name" in r.axes for r in runs)  # device.name: all | list | pattern
+    lead = ["#", "run_id", *(["device"] if population else []), "pulse width", "algorithm", "seed"]
+    for col in (*lead, *plan.axes, "status"):
         table.add_column(col)
     # a plan of thousands of runs shows its head and tail: the table is for reading
     shown = list(enumerate(runs, 1))
@@ -374,10 +376,11 @@ def _print_plan(plan, runs, todo, out, workers: int = 1, executor: str = "local"
         shown = shown[: PLAN_ROWS - 10] + [None] + shown[-10:]
     for item in shown:
         if item is None:
-            table.add_row("...", f"{len(runs) - PLAN_ROWS + 10:,} more", *[""] * (4 + len(plan.axes)))
+            table.add_row("...", f"{len(runs) - PLAN_ROWS + 10:,} more", *[""] * (len(lead) - 2 + 1 + len(plan.axes)))
             continue
         k, r = item
-        table.add_row(str(k), r.run_id, format_pulse_width(r.pulse_width_s) if r.pulse_width_s else "-",
+        table.add_row(str(k), r.run_id, *([str(r.axes.get("device.name", "-"))] if population else []),
+                      format_pulse_width(r.pulse_width_s) if r.pulse_width_s else "-",
                       r.config.algorithm, str(r.config.seed), *[str(r.axes.get(a, "")) for a in plan.axes],
                       "to train" if r.run_id in pending else "complete")
     out_console.print(table)

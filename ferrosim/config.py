@@ -407,6 +407,9 @@ class DeviceConfig(_Section):
     """`s` in `W = s*(g - g_ref)`: weight units per normalised conductance unit."""
     synthetic: bool = False
     """True when the device parameters do not come from measurements of a real device."""
+    fitted: dict[str, float | None] | None = None
+    """What the device file's fit says of this device at this pulse width (filled from the file,
+    for the summary: symmetry_point, step_ratio, n_states, device_area_um2); not part of a run's id."""
     file: str | None = None
     """A device file written by `fit-device` (path relative to this config); its response
     and energies for `name` at `pulse_width` are used, and response keys written here
@@ -640,7 +643,27 @@ def _with_device_file(data: dict, file: str | Path | None, lines: dict[Loc, int]
         device["electrical"] = entry.electrical.model_dump()
     device["synthetic"] = bool(device.get("synthetic", False) or dev_file.synthetic)
     device["name"] = name
+    fit = entry.fit or {}
+    device["fitted"] = {"symmetry_point": fit.get("symmetry_point"), "step_ratio": fit.get("step_ratio_at_zero"),
+                        "n_states": fit.get("n_states"),
+                        "device_area_um2": entry.electrical.area_um2 if entry.electrical is not None else None}
     return {**data, "device": device}
+
+
+def device_file_of(data: dict, file: str | Path | None, lines: dict[Loc, int]):
+    """The device file a config's `device.file` names (the one path rule), loaded; None without one."""
+    device = data.get("device")
+    if not isinstance(device, dict) or not device.get("file"):
+        return None
+    from ferrosim.io.device_file import load_device_file
+
+    base, from_file = _config_base(file, lines, ("device", "file"))
+    path = Path(device["file"]).expanduser()
+    path = path if path.is_absolute() else base / path
+    if not path.is_file():
+        where = "relative to the config file" if from_file else "relative to the working directory"
+        raise InputError(f"device.file: {path} not found ({where})", file=file, line=line_of(lines, ("device", "file")))
+    return load_device_file(path)
 
 
 def load_run_config(path: str | Path, overrides: list[str] | None = None) -> RunConfig:

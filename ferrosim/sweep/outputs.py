@@ -32,7 +32,10 @@ SUMMARY_COLUMNS = (
 `digital_ops` and one column per other swept key."""
 
 
-RUN_COLUMNS = ("device", "digital_ops", *ENERGY_COLUMNS)
+DEVICE_COLUMNS = ("symmetry_point", "step_ratio", "n_states", "device_area_um2")
+"""What the device file's fit says of the run's device at its pulse width (population sweeps
+plot accuracy against them); empty without a device file."""
+RUN_COLUMNS = ("device", "digital_ops", *ENERGY_COLUMNS, *DEVICE_COLUMNS)
 """Summary columns after DESIGN.md's that describe the run, not a swept axis."""
 
 
@@ -118,6 +121,9 @@ def summary_row(result, run_id: str, axes: dict[str, Any]) -> dict[str, Any]:
         "device": None if ideal else (cfg.device.name or cfg.device.response.model),
         "digital_ops": sum(r.digital_ops for r in result.records),
     }
+    fitted = (cfg.device.fitted or {}) if not ideal else {}
+    if fitted:
+        row.update({key: fitted.get(key) for key in DEVICE_COLUMNS})
     for key, value in axes.items():
         if key not in FIXED_AXES:
             row[key] = value if not isinstance(value, list) else json.dumps(value)

@@ -19,6 +19,7 @@ Each run is validated as a RunConfig, so errors name the sweep file, the line an
 from __future__ import annotations
 
 import copy
+import fnmatch
 import gc
 import hashlib
 import itertools
@@ -46,7 +47,9 @@ def swept_in_place(loc: tuple, value: Any) -> bool:
         return True
     return (len(loc) == 2 and loc[0] in LIST_SECTIONS
             and (loc[1] != "hidden" or (bool(value) and isinstance(value[0], list))))
-FIXED_AXES = ("device.pulse_width", "algorithm", "seed")
+FIXED_AXES = ("device.pulse_width", "algorithm", "seed", "device.name")
+DEVICE_AXIS = "device.name+pulse_width"
+"""The joint axis of a population sweep: (device, pulse width) pairs the device file holds."""
 """Swept keys every table shows in their own columns; any other swept key is an extra axis."""
 _SWEEP_TOP = {"sweep"}
 # Sections that do not change a run's numbers for a given algorithm (left out of run_id).
@@ -83,6 +86,8 @@ def run_label(pulse_width_s: float | None, algorithm: str, seed: Any, axes: dict
     from ferrosim.units import format_pulse_width
 
     parts = [] if pulse_width_s is None else [format_pulse_width(pulse_width_s)]
+    if axes and axes.get("device.name"):  # a population sweep: which device
+        parts = [str(axes["device.name"])] + parts
     parts += [str(algorithm), f"seed {seed}"]
     parts += [f"{k}={v}" for k, v in (axes or {}).items() if k not in FIXED_AXES]
     return " ".join(parts)
@@ -117,7 +122,7 @@ def run_id_of(cfg: RunConfig) -> str:
     data["dataset"].pop("data_dir", None)
     # Training never reads the energy model: a run re-priced under other physics is the same run.
     data.pop("energy", None)
-    for key in ("energy_up_J", "energy_down_J", "energy_source", "electrical"):
+    for key in ("energy_up_J", "energy_down_J", "energy_source", "electrical", "fitted"):
         data["device"].pop(key, None)
     for section in _IRRELEVANT.get(cfg.algorithm, ()):
         data.pop(section, None)
@@ -192,8 +197,9 @@ def _expand(data: dict, path: Path, lines: dict[Loc, int]) -> SweepPlan:
     for key, values, loc in axes:
         if not values:
             raise InputError(f"{'.'.join(map(str, loc))}: empty list", file=path, line=line_of(lines, loc))
-    # fixed order: pulse width, algorithm, the rest as written, seed last
-    rank = {"device.pulse_width": 0, "algorithm": 1, "seed": 3}
+    axes = _population(data, axes, path, lines)
+    # fixed order: device and pulse width, algorithm, the rest as written, seed last
+    rank = {DEVICE_AXIS: 0, "device.pulse_width": 0, "algorithm": 1, "seed": 3}
     axes.sort(key=lambda a: rank.get(a[0], 2))
     swept_keys = {key for key, _, _ in axes}
     for name, body in per_algorithm.items():
@@ -212,11 +218,19 @@ def _expand(data: dict, path: Path, lines: dict[Loc, int]) -> SweepPlan:
         data["device"]["pulse_width"] = canonical_width(data["device"]["pulse_width"])
     base = copy.deepcopy(data)
     for key, _, _ in axes:  # every run sets these: the copies below need not carry the lists
-        _set(base, key, None)
+        if key == DEVICE_AXIS:
+            _set(base, "device.name", None)
+            _set(base, "device.pulse_width", None)
+        else:
+            _set(base, key, None)
     for combo in itertools.product(*(values for _, values, _ in axes)):
         run = copy.deepcopy(base)
         for (key, _, _), value in zip(axes, combo):
-            _set(run, key, value)
+            if key == DEVICE_AXIS:
+                _set(run, "device.name", value[0])
+                _set(run, "device.pulse_width", value[1])
+            else:
+                _set(run, key, value)
         run_lines = lines
         own = per_algorithm.get(run.get("algorithm", "sgd"))
         if own:
@@ -230,15 +244,65 @@ def _expand(data: dict, path: Path, lines: dict[Loc, int]) -> SweepPlan:
             continue
         seen.add(rid)
         swept = {key: value for (key, _, _), value in zip(axes, combo)}
+        if DEVICE_AXIS in swept:
+            name, width = swept.pop(DEVICE_AXIS)
+            swept = {"device.name": name, "device.pulse_width": width, **swept}
         if cfg.algorithm == "ideal":
             swept.pop("device.pulse_width", None)
+            swept.pop("device.name", None)
         runs.append(PlannedRun(rid, cfg, swept))
     if not runs:
         raise InputError("the sweep has no runs", file=path)
     name = check_name(data.get("name") or path.stem, path, line_of(lines, ("name",)))
-    others = [k for k, _, _ in axes if k not in FIXED_AXES]
+    others = [k for k, _, _ in axes if k not in FIXED_AXES and k != DEVICE_AXIS]
     raw = {**data, "sweep": sweep, **({"per_algorithm": per_algorithm} if per_algorithm else {})}
     return SweepPlan(name=str(name), source=path, raw=raw, runs=runs, axes=others)
+
+
+def _is_population(name: Any) -> bool:
+    """`device.name: all`, a list of names, or a glob pattern (`ID16*`)."""
+    return isinstance(name, list) or (isinstance(name, str) and (name == "all" or any(c in name for c in "*?[")))
+
+
+def _population(data: dict, axes: list, path: Path, lines: dict[Loc, int]) -> list:
+    """A population sweep's (device, pulse width) axis: every device that `device.name` names
+    (all, a list, or a glob), crossed only with the pulse widths the device file holds for it
+    (and, when `sweep.pulse_width` is given, among those)."""
+    device = data.get("device")
+    if not isinstance(device, dict) or not _is_population(device.get("name")):
+        return axes
+    from ferrosim.config import device_file_of
+
+    loc = ("device", "name")
+    dev_file = device_file_of(data, path, lines)
+    if dev_file is None:
+        raise InputError("device.name: a list, 'all' or a pattern needs device.file", file=path,
+                         line=line_of(lines, loc))
+    spec = device["name"]
+    if isinstance(spec, list):
+        missing = [n for n in spec if n not in dev_file.devices]
+        if missing:
+            near = closest(str(missing[0]), list(dev_file.devices))
+            raise InputError(f"device.name: '{missing[0]}' is not in the device file", file=path,
+                             line=line_of(lines, loc), hint=f"did you mean '{near}'?" if near else
+                             f"it holds {', '.join(list(dev_file.devices)[:8])}")
+        names = list(dict.fromkeys(spec))
+    else:
+        names = [n for n in dev_file.devices if spec == "all" or fnmatch.fnmatchcase(n, spec)]
+        if not names:
+            raise InputError(f"device.name: '{spec}' matches no device of the device file", file=path,
+                             line=line_of(lines, loc), hint=f"it holds {', '.join(list(dev_file.devices)[:8])}")
+    widths = next((values for key, values, _ in axes if key == "device.pulse_width"), None)
+    wanted = None if widths is None or widths == ["all"] else {canonical_width(w) for w in widths}
+    if wanted is None and device.get("pulse_width") not in (None, "all"):
+        wanted = {canonical_width(device["pulse_width"])}
+    pairs = [(name, label) for name in names for label in dev_file.devices[name].pulse_widths
+             if wanted is None or canonical_width(label) in wanted]
+    if not pairs:
+        raise InputError("the devices named have none of the pulse widths asked for", file=path,
+                         line=line_of(lines, loc))
+    kept = [a for a in axes if a[0] != "device.pulse_width"]
+    return kept + [(DEVICE_AXIS, pairs, loc)]
 
 
 MAX_NAME = 100
