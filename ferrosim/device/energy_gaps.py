@@ -17,7 +17,8 @@ from ferrosim.energy.geometry import device_area
 from ferrosim.io.device_file import DeviceFile
 from ferrosim.io.measurement_data import Sidecar
 
-_AMPLITUDE = "add an amplitude_V column, or pulse_widths: {{{pw}: {{amplitude_V: ...}}}} in measurements.yaml"
+_AMPLITUDE = ("add an amplitude_V column (a lab table: --column amplitude=NAME), or pulse_widths: {{{pw}: "
+              "{{amplitude_V: ...}}}} in measurements.yaml")
 GAPS = {
     "step_table": ("the input is a step table, with no per-pulse reads to price", ""),
     "conductance_S": ("no conductance in siemens", "the data are normalised states"),

@@ -53,7 +53,7 @@ def test_energies_missing_are_named_once_per_set_and_recorded(tmp_path):
     assert proc.returncode == 0, proc.stderr
     (line,) = warning_lines(proc)
     assert line.startswith("warning: no energy per pulse for SYN-HZO-A at 2us, 20us ")
-    assert "no pulse amplitude (add an amplitude_V column, or pulse_widths: {2us: {amplitude_V: ...}} " \
+    assert "no pulse amplitude (add an amplitude_V column (a lab table: --column amplitude=NAME), or pulse_widths: {2us: {amplitude_V: ...}} " \
            "in measurements.yaml) and no device area (geometry.area_um2 in measurements.yaml" in line
     assert "energy_per_pulse_J: {up: ..., down: ...}" in line  # the other way: measured energies
     data = load_device_file(tmp_path / "d.yaml")  # still a valid device file
