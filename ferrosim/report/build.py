@@ -120,7 +120,8 @@ def build_report(folders: list[Path | str], out: Path | str | None = None) -> Re
                           style=PulseWidthStyle(pulse_widths(report.agg)),
                           devices=[(s.label, d) for s in report.sweeps for d in s.devices],
                           targets=report.targets, max_epochs=report.max_epochs, synthetic=report.synthetic,
-                          energy_models=energy_models(report.summary), synthetic_sweeps=report.synthetic_sweeps)
+                          energy_models=energy_models(report.summary), synthetic_sweeps=report.synthetic_sweeps,
+                          summary=report.summary)
     report.figures = make_figures(inputs, report.out / "figures")
     blocks = build_document(report)
     atomic_write(report.markdown_path, render_markdown(blocks, report.out))

@@ -59,6 +59,8 @@ class FigureInputs:
     """The energy models of the runs (`aggregate.energy_models`): every joule axis names them."""
     synthetic_sweeps: list[str] | None = None
     """Labels of the sweeps with synthetic inputs (None: every sweep when `synthetic`)."""
+    summary: pd.DataFrame | None = None
+    """Every complete run (for the population figure: runs on several devices with fit columns)."""
 
     def synthetic_sweep(self, sweep: str) -> bool:
         return self.synthetic if self.synthetic_sweeps is None else sweep in self.synthetic_sweeps
@@ -537,6 +539,12 @@ def make_figures(data: FigureInputs, folder: Path) -> list[FigureFile]:
     dev = device_responses(data, folder)
     if dev is not None:
         figures.append(dev)
+    if data.summary is not None:
+        from ferrosim.report.population import population_figure
+
+        pop = population_figure(data.summary, folder, data.title_tag())
+        if pop is not None:
+            figures.append(pop)
     return figures
 
 

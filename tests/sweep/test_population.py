@@ -93,3 +93,26 @@ def test_the_fit_columns_do_not_change_run_ids():
     assert run.config.device.fitted and run.config.device.fitted["symmetry_point"] is not None
     bare = run.config.model_copy(update={"device": run.config.device.model_copy(update={"fitted": None})})
     assert run_id_of(bare) == run.run_id
+
+
+def test_the_report_of_a_population_draws_accuracy_against_the_symmetry_point(population):
+    plan_of(population, "all")
+    ferrosim.sweep(population / "pop.yaml", out=population / "results", workers=1)
+    report = ferrosim.report(population / "results")
+    assert "population" in [f.name for f in report.figures]
+    single = ferrosim.report(population / "results", out=population / "one")  # still a population
+    assert "population" in [f.name for f in single.figures]
+
+
+def test_the_plain_sgd_threshold_is_named_from_the_data():
+    from ferrosim.report.population import population_points, sgd_threshold
+
+    rows = []
+    for dev, sp, sgd in (("A", 0.05, 0.85), ("B", 0.15, 0.60), ("C", 0.30, 0.12), ("D", -0.25, 0.10)):
+        rows += [{"device": dev, "pulse_width_s": 2e-8, "algorithm": "sgd", "final_accuracy": sgd,
+                  "symmetry_point": sp, "step_ratio": 1.5, "seed": 0},
+                 {"device": dev, "pulse_width_s": 2e-8, "algorithm": "mixed_precision", "final_accuracy": 0.96,
+                  "symmetry_point": sp, "step_ratio": 1.5, "seed": 0}]
+    points = population_points(pd.DataFrame(rows))
+    assert len(points) == 8 and sgd_threshold(points) == pytest.approx(0.15)  # 0.60 >= 0.48; 0.12 < 0.48
+    assert population_points(pd.DataFrame(rows[:2])).empty  # one device: no population

@@ -1,0 +1,96 @@
+"""The population figure: accuracy against each device's fitted symmetry point and up/down step
+ratio, one marker per device, pulse width and algorithm (issue 18).
+
+Drawn when a report holds runs on two or more devices whose summary rows carry the fit columns
+(`symmetry_point`, `step_ratio`: a sweep with `device.name: all`, a list or a pattern). Each
+marker is the mean final accuracy over seeds of one (device, pulse width, algorithm). Plain SGD's
+threshold is named from the data: the largest |symmetry point| at which it still reaches half of
+the mixed-precision accuracy of the same device and width.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ferrosim.report.style import OKABE_ITO, algorithm_style
+
+_COLORS = {"sgd": OKABE_ITO["vermillion"], "mixed_precision": OKABE_ITO["blue"],
+           "sgd_symmetry_shift": OKABE_ITO["bluish green"], "sgd_balanced": OKABE_ITO["orange"],
+           "tiki_taka_v2": OKABE_ITO["sky blue"], "chopped_tt_v2": OKABE_ITO["reddish purple"],
+           "agad": OKABE_ITO["yellow"]}
+
+
+def population_points(summary: pd.DataFrame) -> pd.DataFrame:
+    """Mean final accuracy per (device, pulse width, algorithm) with its fit columns; empty
+    unless the summary holds two or more devices with a fitted symmetry point."""
+    need = {"device", "symmetry_point", "step_ratio", "final_accuracy"}
+    if not need <= set(summary.columns):
+        return pd.DataFrame()
+    rows = summary[(summary["algorithm"] != "ideal") & summary["symmetry_point"].notna()]
+    if rows["device"].nunique() < 2:
+        return pd.DataFrame()
+    keys = ["device", "pulse_width_s", "algorithm"]
+    return (rows.groupby(keys, sort=True)
+            .agg(final_accuracy=("final_accuracy", "mean"), symmetry_point=("symmetry_point", "first"),
+                 step_ratio=("step_ratio", "first"), n=("final_accuracy", "size"))
+            .reset_index())
+
+
+def sgd_threshold(points: pd.DataFrame) -> float | None:
+    """The largest |symmetry point| at which plain SGD reaches half of mixed precision's accuracy
+    on the same device and width (None without both algorithms)."""
+    sgd = points[points["algorithm"] == "sgd"]
+    mp = points[points["algorithm"] == "mixed_precision"]
+    if sgd.empty or mp.empty:
+        return None
+    both = sgd.merge(mp, on=["device", "pulse_width_s"], suffixes=("", "_mp"))
+    works = both[both["final_accuracy"] >= 0.5 * both["final_accuracy_mp"]]
+    return float(works["symmetry_point"].abs().max()) if not works.empty else 0.0
+
+
+def population_figure(summary: pd.DataFrame, folder: Path, tag: str | None):
+    """accuracy vs symmetry point and vs step ratio; None when the report is not a population."""
+    from ferrosim.report.figures import _figure, _percent_axis, _save, _title
+
+    points = population_points(summary)
+    if points.empty:
+        return None
+    fig, axes = _figure(1, 2, 4.6, 3.4)
+    algorithms = list(dict.fromkeys(points["algorithm"]))
+    for ax, column, label in ((axes[0, 0], "symmetry_point", "fitted symmetry point g* (normalised)"),
+                              (axes[0, 1], "step_ratio", "up/down step ratio at the weight zero")):
+        for alg in algorithms:
+            sub = points[points["algorithm"] == alg]
+            marker, _ = algorithm_style(alg, algorithms)
+            ax.scatter(sub[column], sub["final_accuracy"], marker=marker, s=28, alpha=0.85,
+                       color=_COLORS.get(alg, "#4D4D4D"), edgecolor="black", linewidth=0.4, label=alg)
+        ax.set_xlabel(label)
+        ax.set_ylabel("final test accuracy (mean over seeds)")
+        ax.set_ylim(0.0, 1.02)  # the whole range: populations are compared at a glance
+        _percent_axis(ax)
+        ax.grid(alpha=0.3)
+        ratios = points["step_ratio"].dropna()
+        if column == "step_ratio" and not ratios.empty and ratios.max() > 3 * ratios.min():
+            from matplotlib.ticker import ScalarFormatter
+
+            ax.set_xscale("log")
+            ax.xaxis.set_major_formatter(ScalarFormatter())
+    threshold = sgd_threshold(points)
+    if threshold is not None:
+        for x in (-threshold, threshold):
+            axes[0, 0].axvline(x, color=OKABE_ITO["vermillion"], linestyle=":", linewidth=1)
+        axes[0, 0].text(0.02, 0.02, f"plain SGD reaches half of mixed precision's accuracy only at |g*| <= "
+                        f"{threshold:.2f}", transform=axes[0, 0].transAxes, fontsize=7, color=OKABE_ITO["vermillion"])
+    axes[0, 1].legend(fontsize=8, loc="best")
+    n_dev = points["device"].nunique()
+    _title(fig, f"Every device: accuracy vs its fitted symmetry point and step ratio ({n_dev} devices, "
+           f"{len(points.drop_duplicates(['device', 'pulse_width_s']))} device x pulse width)", tag)
+    caption = ("One marker per device, pulse width and algorithm (mean final accuracy over seeds); the dotted "
+               "lines mark the largest |g*| at which plain SGD still reaches half of mixed precision's accuracy "
+               "on the same device and width" + (f" ({threshold:.2f})." if threshold is not None else "."))
+    return _save(fig, folder, "population", "Accuracy vs symmetry point and step ratio", caption)
+
+
+__all__ = ["population_figure", "population_points", "sgd_threshold"]
