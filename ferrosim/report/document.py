@@ -113,6 +113,15 @@ def _summary(report: "Report") -> list[Block]:
     lines = pareto_lines(report.agg, report.variants)
     if lines:
         blocks.append(Bullets([f"{ln} (energy model: {models['central']})" for ln in lines]))
+    from ferrosim.report.population import by_device_size, size_table_rows
+
+    sizes = by_device_size(report.summary)
+    if not sizes.empty:
+        blocks += [Heading(3, "By device size"), TableBlock(TextTable(
+            "Final accuracy by device size", ["device area", "algorithm", "devices", "runs",
+                                              "mean final accuracy", "range", "energy to target (mean where reached)"],
+            size_table_rows(sizes), ["l", "l", "r", "r", "r", "r", "r"],
+            note="runs: device x pulse width x seed; area from the device file (sidecar geometry or a radius in the name)"))]
     claims = energy_claim_lines(report.agg, report.variants, models)
     if claims:
         blocks += [Heading(3, "Do shorter pulses cost less? Under which energy model"), Para(claims[0]),

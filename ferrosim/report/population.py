@@ -93,4 +93,31 @@ def population_figure(summary: pd.DataFrame, folder: Path, tag: str | None):
     return _save(fig, folder, "population", "Accuracy vs symmetry point and step ratio", caption)
 
 
-__all__ = ["population_figure", "population_points", "sgd_threshold"]
+def by_device_size(summary: pd.DataFrame) -> pd.DataFrame:
+    """Per device area and algorithm: devices, (device, width) pairs, mean and range of the final
+    accuracy, and the mean energy to target where reached (empty unless a population)."""
+    if population_points(summary).empty or "device_area_um2" not in summary.columns:
+        return pd.DataFrame()
+    rows = summary[(summary["algorithm"] != "ideal") & summary["symmetry_point"].notna()].copy()
+    rows["area"] = rows["device_area_um2"]
+    out = (rows.groupby(["area", "algorithm"], dropna=False, sort=True)
+           .agg(devices=("device", "nunique"), runs=("pulse_width_s", "size"),
+                mean=("final_accuracy", "mean"), low=("final_accuracy", "min"), high=("final_accuracy", "max"),
+                energy_to_target=("energy_to_target_J", "mean"))
+           .reset_index())
+    return out
+
+
+def size_table_rows(table: pd.DataFrame) -> list[list[str]]:
+    from ferrosim.report.formatting import format_si
+
+    rows = []
+    for _, r in table.iterrows():
+        area = "unknown" if pd.isna(r["area"]) else f"{r['area']:.3g} µm²"
+        e2t = "-" if pd.isna(r["energy_to_target"]) else format_si(float(r["energy_to_target"]), "J")
+        rows.append([area, str(r["algorithm"]), str(int(r["devices"])), str(int(r["runs"])),
+                     f"{100 * r['mean']:.1f}%", f"{100 * r['low']:.1f}-{100 * r['high']:.1f}%", e2t])
+    return rows
+
+
+__all__ = ["by_device_size", "population_figure", "population_points", "sgd_threshold", "size_table_rows"]

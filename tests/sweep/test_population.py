@@ -100,6 +100,8 @@ def test_the_report_of_a_population_draws_accuracy_against_the_symmetry_point(po
     ferrosim.sweep(population / "pop.yaml", out=population / "results", workers=1)
     report = ferrosim.report(population / "results")
     assert "population" in [f.name for f in report.figures]
+    md = report.markdown_path.read_text()
+    assert "### By device size" in md and "| 5 µm² | sgd | 3 | 6 |" in md  # 3 devices, 6 device x width
     single = ferrosim.report(population / "results", out=population / "one")  # still a population
     assert "population" in [f.name for f in single.figures]
 
