@@ -28,6 +28,7 @@ NOT_RUN: dict[str, str] = {
     r"^chromium ": "a browser check by hand; tests/report runs it (CI installs chromium)",
     r"^ferrosim sweep configs/paper_mnist\.yaml (--workers|--shard|--executor)": "MNIST at paper scale: 8-25 min, or a cluster",
     r"^ferrosim sweep configs/precursor_mnist\.yaml --workers": "MNIST at the precursor study's scale: ~25 min",
+    r"^ferrosim sweep configs/population_mnist\.yaml --workers": "124 MNIST runs over every HZO fit: ~17 min",
     r"^ferrosim energy results/paper_mnist": "needs the MNIST paper sweep's results",
     r"^ferrosim report results/default results/paper_mnist": "needs the MNIST paper sweep's results",
     r"^ferrosim train --set dataset\.name=mnist": "a full MNIST run (minutes)",

@@ -107,7 +107,7 @@ def test_the_report_of_a_population_draws_accuracy_against_the_symmetry_point(po
 
 
 def test_the_plain_sgd_threshold_is_named_from_the_data():
-    from ferrosim.report.population import population_points, sgd_threshold
+    from ferrosim.report.population import population_points, sgd_threshold, sgd_works_by_symmetry_point
 
     rows = []
     for dev, sp, sgd in (("A", 0.05, 0.85), ("B", 0.15, 0.60), ("C", 0.30, 0.12), ("D", -0.25, 0.10)):
@@ -117,4 +117,6 @@ def test_the_plain_sgd_threshold_is_named_from_the_data():
                   "symmetry_point": sp, "step_ratio": 1.5, "seed": 0}]
     points = population_points(pd.DataFrame(rows))
     assert len(points) == 8 and sgd_threshold(points) == pytest.approx(0.15)  # 0.60 >= 0.48; 0.12 < 0.48
+    assert sgd_works_by_symmetry_point(points) == [("0-0.1", 1, 1), ("0.1-0.2", 1, 1), ("0.2-0.4", 0, 2),
+                                                   ("|g*| >= 0.4", 0, 0)]
     assert population_points(pd.DataFrame(rows[:2])).empty  # one device: no population
