@@ -84,7 +84,7 @@ def population_figure(summary: pd.DataFrame, folder: Path, tag: str | None):
     points = population_points(summary)
     if points.empty:
         return None
-    fig, axes = _figure(1, 2, 4.6, 3.4)
+    fig, axes = _figure(1, 3, 4.4, 3.4)
     algorithms = list(dict.fromkeys(points["algorithm"]))
     for ax, column, label in ((axes[0, 0], "symmetry_point", "fitted symmetry point g* (normalised)"),
                               (axes[0, 1], "step_ratio", "up/down step ratio at the weight zero")):
@@ -110,14 +110,51 @@ def population_figure(summary: pd.DataFrame, folder: Path, tag: str | None):
         text = "plain SGD >= half of mixed precision, by |g*|:\n" + ", ".join(f"{b[0]}: {b[1]}/{b[2]}" for b in bins)
         axes[0, 0].text(0.02, 0.03, text, transform=axes[0, 0].transAxes, fontsize=7, color=OKABE_ITO["vermillion"])
     axes[0, 1].legend(fontsize=8, loc="best")
+    _energy_by_size(axes[0, 2], summary, algorithms)
     n_dev = points["device"].nunique()
-    _title(fig, f"Every device: accuracy vs its fitted symmetry point and step ratio ({n_dev} devices, "
+    _title(fig, f"Every device: accuracy vs fitted symmetry point and step ratio, energy to target by size ({n_dev} devices, "
            f"{len(points.drop_duplicates(['device', 'pulse_width_s']))} device x pulse width)", tag)
-    caption = ("One marker per device, pulse width and algorithm (mean final accuracy over seeds). The note "
+    caption = ("Left and middle: one marker per device, pulse width and algorithm (mean final accuracy over "
+               "seeds); right: energy to target vs pulse width, a line per device area and algorithm (mean over "
+               "the runs that reached the target). The note "
                "counts, per band of |g*|, the settings where plain SGD reaches half of mixed precision's "
                "accuracy on the same device and width (among those mixed precision trains)"
                + (": " + "; ".join(f"{b[0]}: {b[1]}/{b[2]}" for b in bins) + "." if bins else "."))
     return _save(fig, folder, "population", "Accuracy vs symmetry point and step ratio", caption)
+
+
+def _energy_by_size(ax, summary: pd.DataFrame, algorithms: list[str]) -> None:
+    """Energy to target vs pulse width, a line per device area and algorithm (mean over the runs
+    that reached the target); the reason in the panel when none did."""
+    from ferrosim.report.figures import _empty_panel
+    from ferrosim.units import pulse_width_text
+
+    rows = summary[(summary["algorithm"] != "ideal") & summary["energy_to_target_J"].notna()
+                   & summary["pulse_width_s"].notna()]
+    if rows.empty or "device_area_um2" not in rows:
+        _empty_panel(ax, "no run reached the target (or no energies): nothing to plot")
+        return
+    areas = sorted(a for a in rows["device_area_um2"].dropna().unique())
+    shades = ["#fdae61", "#f46d43", "#d73027", "#a50026", "#74add1", "#4575b4", "#313695"]
+    widths = sorted(rows["pulse_width_s"].unique())
+    for k, area in enumerate(areas):
+        for alg in algorithms:
+            sub = rows[(rows["device_area_um2"] == area) & (rows["algorithm"] == alg)]
+            if sub.empty:
+                continue
+            line = sub.groupby("pulse_width_s")["energy_to_target_J"].mean()
+            marker, style = algorithm_style(alg, algorithms)
+            ax.plot(line.index, line.values, marker=marker, linestyle=style, markersize=4,
+                    color=shades[k % len(shades)], label=f"{area:.3g} µm², {alg}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xticks(widths)
+    ax.set_xticklabels([pulse_width_text(w) for w in widths], rotation=45, fontsize=7)
+    ax.minorticks_off()
+    ax.set_xlabel("pulse width")
+    ax.set_ylabel("energy to target (J, mean where reached)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=6, loc="best", ncol=1)
 
 
 def by_device_size(summary: pd.DataFrame) -> pd.DataFrame:
