@@ -197,6 +197,8 @@ def _device_response(data: Any) -> Any:
         a_up, a_down = steps_from_aihwkit(data.pop("dw_min"), data.pop("up_down", 0.0))
         data.setdefault("a_up", a_up)
         data.setdefault("a_down", a_down)
+    elif "up_down" in data:
+        raise ValueError("up_down needs dw_min (aihwkit convention)")
     data.setdefault("model", "softbounds")
     return data
 
@@ -426,15 +428,8 @@ class DeviceConfig(_Section):
             return data
         data = dict(data)
         response = {k: data.pop(k) for k in list(data) if k in _RESPONSE_KEYS | {"dw_min", "up_down"}}
-        if "dw_min" in response:
-            a_up, a_down = steps_from_aihwkit(response.pop("dw_min"), response.pop("up_down", 0.0))
-            response.setdefault("a_up", a_up)
-            response.setdefault("a_down", a_down)
-        elif "up_down" in response:
-            raise ValueError("up_down needs dw_min (aihwkit convention)")
         if response:
-            response.setdefault("model", "softbounds")
-            data["response"] = response
+            data["response"] = _device_response(response)
         return data
 
 

@@ -65,16 +65,20 @@ class CrossbarLayer:
                 d.noisy, d.t_g0, d.t_dg, d.t_vals, self.counts, self.p_up, self.p_down,
                 self._w, self.g_ref, self.scale, np.empty(self.g.shape[1], dtype=np.float32))
             return
-        if self._scratch is None or self._scratch[0].shape[0] < bl:
-            self._scratch = scratch_buffers(bl, self.g.shape[1])
         # The kernel works in device units: a weight change dW is a state change dW/s.
         pulsed_sgd_update(
             self.g, np.ascontiguousarray(xs), np.ascontiguousarray(ds), lr / self.scale, self.eps,
             bl, update_management, bl_management, key, sample0,
             d.model_code, d.a_up, d.a_down, d.w_min, d.w_max, d.gamma_up, d.gamma_down, d.c2c,
-            d.noisy, d.t_g0, d.t_dg, d.t_vals, *self._scratch, self.counts, self.p_up, self.p_down,
+            d.noisy, d.t_g0, d.t_dg, d.t_vals, *self.scratch(bl), self.counts, self.p_up, self.p_down,
             self._w, self.g_ref, self.scale,
         )
+
+    def scratch(self, bl: int) -> tuple[np.ndarray, ...]:
+        """The stochastic kernel's scratch buffers for trains of up to `bl` slots (kept, grown on need)."""
+        if self._scratch is None or self._scratch[0].shape[0] < bl:
+            self._scratch = scratch_buffers(bl, self.g.shape[1])
+        return self._scratch
 
     def accumulate(self, chi: np.ndarray, xs: np.ndarray, ds: np.ndarray, lr: float) -> None:
         """Mixed precision: chi += -(lr/s) d^T x (a float32 BLAS product, added in float64)."""

@@ -57,10 +57,9 @@ def transfer_column(kind, k, w_a, buf, lr_scale, unit, momentum, forget_buffer, 
                     counts, w_c, g_ref, scale, ops):
     """Transfer column k of A (weights `w_a`) through the buffer `buf` into C (states `g`, weights
     `w_c`). `unit`: the firing threshold (tiki_taka_v2: thres_scale * C's granularity in weight
-    units; the others: 1). `ops[0]` counts buffer read-add-writes. Returns the pulses fired."""
+    units; the others: 1). `ops[0]` counts buffer read-add-writes; `counts` the pulses on C."""
     rs = seed_state(derive_key(key, np.uint64(transfer_index)))
     spare = math.nan
-    fired = 0
     for i in range(w_a.shape[0]):
         y = float(w_a[i, k])
         if not perfect:
@@ -104,8 +103,6 @@ def transfer_column(kind, k, w_a, buf, lr_scale, unit, momentum, forget_buffer, 
             g[i, k] = gik
             w_c[i, k] = scale * (gik - g_ref[i, k])
             counts[0 if n > 0.0 else 1] += 1
-            fired += 1
-    return fired
 
 
 @njit(cache=True, nogil=True)

@@ -30,7 +30,6 @@ from ferrosim.config import RunConfig
 from ferrosim.crossbar.devices import DeviceArrays
 from ferrosim.crossbar.layer import CrossbarLayer
 from ferrosim.crossbar.rng import derive_key
-from ferrosim.crossbar.sgd import scratch_buffers
 from ferrosim.crossbar.tiki_taka import KINDS, TTV2, fast_updates_and_transfers
 from ferrosim.training.updaters import PulsedSGDUpdater
 
@@ -126,8 +125,6 @@ class TikiTakaUpdater(PulsedSGDUpdater):
         count_lr = self._count_lr(lr)
         # auto_scale: A's lr = fast_lr * BL * dw_A / (m_x m_d) (x lr when scale_fast_lr), per sample
         auto_lr = tt.fast_lr * u.bl * self.eps_a * a.scale * (lr if tt.scale_fast_lr else 1.0)
-        if a._scratch is None or a._scratch[0].shape[0] < u.bl:
-            a._scratch = scratch_buffers(u.bl, a.g.shape[1])
         if self.kind == TTV2:
             unit, lr_scale = tt.thres_scale * self.eps_c * c.scale, abs(lr_t)
         else:
@@ -145,7 +142,7 @@ class TikiTakaUpdater(PulsedSGDUpdater):
             u.update_management, u.update_bl_management, u.implicit_res is not None, res[0], res[1],
             self._fast_keys[k], sample0,
             a.g, da.model_code, da.a_up, da.a_down, da.w_min, da.w_max, da.gamma_up, da.gamma_down, da.c2c, da.noisy,
-            da.t_g0, da.t_dg, da.t_vals, *a._scratch, st.px, a.counts, a.p_up, a.p_down, a.read(), a.g_ref, a.scale,
+            da.t_g0, da.t_dg, da.t_vals, *a.scratch(u.bl), st.px, a.counts, a.p_up, a.p_down, a.read(), a.g_ref, a.scale,
             every, st.columns, st.ints, lr_t, lr_scale, unit, tt.momentum, tt.forget_buffer, st.col_sign, st.row_sign,
             st.buffer, st.running_mean, st.past_mean, st.switched, period, tt.in_chop_prob, bool(tt.in_chop_random),
             mu, perfect, noise, r_step, bound, self._tkeys[k], self._ckeys[k],
@@ -156,8 +153,8 @@ class TikiTakaUpdater(PulsedSGDUpdater):
     # -- accounting -----------------------------------------------------------------------------
     def pulse_counts(self) -> tuple[int, int]:
         up, down = super().pulse_counts()  # C
-        return (up + sum(int(st.layer.counts[0]) for st in self.fast),
-                down + sum(int(st.layer.counts[1]) for st in self.fast))
+        fast_up, fast_down = self.fast_pulse_counts()
+        return up + fast_up, down + fast_down
 
     def fast_pulse_counts(self) -> tuple[int, int]:
         return (sum(int(st.layer.counts[0]) for st in self.fast), sum(int(st.layer.counts[1]) for st in self.fast))
