@@ -102,13 +102,9 @@ def sweep(config: str | Path, *, out: str | Path | None = None, overrides: Itera
     run does not raise: its id is in `.failed`. Returns a `SweepResult` (`.out`, `.summary`,
     `.trained`, `.skipped`, `.repriced`, `.failed`).
     """
-    from ferrosim.sweep.session import SweepResult, SweepSession
-    from ferrosim.training.layer_threads import thread_count
+    from ferrosim.sweep.session import SweepResult, SweepSession, check_execution
 
-    if threads is None:
-        thread_count()  # a bad $FERROSIM_THREADS is an InputError before any work
-    elif threads < 1:
-        raise InputError(f"--threads must be at least 1, got {threads}")
+    check_execution(executor, workers, threads)  # before anything is written
     session = SweepSession(config, list(overrides), out, shard, force, merge)
     repriced = session.begin()
     frame = session.execute(workers=workers, executor=executor, scheduler=scheduler, threads=threads,

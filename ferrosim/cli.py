@@ -62,16 +62,6 @@ def _fmt_energy(value: float) -> str:
     return f"{value:.3g}"
 
 
-def _check_threads(threads: int | None) -> None:
-    """--threads, or $FERROSIM_THREADS when it is left out, checked before any work starts."""
-    from ferrosim.training.layer_threads import thread_count
-
-    if threads is None:
-        thread_count()  # a bad $FERROSIM_THREADS is one error line, before anything is printed
-    elif threads < 1:
-        raise InputError(f"--threads must be at least 1, got {threads}")
-
-
 @app.command("train")
 def train_cmd(
     config: Optional[Path] = typer.Argument(
@@ -94,9 +84,10 @@ def train_cmd(
     """Train one network on simulated devices and print accuracy, pulses and energy per epoch."""
     from ferrosim.config import default_config_path, load_run_config
     from ferrosim.io.datasets import load_dataset
+    from ferrosim.training.layer_threads import check_threads
     from ferrosim.training.loop import train
 
-    _check_threads(threads)
+    check_threads(threads)
     from ferrosim.io.atomic import check_input_dir, check_output_file
 
     if csv is not None:
@@ -286,16 +277,12 @@ def sweep_cmd(
     resumes an interrupted sweep. Exit 1 if any run failed (each failure is in its folder).
     """
     from ferrosim.sweep.progress import MODES, SweepProgress, choose_mode
-    from ferrosim.sweep.session import SweepSession
+    from ferrosim.sweep.session import SweepSession, check_execution
     from ferrosim.training.layer_threads import available_cores
 
-    if executor not in ("local", "dask"):
-        raise InputError(f"--executor {executor}: choose local or dask")
+    check_execution(executor, workers, threads)
     if progress_mode not in MODES:
         raise InputError(f"--progress {progress_mode}: choose {', '.join(MODES)}")
-    if workers is not None and workers < 1:
-        raise InputError(f"--workers must be at least 1, got {workers}")
-    _check_threads(threads)
     session = SweepSession(config, set_, out, shard, force, merge)  # reads and checks; writes nothing
     out, runs, todo = session.out, session.runs, session.todo
     n_workers = workers or available_cores()  # the cores this job may use (its CPU affinity)

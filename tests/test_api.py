@@ -103,6 +103,10 @@ def test_bad_input_raises_input_error_and_writes_nothing(tmp_path):
         ferrosim.fit_device(REPO / "measurements", tmp_path / "d.yaml", columns={"conductnce": "G"})
     with pytest.raises(InputError):
         ferrosim.sweep(tmp_path / "missing.yaml", out=tmp_path / "r")
+    with pytest.raises(InputError, match="--executor slurm"):  # checked before sweep.yaml is written
+        ferrosim.sweep(REPO / "configs" / "pulse_widths.yaml", out=tmp_path / "r", executor="slurm")
+    with pytest.raises(InputError, match="--workers must be at least 1"):
+        ferrosim.sweep(REPO / "configs" / "pulse_widths.yaml", out=tmp_path / "r", workers=0)
     with pytest.raises(InputError, match="not a sweep results folder|no such folder"):
         ferrosim.load_results(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == []

@@ -34,6 +34,17 @@ def parse_shard(shard: str | tuple[int, int] | None, option: str = "--shard") ->
     return i, n
 
 
+def check_execution(executor: str, workers: int | None, threads: int | None) -> None:
+    """The executor, worker count and threads of a sweep, as an InputError before any work."""
+    from ferrosim.training.layer_threads import check_threads
+
+    if executor not in ("local", "dask"):
+        raise InputError(f"--executor {executor}: choose local or dask")
+    if workers is not None and workers < 1:
+        raise InputError(f"--workers must be at least 1, got {workers}")
+    check_threads(threads)
+
+
 @dataclass
 class SweepResult:
     """What one `ferrosim.sweep()` call did."""
@@ -89,16 +100,12 @@ class SweepSession:
         """Train the pending runs; summary.csv (also written when interrupted, before re-raising).
 
         `on_done(outcome, run)` sees each finished run, `on_epoch(EpochEvent)` each epoch of a
-        running one (not under dask). Failed run ids collect in `self.failed`.
+        running one (not under dask). Failed run ids collect in `self.failed`. The options are
+        checked by `check_execution`, which callers run before `begin()` writes anything.
         """
         from ferrosim.sweep.outputs import write_summary
         from ferrosim.sweep.runner import execute
         from ferrosim.training.layer_threads import available_cores
-
-        if executor not in ("local", "dask"):
-            raise InputError(f"--executor {executor}: choose local or dask")
-        if workers is not None and workers < 1:
-            raise InputError(f"--workers must be at least 1, got {workers}")
 
         def done(outcome, run) -> None:
             self.finished += 1
@@ -116,4 +123,4 @@ class SweepSession:
         return write_summary(self.out)
 
 
-__all__ = ["SweepResult", "SweepSession", "parse_shard"]
+__all__ = ["SweepResult", "SweepSession", "check_execution", "parse_shard"]

@@ -51,6 +51,14 @@ def thread_count() -> int:
     return n
 
 
+def check_threads(threads: int | None) -> None:
+    """`--threads`, or $FERROSIM_THREADS when it is left out, as an InputError before any work."""
+    if threads is None:
+        thread_count()  # a bad $FERROSIM_THREADS is one error line, before anything is printed
+    elif threads < 1:
+        raise InputError(f"--threads must be at least 1, got {threads}")
+
+
 def layer_cost(n_out: int, n_in: int) -> int:
     """Rough relative time of one layer's pulse update per sample: random draws for each
     input and each row (a row also seeds its stream), which dominate the pulses themselves."""
