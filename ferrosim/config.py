@@ -589,22 +589,10 @@ def _with_data_dir(data: dict, file: str | Path | None, lines: dict[Loc, int]) -
 
 def _with_device_file(data: dict, file: str | Path | None, lines: dict[Loc, int]) -> dict:
     """Fill `device.response` and energies from `device.file` (fit-device output)."""
-    device = data.get("device")
-    if not isinstance(device, dict) or not device.get("file"):
+    dev_file = device_file_of(data, file, lines)
+    if dev_file is None:
         return data
-    from ferrosim.io.device_file import load_device_file
-
-    # One rule: a path in a config file is relative to that file; one given on the command line
-    # (--set) or in a config that is no file (the Python API) is relative to the working directory.
-    line = line_of(lines, ("device", "file"))
-    base, from_file = _config_base(file, lines, ("device", "file"))
-    path = Path(device["file"]).expanduser()
-    if not path.is_absolute():
-        path = base / path
-    if not path.is_file():
-        where = "relative to the config file" if from_file else "relative to the working directory"
-        raise InputError(f"device.file: {path} not found ({where})", file=file, line=line)
-    dev_file = load_device_file(path)
+    device = data["device"]
     if device.get("pulse_width") is None:
         raise InputError("device.pulse_width is needed with device.file", file=file,
                          line=line_of(lines, ("device", "file")))
@@ -646,7 +634,9 @@ def _with_device_file(data: dict, file: str | Path | None, lines: dict[Loc, int]
 
 
 def device_file_of(data: dict, file: str | Path | None, lines: dict[Loc, int]):
-    """The device file a config's `device.file` names (the one path rule), loaded; None without one."""
+    """The device file a config's `device.file` names, loaded; None without one. One rule: a path
+    in a config file is relative to that file; one given on the command line (--set) or in a
+    config that is no file (the Python API) is relative to the working directory."""
     device = data.get("device")
     if not isinstance(device, dict) or not device.get("file"):
         return None
