@@ -13,19 +13,21 @@ Python API (the CLI is a thin layer over it; `ferrosim.api` documents each funct
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("ferrosim")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0+unknown"
-
 __all__ = ["__version__", "fit_device", "sweep", "report", "load_results", "train", "RunConfig", "TrainResult",
            "load_run_config"]
 
 
 def __getattr__(name: str):
-    # Lazy imports keep `ferrosim --help` fast: numba and pandas load only when needed.
+    # Lazy imports keep `ferrosim --help` fast: numba and pandas load only when needed. Nothing
+    # is imported eagerly, `importlib.metadata` included: `python -m ferrosim` imports this
+    # package before ferrosim/entry.py can catch a Ctrl-C, so the package itself must take no time.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("ferrosim")
+        except PackageNotFoundError:  # running from a source tree that was not installed
+            return "0.0.0+unknown"
     if name == "train":
         from ferrosim.training.loop import train
 

@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ferrosim import __version__
+from ferrosim import __version__, interrupts
 from ferrosim.errors import InputError
 
 app = typer.Typer(
@@ -300,6 +300,10 @@ def sweep_cmd(
                  + f", {session.skipped} already complete, {len(todo)} to train"
                  + (f" on {n_workers} workers" if executor == "local" else " on dask") + f" -> {out}")
 
+    def on_epoch(event) -> None:
+        progress.epoch(event)
+        interrupts.check()  # a Ctrl-C whose KeyboardInterrupt CPython dropped (ferrosim/interrupts.py)
+
     def on_done(outcome, run) -> None:
         k = session.finished
         if outcome.ok:
@@ -309,16 +313,16 @@ def sweep_cmd(
         else:
             line = f"[{k}/{len(todo)}] {run.run_id} {run.label}: FAILED {outcome.error}"
         progress.finished(outcome, run, line)
+        interrupts.check()
 
     try:
         with progress:
             frame = session.execute(workers=n_workers, executor=executor, scheduler=scheduler, threads=threads,
-                                    on_done=on_done, on_epoch=progress.epoch)
+                                    on_done=on_done, on_epoch=on_epoch)
     except KeyboardInterrupt:
         progress.stop()
-        err_console.print(f"error: interrupted after {session.finished} of {len(todo)} runs; finished runs are "
-                          f"kept in {out}; rerun the same command to resume", markup=False)
-        sys.exit(130)
+        interrupts.exit_interrupted(f"error: interrupted after {session.finished} of {len(todo)} runs; finished "
+                                    f"runs are kept in {out}; rerun the same command to resume")
     out_console.print(f"wrote {out / 'summary.csv'} ({len(frame)} complete runs); tables and figures: "
                       f"ferrosim report {out}", markup=False, soft_wrap=True)
     failures = session.failed
@@ -334,10 +338,7 @@ def _terminate_like_ctrl_c() -> None:
     stops as on Ctrl-C, keeping the finished runs, writing the summary and saying how to resume."""
     import signal
 
-    def stop(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
+    interrupts.install(signal.SIGINT, signal.SIGTERM)
 
 
 PLAN_ROWS = 200
@@ -520,8 +521,10 @@ def _run_app(args: list[str], debug: bool):
     """The app, with errors mapped to exit codes (SystemExit) and one-line messages."""
     try:
         code = app(args=args, prog_name="ferrosim", standalone_mode=False)
-        if code == 130:  # the command line library caught a Ctrl-C itself and returns its code
-            err_console.print("error: interrupted", markup=False)
+        if code == 130 or interrupts.received():
+            # The command line library caught the Ctrl-C itself and returned its code, or CPython
+            # dropped its KeyboardInterrupt and the command went on (ferrosim/interrupts.py).
+            interrupts.exit_interrupted("error: interrupted")
         return code
     except InputError as exc:
         if debug:
@@ -529,13 +532,16 @@ def _run_app(args: list[str], debug: bool):
         err_console.print(f"error: {exc.one_line()}", markup=False)
         sys.exit(2)
     except (typer.Abort, KeyboardInterrupt):
-        err_console.print("error: interrupted", markup=False)
-        sys.exit(130)
+        interrupts.exit_interrupted("error: interrupted")
     except typer.Exit as exc:
         if exc.exit_code == 130:  # click's own handling of a Ctrl-C while it parses
-            err_console.print("error: interrupted", markup=False)
+            interrupts.exit_interrupted("error: interrupted")
         sys.exit(exc.exit_code)
     except Exception as exc:  # noqa: BLE001 - the one place that turns bugs into exit 1
+        if interrupts.received() and not debug:
+            # A Ctrl-C inside an extension module's import comes back as "ImportError:
+            # initialization failed" (pybind11): it was the interrupt, not a bug.
+            interrupts.exit_interrupted("error: interrupted")
         if _is_usage_error(exc) and not exc.format_message():
             sys.exit(0)  # bare `ferrosim`: the help was printed, nothing went wrong
         if _is_usage_error(exc):

@@ -7,13 +7,13 @@ exit 130, like a Ctrl-C at any later moment.
 
 from __future__ import annotations
 
-import sys
+from ferrosim import interrupts
 
 
 def main() -> None:
+    interrupts.install()
     try:
         from ferrosim.cli import main as cli_main
     except KeyboardInterrupt:
-        sys.stderr.write("error: interrupted before the command started; nothing was written\n")
-        sys.exit(130)
+        interrupts.exit_interrupted("error: interrupted before the command started; nothing was written")
     cli_main()
