@@ -131,16 +131,37 @@ def accumulate(chi, dw, c):
             chi[i, j] += c * dw[i, j]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
+def _add_row(chi_row, x, cd, eps):
+    """chi_row += cd * x (float64, one vectorised loop; where x is 0 the add leaves chi exactly
+    as it was). Returns (how many |chi| are at least eps, 1 + the index of the last of them)."""
+    n = 0
+    last = 0
+    for j in range(chi_row.shape[0]):
+        v = chi_row[j] + cd * x[j]
+        chi_row[j] = v
+        hit = abs(v) >= eps
+        n += hit
+        last = max(last, (j + 1) * hit)
+    return n, last
+
+
+@njit(cache=True, nogil=True)
 def accumulate_rank1_and_transfer(
     g, chi, x, d, c, eps, max_pulses, key, transfer_index,
     model, a_up, a_down, w_min, w_max, gamma_up, gamma_down, c2c, noisy, t_g0, t_dg, t_vals,
     counts, w, g_ref, scale,
 ):
-    """Batch 1, transfer every sample: chi += c * d x^T, then transfer, in one pass that visits
-    only devices whose accumulator changed (x_j != 0 and d_i != 0). Valid because after every
+    """Batch 1, transfer every sample: chi += c * d x^T, then transfer the devices whose input
+    was nonzero (x_j != 0 and d_i != 0), in one pass per row. Valid because after every uncapped
     transfer all |chi| < eps, so no other device can have reached a whole pulse. Same random
-    stream per row as `transfer_pulses`, walked over the visited columns only."""
+    stream per row as `transfer_pulses`, walked over the visited columns only.
+
+    Each row's add runs over the span of nonzero inputs as one vectorised loop (adding c*d_i*0
+    changes nothing), which also counts the devices of the row at eps or beyond and finds the
+    last: most rows of a sample have none, most others one; only rows with several are scanned.
+    (A device at x_j = 0 still at eps after a capped transfer is counted but not fired, as
+    before.)"""
     n_out, n_in = g.shape
     tkey = derive_key(key, uint64(transfer_index))
     nz = np.empty(n_in, dtype=np.int64)
@@ -149,14 +170,28 @@ def accumulate_rank1_and_transfer(
         if x[j] != 0.0:
             nz[n_nz] = j
             n_nz += 1
+    if n_nz == 0:
+        return
+    lo = nz[0]
+    hi = nz[n_nz - 1] + 1
+    xs = np.empty(hi - lo)  # float64 once, not per row
+    for j in range(hi - lo):
+        xs[j] = x[lo + j]
     for i in range(n_out):
         if d[i] == 0.0:
             continue
-        cd = c * d[i]
+        n_hit, last = _add_row(chi[i, lo:hi], xs, c * d[i], eps)
+        if n_hit == 0:
+            continue
         rs = seed_state(derive_key(tkey, uint64(i)))
+        if n_hit == 1:  # the common case: no scan for it
+            j = lo + last - 1
+            if x[j] != 0.0:
+                _fire(g, chi, i, j, eps, max_pulses, rs, model, a_up, a_down, w_min, w_max,
+                      gamma_up, gamma_down, c2c, noisy, t_g0, t_dg, t_vals, w, g_ref, scale, counts)
+            continue
         for m in range(n_nz):
             j = nz[m]
-            chi[i, j] += cd * x[j]
             if abs(chi[i, j]) < eps:
                 continue
             rs = _fire(g, chi, i, j, eps, max_pulses, rs, model, a_up, a_down, w_min, w_max,

@@ -15,6 +15,7 @@ from ferrosim.energy.model import digital_energy, epoch_energy
 from ferrosim.io.datasets import Dataset, load_dataset
 from ferrosim.nn.mlp import MLP, cross_entropy
 from ferrosim.nn.periphery import Periphery
+from ferrosim.training.fused import FusedBuffers, uses_fused
 from ferrosim.training.updaters import make_updater
 
 EPOCH_COLUMNS = ("epoch", "train_loss", "train_accuracy", "test_accuracy", "pulses_up",
@@ -140,6 +141,9 @@ def _train(config, dataset, on_epoch, threads) -> TrainResult:
         Periphery.from_config(cfg.io, cfg.network.digital_bias, np.random.default_rng([cfg.seed, 4]))
     evaluation = None if periphery is None else periphery.with_rng(np.random.default_rng([cfg.seed, 5]))
     n = len(data.y_train)
+    # batches of a few samples: one numba call per epoch (ferrosim.training.fused)
+    fused = FusedBuffers(net.sizes, net.activation, t.batch_size) if uses_fused(cfg) else None
+    n_fused = 0 if fused is None else (n // t.batch_size) * t.batch_size
     records: list[EpochRecord] = []
     cumulative = 0.0
     prev_up, prev_down = updater.pulse_counts()
@@ -150,7 +154,9 @@ def _train(config, dataset, on_epoch, threads) -> TrainResult:
         order = rng_order.permutation(n)
         loss_sum = 0.0
         correct = 0
-        for s in range(0, n, t.batch_size):
+        if fused is not None:
+            loss_sum, correct = updater.fused_minibatches(fused, data.x_train, data.y_train, order[:n_fused], lr)
+        for s in range(n_fused, n, t.batch_size):
             idx = order[s : s + t.batch_size]
             xb, yb = data.x_train[idx], data.y_train[idx]
             weights = updater.weights()
@@ -180,5 +186,6 @@ def _train(config, dataset, on_epoch, threads) -> TrainResult:
             "device_state_dtype": "float64",
             "n_weights": int(sum((a + 1) * b for a, b in zip(net.sizes[:-1], net.sizes[1:]))),
             "energy_model": None if plan is None else plan.name,
-            "analog_io": "exact" if periphery is None else periphery.describe(), **updater.describe()}
+            "analog_io": "exact" if periphery is None else periphery.describe(),
+            "training_path": "fused" if fused is not None else "batched", **updater.describe()}
     return TrainResult(cfg, records, info, [w.copy() for w in updater.weights()])

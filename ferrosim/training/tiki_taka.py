@@ -119,6 +119,26 @@ class TikiTakaUpdater(PulsedSGDUpdater):
     def _layer_update(self, k: int, xs: np.ndarray, ds: np.ndarray, lr: float, batch: int, every: int, lr_t: float,
                       sample0: int) -> None:
         """Layer k's samples: A's updates and the transfers due between them (one fused kernel)."""
+        head, tail = self._kernel_args(k, lr, batch, every, lr_t)
+        fast_updates_and_transfers(self.kind, np.ascontiguousarray(xs), np.ascontiguousarray(ds), *head, sample0,
+                                   *tail)
+
+    def fused_minibatches(self, bufs, X, Y, order, lr: float) -> tuple[float, int]:
+        """The full mini-batches of `order` on the fused path (ferrosim.training.fused)."""
+        from ferrosim.training.fused import tiki_taka_minibatches
+
+        batch = bufs.batch
+        every = self._every(batch)
+        lr_t = self.tt.transfer_lr * (lr if self.tt.scale_transfer_lr else 1.0)
+        layers = tuple(self._kernel_args(k, lr, batch, every, lr_t) for k in range(len(self.layers)))
+        out = tiki_taka_minibatches(*bufs.network_args(X, Y, order, self.weights()), lr, self.kind, self._sample,
+                                    self._digital_bias, self._fused_biases(), layers)
+        self._sample += (len(order) // batch) * batch
+        self._transfers = int(self.fast[0].ints[3])
+        return out
+
+    def _kernel_args(self, k: int, lr: float, batch: int, every: int, lr_t: float) -> tuple[tuple, tuple]:
+        """Layer k's arguments of `fast_updates_and_transfers` before and after the sample index."""
         st, c, tt, u = self.fast[k], self.layers[k], self.tt, self.update_cfg
         a = st.layer
         auto = tt.auto_scale and self.kind != TTV2 and tt.fast_lr > 0
@@ -137,10 +157,9 @@ class TikiTakaUpdater(PulsedSGDUpdater):
         res = u.implicit_res or (0.0, 0.0)
         perfect, noise, r_step, bound = self._read
         da, dc = a.devices, c.devices
-        fast_updates_and_transfers(
-            self.kind, np.ascontiguousarray(xs), np.ascontiguousarray(ds), count_lr / a.scale, a.eps, u.bl,
-            u.update_management, u.update_bl_management, u.implicit_res is not None, res[0], res[1],
-            self._fast_keys[k], sample0,
+        head = (count_lr / a.scale, a.eps, u.bl, u.update_management, u.update_bl_management, u.implicit_res is not None,
+                res[0], res[1], self._fast_keys[k])
+        tail = (
             a.g, da.model_code, da.a_up, da.a_down, da.w_min, da.w_max, da.gamma_up, da.gamma_down, da.c2c, da.noisy,
             da.t_g0, da.t_dg, da.t_vals, *a.scratch(u.bl), st.px, a.counts, a.p_up, a.p_down, a.read(), a.g_ref, a.scale,
             every, st.columns, st.ints, lr_t, lr_scale, unit, tt.momentum, tt.forget_buffer, st.col_sign, st.row_sign,
@@ -149,6 +168,7 @@ class TikiTakaUpdater(PulsedSGDUpdater):
             c.g, dc.model_code, dc.a_up, dc.a_down, dc.w_min, dc.w_max, dc.gamma_up, dc.gamma_down, dc.c2c, dc.noisy,
             dc.t_g0, dc.t_dg, dc.t_vals, c.counts, c.read(), c.g_ref, c.scale, self._ops[k],
             auto, st.maxima, (1.0 - tt.auto_momentum) / batch, auto_lr / a.scale)
+        return head, tail
 
     # -- accounting -----------------------------------------------------------------------------
     def pulse_counts(self) -> tuple[int, int]:

@@ -48,6 +48,14 @@ class IdealUpdater:
             else:
                 w -= DTYPE(lr) * (d.T @ a)
 
+    def fused_minibatches(self, bufs, X, Y, order, lr: float) -> tuple[float, int]:
+        """The full mini-batches of `order` on the fused path (ferrosim.training.fused)."""
+        from ferrosim.training.fused import ideal_minibatches
+
+        if getattr(self, "_dws", None) is None:
+            self._dws = tuple(np.empty_like(w) for w in self._w)
+        return ideal_minibatches(*bufs.network_args(X, Y, order, self._w), lr, self._dws)
+
     def pulse_counts(self) -> tuple[int, int]:
         return 0, 0
 
@@ -146,6 +154,40 @@ class PulsedSGDUpdater:
 
         self._threads.run(update_layer, inputs[0].shape[0])
         self._sample += inputs[0].shape[0]
+
+    # -- the fused small-batch path (ferrosim.training.fused) --------------------------------
+    def _fused_device(self, layer: CrossbarLayer) -> tuple:
+        d = layer.devices
+        return (d.model_code, d.a_up, d.a_down, d.w_min, d.w_max, d.gamma_up, d.gamma_down, d.c2c, d.noisy,
+                d.t_g0, d.t_dg, d.t_vals)
+
+    def _fused_biases(self) -> tuple:
+        """The digital biases, or one placeholder per layer (the drivers then never read them)."""
+        if self._digital_bias:
+            return tuple(self._biases)
+        return tuple(np.zeros(1, dtype=DTYPE) for _ in self.layers)
+
+    def _fused_layers(self) -> tuple:
+        if getattr(self, "_fused", None) is None:
+            bl = self.update_cfg.bl
+            self._fused = tuple(
+                (layer.g, layer.scale, self._layer_key(k), self._fused_device(layer), layer.scratch(bl),
+                 (layer.counts, layer.p_up, layer.p_down, layer.read(), layer.g_ref, layer.scale),
+                 np.empty(layer.g.shape[1], dtype=np.float32))
+                for k, layer in enumerate(self.layers))
+        return self._fused
+
+    def fused_minibatches(self, bufs, X, Y, order, lr: float) -> tuple[float, int]:
+        """The full mini-batches of `order` on the fused path (ferrosim.training.fused)."""
+        from ferrosim.training.fused import sgd_minibatches
+
+        u = self.update_cfg
+        res = u.implicit_res or (0.0, 0.0)
+        out = sgd_minibatches(*bufs.network_args(X, Y, order, self.weights()), lr, self.eps, u.bl,
+                              u.update_management, u.update_bl_management, u.implicit_res is not None, res[0],
+                              res[1], self._sample, self._digital_bias, self._fused_biases(), self._fused_layers())
+        self._sample += (len(order) // bufs.batch) * bufs.batch
+        return out
 
     def end_of_epoch(self) -> None:
         """Hook for updaters that hold work back (none here)."""
@@ -287,6 +329,27 @@ class MixedPrecisionUpdater(PulsedSGDUpdater):
         self._threads.run(update_layer, batch)
         if transfer:
             self._transfers += 1
+
+    def fused_minibatches(self, bufs, X, Y, order, lr: float) -> tuple[float, int]:
+        """The full mini-batches of `order` on the fused path (ferrosim.training.fused)."""
+        from ferrosim.training.fused import mixed_precision_minibatches
+
+        mp = self.cfg.mixed_precision
+        if getattr(self, "_fused", None) is None:
+            self._fused = tuple(
+                (layer.g, layer.chi, layer.scale, self._layer_key(k), self._fused_device(layer),
+                 (layer.counts, layer.read(), layer.g_ref, layer.scale),
+                 np.empty(layer.g.shape, dtype=DTYPE), np.empty(layer.g.shape[1]))
+                for k, layer in enumerate(self.layers))
+        loss, correct, self._batches, self._transfers = mixed_precision_minibatches(
+            *bufs.network_args(X, Y, order, self.weights()), lr, self.eps, mp.max_pulses, mp.transfer == "stochastic",
+            mp.transfer_every, self._device_eps, self.cfg.update.bl, self._batches, self._transfers,
+            self._digital_bias, self._fused_biases(), self._fused)
+        n_batches = len(order) // bufs.batch
+        for layer in self.layers:  # as `update` counts them
+            self._ops += n_batches * bufs.batch * layer.chi.size
+            self._acc += n_batches * layer.chi.size
+        return loss, correct
 
     def _transfer_layer(self, k: int, index: int) -> None:
         """Transfer number `index` of layer k: whole pulses out of its accumulator."""
