@@ -135,11 +135,13 @@ def worker_train(spec: dict) -> dict:
     load_s = time.perf_counter() - t0
     cfg = _run_config(spec["algorithm"], _device(spec["device"], spec.get("hzo_file")),
                       spec["batch"], spec["lr"], io=spec.get("io"))
-    # Warm-up: a tiny run of the same algorithm/device/batch compiles (or loads from the
-    # numba cache) every kernel the timed run calls, so the timing holds no JIT work.
+    # Warm-up: a tiny run of the same algorithm/device/batch and depth compiles (or loads from
+    # the numba cache) every kernel the timed run calls, so the timing holds no JIT work. (The
+    # fused path's drivers are compiled per number of layers: a shallower warm-up would leave
+    # the timed run to compile its own, 10-20 s.)
     t0 = time.perf_counter()
     ferrosim.train(_run_config(spec["algorithm"], _device(spec["device"], spec.get("hzo_file")),
-                               spec["batch"], spec["lr"], hidden=[8], io=spec.get("io")),
+                               spec["batch"], spec["lr"], hidden=[8] * len(HIDDEN), io=spec.get("io")),
                    dataset=_subset(data, 64, 64))
     warmup_s = time.perf_counter() - t0
     rss_before = _peak_rss_mb()
@@ -239,7 +241,7 @@ def worker_profile(spec: dict) -> dict:
 
     data, _ = _load_data(spec["data_dir"])
     device = _device(spec["device"], spec.get("hzo_file"))
-    ferrosim.train(_run_config(spec["algorithm"], device, spec["batch"], spec["lr"], hidden=[8]),
+    ferrosim.train(_run_config(spec["algorithm"], device, spec["batch"], spec["lr"], hidden=[8] * len(HIDDEN)),
                    dataset=_subset(data, 64, 64))
     sub = _subset(data, spec["n_train"], spec["n_test"])
     cfg = _run_config(spec["algorithm"], device, spec["batch"], spec["lr"])

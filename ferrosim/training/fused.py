@@ -213,6 +213,16 @@ def _outer(ds, xs, dw):
 # -- one driver per algorithm family ---------------------------------------------------------------
 
 @njit(cache=True, nogil=True)
+def _minibatch(X, Y, order, q, batch, act, Ws, As, Ds, probs, below, lr, digital_bias, biases):
+    """Mini-batch q of `order`: the network's forward and backward pass, then the digital bias
+    step when it is on. Returns (sum of losses, number correct)."""
+    out = network_minibatch(X, Y, order[q * batch:(q + 1) * batch], act, Ws, As, Ds, probs, below)
+    if digital_bias:
+        _digital_bias_step(Ws, As, Ds, biases, lr)
+    return out
+
+
+@njit(cache=True, nogil=True)
 def ideal_minibatches(X, Y, order, batch, act, Ws, As, Ds, probs, below, lr, dws):
     """Floating-point SGD, W -= lr * d^T x per mini-batch."""
     loss = 0.0
@@ -243,11 +253,9 @@ def sgd_minibatches(X, Y, order, batch, act, Ws, As, Ds, probs, below, lr, eps, 
     loss = 0.0
     correct = 0
     for q in range(order.shape[0] // batch):
-        l_, c_ = network_minibatch(X, Y, order[q * batch:(q + 1) * batch], act, Ws, As, Ds, probs, below)
+        l_, c_ = _minibatch(X, Y, order, q, batch, act, Ws, As, Ds, probs, below, lr, digital_bias, biases)
         loss += l_
         correct += c_
-        if digital_bias:
-            _digital_bias_step(Ws, As, Ds, biases, lr)
         for k in range(len(layers)):
             g, scale, key, device, scratch, tail, px = layers[k]
             if implicit:
@@ -271,11 +279,9 @@ def mixed_precision_minibatches(X, Y, order, batch, act, Ws, As, Ds, probs, belo
     correct = 0
     fused_rank1 = batch == 1 and transfer_every == 1 and not stochastic
     for q in range(order.shape[0] // batch):
-        l_, c_ = network_minibatch(X, Y, order[q * batch:(q + 1) * batch], act, Ws, As, Ds, probs, below)
+        l_, c_ = _minibatch(X, Y, order, q, batch, act, Ws, As, Ds, probs, below, lr, digital_bias, biases)
         loss += l_
         correct += c_
-        if digital_bias:
-            _digital_bias_step(Ws, As, Ds, biases, lr)
         batches += 1
         if fused_rank1:
             for k in range(len(layers)):
@@ -312,11 +318,9 @@ def tiki_taka_minibatches(X, Y, order, batch, act, Ws, As, Ds, probs, below, lr,
     loss = 0.0
     correct = 0
     for q in range(order.shape[0] // batch):
-        l_, c_ = network_minibatch(X, Y, order[q * batch:(q + 1) * batch], act, Ws, As, Ds, probs, below)
+        l_, c_ = _minibatch(X, Y, order, q, batch, act, Ws, As, Ds, probs, below, lr, digital_bias, biases)
         loss += l_
         correct += c_
-        if digital_bias:
-            _digital_bias_step(Ws, As, Ds, biases, lr)
         for k in range(len(layers)):
             head, tail = layers[k]
             fast_updates_and_transfers(kind, As[k], Ds[k], *head, sample0, *tail)
