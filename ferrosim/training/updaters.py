@@ -37,6 +37,7 @@ class IdealUpdater:
 
     def __init__(self, w0: list[np.ndarray]) -> None:
         self._w = [np.asarray(w, dtype=DTYPE).copy() for w in w0]
+        self._dws: tuple | None = None  # the fused path's gradient buffers, made on first use
 
     def weights(self) -> list[np.ndarray]:
         return self._w
@@ -52,7 +53,7 @@ class IdealUpdater:
         """The full mini-batches of `order` on the fused path (ferrosim.training.fused)."""
         from ferrosim.training.fused import ideal_minibatches
 
-        if getattr(self, "_dws", None) is None:
+        if self._dws is None:
             self._dws = tuple(np.empty_like(w) for w in self._w)
         return ideal_minibatches(*bufs.network_args(X, Y, order, self._w), lr, self._dws)
 
@@ -110,6 +111,7 @@ class PulsedSGDUpdater:
         self._symmetry_point = self.model.symmetry_point()
         # Layers are independent (own devices, own random streams): updated at once, same numbers.
         self._threads = LayerThreads([w.shape for w in w0], threads)
+        self._fused: tuple | None = None  # each layer's kernel arguments on the fused path, made on first use
 
     # -- what the variants change ---------------------------------------------------------
     def _reference(self, devices: DeviceArrays) -> float | np.ndarray:
@@ -168,7 +170,7 @@ class PulsedSGDUpdater:
         return tuple(np.zeros(1, dtype=DTYPE) for _ in self.layers)
 
     def _fused_layers(self) -> tuple:
-        if getattr(self, "_fused", None) is None:
+        if self._fused is None:
             bl = self.update_cfg.bl
             self._fused = tuple(
                 (layer.g, layer.scale, self._layer_key(k), self._fused_device(layer), layer.scratch(bl),
@@ -335,7 +337,7 @@ class MixedPrecisionUpdater(PulsedSGDUpdater):
         from ferrosim.training.fused import mixed_precision_minibatches
 
         mp = self.cfg.mixed_precision
-        if getattr(self, "_fused", None) is None:
+        if self._fused is None:
             self._fused = tuple(
                 (layer.g, layer.chi, layer.scale, self._layer_key(k), self._fused_device(layer),
                  (layer.counts, layer.read(), layer.g_ref, layer.scale),
