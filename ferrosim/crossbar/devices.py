@@ -71,6 +71,13 @@ class DeviceArrays:
         )
 
     @property
+    def kernel_args(self) -> tuple:
+        """The device arguments every pulse kernel takes, in their order: model_code, a_up,
+        a_down, w_min, w_max, gamma_up, gamma_down, c2c, noisy, t_g0, t_dg, t_vals."""
+        return (self.model_code, self.a_up, self.a_down, self.w_min, self.w_max, self.gamma_up, self.gamma_down,
+                self.c2c, self.noisy, self.t_g0, self.t_dg, self.t_vals)
+
+    @property
     def noisy(self) -> bool:
         """Whether pulses need a normal draw (c2c noise or a measured step spread)."""
         return self.c2c > 0.0 or (self.model_code == TABLE and bool(np.any(self.t_vals[[1, 3]] > 0)))

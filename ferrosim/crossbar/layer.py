@@ -61,16 +61,14 @@ class CrossbarLayer:
             deterministic_pulsed_update(
                 self.g, np.ascontiguousarray(xs), np.ascontiguousarray(ds), lr / self.scale, self.eps,
                 bl, update_management, bl_management, implicit_res[0], implicit_res[1], key, sample0,
-                d.model_code, d.a_up, d.a_down, d.w_min, d.w_max, d.gamma_up, d.gamma_down, d.c2c,
-                d.noisy, d.t_g0, d.t_dg, d.t_vals, self.counts, self.p_up, self.p_down,
+                *d.kernel_args, self.counts, self.p_up, self.p_down,
                 self._w, self.g_ref, self.scale, np.empty(self.g.shape[1], dtype=np.float32))
             return
         # The kernel works in device units: a weight change dW is a state change dW/s.
         pulsed_sgd_update(
             self.g, np.ascontiguousarray(xs), np.ascontiguousarray(ds), lr / self.scale, self.eps,
             bl, update_management, bl_management, key, sample0,
-            d.model_code, d.a_up, d.a_down, d.w_min, d.w_max, d.gamma_up, d.gamma_down, d.c2c,
-            d.noisy, d.t_g0, d.t_dg, d.t_vals, *self.scratch(bl), self.counts, self.p_up, self.p_down,
+            *d.kernel_args, *self.scratch(bl), self.counts, self.p_up, self.p_down,
             self._w, self.g_ref, self.scale,
         )
 
@@ -87,26 +85,20 @@ class CrossbarLayer:
     def accumulate_rank1_and_transfer(self, chi: np.ndarray, x: np.ndarray, d: np.ndarray, lr: float,
                                       eps: float, max_pulses: int, key: np.uint64, transfer_index: int) -> None:
         """Batch 1 with a transfer after every sample: one pass over the devices that changed."""
-        dv = self.devices
         accumulate_rank1_and_transfer(
-            self.g, chi, x, d, -lr / self.scale, eps, max_pulses, key, transfer_index, dv.model_code,
-            dv.a_up, dv.a_down, dv.w_min, dv.w_max, dv.gamma_up, dv.gamma_down, dv.c2c, dv.noisy,
-            dv.t_g0, dv.t_dg, dv.t_vals, self.counts, self._w, self.g_ref, self.scale)
+            self.g, chi, x, d, -lr / self.scale, eps, max_pulses, key, transfer_index, *self.devices.kernel_args,
+            self.counts, self._w, self.g_ref, self.scale)
 
     def transfer_stochastic(self, chi: np.ndarray, eps: float, max_pulses: int, eps_device: float,
                             bl_max: int, key: np.uint64, transfer_index: int) -> None:
         """Mixed precision, aihwkit's transfer: the granules of each row as a pulsed update whose
         pulses are sized by the device granularity `eps_device`."""
-        d = self.devices
         stochastic_transfer_pulses(self.g, chi, eps, max_pulses, eps_device, bl_max, key, transfer_index,
-                                   d.model_code, d.a_up, d.a_down, d.w_min, d.w_max, d.gamma_up,
-                                   d.gamma_down, d.c2c, d.noisy, d.t_g0, d.t_dg, d.t_vals, self.counts,
-                                   self._w, self.g_ref, self.scale, np.empty(self.g.shape[1]))
+                                   *self.devices.kernel_args, self.counts, self._w, self.g_ref, self.scale,
+                                   np.empty(self.g.shape[1]))
 
     def transfer(self, chi: np.ndarray, eps: float, max_pulses: int, key: np.uint64,
                  transfer_index: int) -> None:
         """Mixed precision: fire trunc(chi/eps) pulses per device, keep the remainder in chi."""
-        d = self.devices
-        transfer_pulses(self.g, chi, eps, max_pulses, key, transfer_index, d.model_code, d.a_up,
-                        d.a_down, d.w_min, d.w_max, d.gamma_up, d.gamma_down, d.c2c, d.noisy,
-                        d.t_g0, d.t_dg, d.t_vals, self.counts, self._w, self.g_ref, self.scale)
+        transfer_pulses(self.g, chi, eps, max_pulses, key, transfer_index, *self.devices.kernel_args,
+                        self.counts, self._w, self.g_ref, self.scale)

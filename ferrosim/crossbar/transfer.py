@@ -174,9 +174,7 @@ def accumulate_rank1_and_transfer(
         return
     lo = nz[0]
     hi = nz[n_nz - 1] + 1
-    xs = np.empty(hi - lo)  # float64 once, not per row
-    for j in range(hi - lo):
-        xs[j] = x[lo + j]
+    xs = x[lo:hi]
     for i in range(n_out):
         if d[i] == 0.0:
             continue

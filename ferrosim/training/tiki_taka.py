@@ -156,17 +156,14 @@ class TikiTakaUpdater(PulsedSGDUpdater):
         mu = min(tt.tail_weightening / period, 1.0)
         res = u.implicit_res or (0.0, 0.0)
         perfect, noise, r_step, bound = self._read
-        da, dc = a.devices, c.devices
         head = (count_lr / a.scale, a.eps, u.bl, u.update_management, u.update_bl_management, u.implicit_res is not None,
                 res[0], res[1], self._fast_keys[k])
         tail = (
-            a.g, da.model_code, da.a_up, da.a_down, da.w_min, da.w_max, da.gamma_up, da.gamma_down, da.c2c, da.noisy,
-            da.t_g0, da.t_dg, da.t_vals, *a.scratch(u.bl), st.px, a.counts, a.p_up, a.p_down, a.read(), a.g_ref, a.scale,
+            a.g, *a.devices.kernel_args, *a.scratch(u.bl), st.px, a.counts, a.p_up, a.p_down, a.read(), a.g_ref, a.scale,
             every, st.columns, st.ints, lr_t, lr_scale, unit, tt.momentum, tt.forget_buffer, st.col_sign, st.row_sign,
             st.buffer, st.running_mean, st.past_mean, st.switched, period, tt.in_chop_prob, bool(tt.in_chop_random),
             mu, perfect, noise, r_step, bound, self._tkeys[k], self._ckeys[k],
-            c.g, dc.model_code, dc.a_up, dc.a_down, dc.w_min, dc.w_max, dc.gamma_up, dc.gamma_down, dc.c2c, dc.noisy,
-            dc.t_g0, dc.t_dg, dc.t_vals, c.counts, c.read(), c.g_ref, c.scale, self._ops[k],
+            c.g, *c.devices.kernel_args, c.counts, c.read(), c.g_ref, c.scale, self._ops[k],
             auto, st.maxima, (1.0 - tt.auto_momentum) / batch, auto_lr / a.scale)
         return head, tail
 

@@ -158,11 +158,6 @@ class PulsedSGDUpdater:
         self._sample += inputs[0].shape[0]
 
     # -- the fused small-batch path (ferrosim.training.fused) --------------------------------
-    def _fused_device(self, layer: CrossbarLayer) -> tuple:
-        d = layer.devices
-        return (d.model_code, d.a_up, d.a_down, d.w_min, d.w_max, d.gamma_up, d.gamma_down, d.c2c, d.noisy,
-                d.t_g0, d.t_dg, d.t_vals)
-
     def _fused_biases(self) -> tuple:
         """The digital biases, or one placeholder per layer (the drivers then never read them)."""
         if self._digital_bias:
@@ -173,7 +168,7 @@ class PulsedSGDUpdater:
         if self._fused is None:
             bl = self.update_cfg.bl
             self._fused = tuple(
-                (layer.g, layer.scale, self._layer_key(k), self._fused_device(layer), layer.scratch(bl),
+                (layer.g, layer.scale, self._layer_key(k), layer.devices.kernel_args, layer.scratch(bl),
                  (layer.counts, layer.p_up, layer.p_down, layer.read(), layer.g_ref, layer.scale),
                  np.empty(layer.g.shape[1], dtype=np.float32))
                 for k, layer in enumerate(self.layers))
@@ -339,7 +334,7 @@ class MixedPrecisionUpdater(PulsedSGDUpdater):
         mp = self.cfg.mixed_precision
         if self._fused is None:
             self._fused = tuple(
-                (layer.g, layer.chi, layer.scale, self._layer_key(k), self._fused_device(layer),
+                (layer.g, layer.chi, layer.scale, self._layer_key(k), layer.devices.kernel_args,
                  (layer.counts, layer.read(), layer.g_ref, layer.scale),
                  np.empty(layer.g.shape, dtype=DTYPE), np.empty(layer.g.shape[1]))
                 for k, layer in enumerate(self.layers))
