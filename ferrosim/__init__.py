@@ -22,12 +22,9 @@ def __getattr__(name: str):
     # is imported eagerly, `importlib.metadata` included: `python -m ferrosim` imports this
     # package before ferrosim/entry.py can catch a Ctrl-C, so the package itself must take no time.
     if name == "__version__":
-        from importlib.metadata import PackageNotFoundError, version
+        from ferrosim.version import package_version
 
-        try:
-            return version("ferrosim")
-        except PackageNotFoundError:  # running from a source tree that was not installed
-            return "0.0.0+unknown"
+        return package_version()
     if name == "train":
         from ferrosim.training.loop import train
 
@@ -36,14 +33,10 @@ def __getattr__(name: str):
         from ferrosim.training.loop import TrainResult
 
         return TrainResult
-    if name in ("fit_device", "load_results"):
+    if name in ("fit_device", "sweep", "report", "load_results"):
         from ferrosim import api
 
         return getattr(api, name)
-    if name in ("sweep", "report"):  # callable subpackages (ferrosim/callable_module.py)
-        import importlib
-
-        return importlib.import_module(f"ferrosim.{name}")
     if name in ("RunConfig", "load_run_config"):
         from ferrosim import config
 

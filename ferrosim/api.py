@@ -98,11 +98,11 @@ def sweep(config: str | Path, *, out: str | Path | None = None, overrides: Itera
     """Train a sweep config's runs (`ferrosim sweep`); finished runs are reused (resume).
 
     `overrides`: `KEY=VALUE` strings as `--set`. `on_run(outcome, run)` sees each finished run,
-    `on_epoch(event)` each epoch of a running one (`ferrosim.sweep.runner.EpochEvent`). A failed
+    `on_epoch(event)` each epoch of a running one (`ferrosim.sweeps.runner.EpochEvent`). A failed
     run does not raise: its id is in `.failed`. Returns a `SweepResult` (`.out`, `.summary`,
     `.trained`, `.skipped`, `.repriced`, `.failed`).
     """
-    from ferrosim.sweep.session import SweepResult, SweepSession, check_execution
+    from ferrosim.sweeps.session import SweepResult, SweepSession, check_execution
 
     check_execution(executor, workers, threads)  # before anything is written
     session = SweepSession(config, list(overrides), out, shard, force, merge)
@@ -120,7 +120,7 @@ def report(folders: str | Path | Iterable[str | Path], out: str | Path | None = 
     figures/ under `out` (default <first folder>/report). Returns the `Report` (`.agg`: the
     table by pulse width, `.summary`: every run, `.figures`, `.markdown_path`, `.html_path`).
     """
-    from ferrosim.report import build_report
+    from ferrosim.reports import build_report
 
     folders = [folders] if isinstance(folders, (str, Path)) else list(folders)
     if not folders:
@@ -139,7 +139,7 @@ def load_results(folders: str | Path | Iterable[str | Path], *, epochs: bool = F
     with several folders a `sweep` column says which one a row came from. `epochs=True` gives
     the per-epoch table instead (test accuracy, pulses, energy per epoch, with `run_id`).
     """
-    from ferrosim.report.collect import load_sweeps
+    from ferrosim.reports.collect import load_sweeps
 
     folders = [folders] if isinstance(folders, (str, Path)) else list(folders)
     if not folders:

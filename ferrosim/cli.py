@@ -17,7 +17,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ferrosim import __version__, interrupts
+from ferrosim import interrupts
+from ferrosim.version import package_version
 from ferrosim.errors import InputError
 
 app = typer.Typer(
@@ -43,7 +44,7 @@ out_console = Console(highlight=False, soft_wrap=True,  # a printed line (a path
 
 def _version_callback(value: bool) -> None:
     if value:
-        typer.echo(f"ferrosim {__version__}")
+        typer.echo(f"ferrosim {package_version()}")
         raise typer.Exit()
 
 
@@ -276,8 +277,8 @@ def sweep_cmd(
     Finished runs (same parameters -> same run_id) are skipped, so rerunning the same command
     resumes an interrupted sweep. Exit 1 if any run failed (each failure is in its folder).
     """
-    from ferrosim.sweep.progress import MODES, SweepProgress, choose_mode
-    from ferrosim.sweep.session import SweepSession, check_execution
+    from ferrosim.sweeps.progress import MODES, SweepProgress, choose_mode
+    from ferrosim.sweeps.session import SweepSession, check_execution
     from ferrosim.training.layer_threads import available_cores
 
     check_execution(executor, workers, threads)
@@ -347,7 +348,7 @@ PLAN_ROWS = 200
 
 def _print_plan(plan, runs, todo, out, workers: int = 1, executor: str = "local", threads: int | None = None) -> None:
     """The run table, the work in sample-updates and a time estimate calibrated on this machine."""
-    from ferrosim.sweep.estimate import samples_per_epoch
+    from ferrosim.sweeps.estimate import samples_per_epoch
     from ferrosim.units import format_pulse_width
 
     load_s: dict = {}
@@ -382,8 +383,8 @@ def _print_plan(plan, runs, todo, out, workers: int = 1, executor: str = "local"
 def _print_estimate(todo, workers: int, executor: str, threads: int | None, samples: dict,
                     data_load_s: float) -> None:
     """`estimated time: ~6 min with 2 workers (calibrated on this machine: ...)`, or why not."""
-    from ferrosim.sweep.estimate import duration, estimate, micro
-    from ferrosim.sweep.runner import pool_threads
+    from ferrosim.sweeps.estimate import duration, estimate, micro
+    from ferrosim.sweeps.runner import pool_threads
 
     if executor == "dask":
         n, run_threads, pool = 1, threads or 1, True  # dask's workers are not known here: the time of one
@@ -428,8 +429,8 @@ def report_cmd(
     are listed) and on several folders at once (`report A B --out C`).
     """
     from ferrosim.api import report as build_report
-    from ferrosim.report.aggregate import energy_models
-    from ferrosim.report.terminal import print_summary, summary_view
+    from ferrosim.reports.aggregate import energy_models
+    from ferrosim.reports.terminal import print_summary, summary_view
 
     report = build_report(results, out)
     print_summary(out_console, summary_view(report.agg, report.axes, "summary by pulse width: "
@@ -469,8 +470,8 @@ def energy_cmd(
     energy_by_pulse_width.csv, energy.md (a table per model; whether shorter pulses are cheaper
     under each) and, with --scan, scan_<key>.csv and figures/scan_<key>.png|svg.
     """
-    from ferrosim.report.reprice import reprice
-    from ferrosim.report.reprice_output import terminal_lines, write_repricing
+    from ferrosim.reports.reprice import reprice
+    from ferrosim.reports.reprice_output import terminal_lines, write_repricing
 
     from ferrosim.io.atomic import check_output_dir
 

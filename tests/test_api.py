@@ -29,11 +29,11 @@ def test_import_from_the_clones_parent_folder(tmp_path):
 
 
 def test_sweep_and_report_stay_callable_after_their_modules_load():
-    import ferrosim.report.build  # noqa: F401  (binds the subpackages to the package's attributes)
-    import ferrosim.sweep.plan  # noqa: F401
+    import ferrosim.reports.build  # noqa: F401  (binds the subpackages to the package's attributes)
+    import ferrosim.sweeps.plan  # noqa: F401
 
     assert callable(ferrosim.sweep) and callable(ferrosim.report)
-    assert ferrosim.sweep.plan.load_plan is not None  # and they are still the subpackages
+    assert ferrosim.sweeps.plan.load_plan is not None  # and they are still the subpackages
 
 
 @pytest.fixture(scope="module")

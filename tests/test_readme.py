@@ -25,7 +25,7 @@ SHARED = REPO.parent / "shared"
 NOT_RUN: dict[str, str] = {
     r"^pip install": "installs ferrosim; .ci/run does it on a fresh machine",
     r"^python -m pytest": "the test suite itself",
-    r"^chromium ": "a browser check by hand; tests/report runs it (CI installs chromium)",
+    r"^chromium ": "a browser check by hand; tests/reports runs it (CI installs chromium)",
     r"^ferrosim sweep configs/paper_mnist\.yaml (--workers|--shard|--executor)": "MNIST at paper scale: 8-25 min, or a cluster",
     r"^ferrosim sweep configs/precursor_mnist\.yaml --workers": "MNIST at the precursor study's scale: ~25 min",
     r"^ferrosim sweep configs/population_mnist\.yaml --workers": "124 MNIST runs over every HZO fit: ~17 min",
@@ -127,7 +127,7 @@ def test_the_not_run_list_has_no_stale_entry():
 
 def test_run_counts_stated_in_config_headers_and_the_readme_are_the_plans():
     """`48 runs` in a config's header or next to it in the README is what `sweep` plans."""
-    from ferrosim.sweep.plan import load_plan
+    from ferrosim.sweeps.plan import load_plan
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     for config in sorted((REPO / "configs").glob("*.yaml")):

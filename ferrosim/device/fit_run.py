@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ferrosim import __version__
+from ferrosim.version import package_version
 from ferrosim.device.energy_gaps import energy_gap_text, energy_gaps
 from ferrosim.device.fitting import FitResult, d2d_estimate, fit_step_table, fit_traces
 from ferrosim.energy.geometry import device_area
@@ -96,7 +96,7 @@ def fit_path(path: str | Path | list, output: str | Path | None = None, *, model
     data = DeviceFile(
         synthetic=sidecar.synthetic,
         provenance={
-            "ferrosim_version": __version__,
+            "ferrosim_version": package_version(),
             "command": command,
             "note": sidecar.provenance,
             "settings": {"model": model, "refine": refine, "format": fmt, "pulse_width": pulse_width,

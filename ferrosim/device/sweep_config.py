@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from ferrosim import __version__
+from ferrosim.version import package_version
 from ferrosim.errors import InputError
 from ferrosim.io.device_file import DeviceFile
 
@@ -62,7 +62,7 @@ def sweep_config_text(data: DeviceFile, device_file: Path, config: Path, command
     origin = ("SYNTHETIC measurements (not measured: every output says synthetic_device = true)"
               if data.synthetic else "data not marked synthetic (synthetic: false in the device file)")
     header = [
-        f"# Sweep config written by `{' '.join((command or 'fit-device').split())}` (ferrosim {__version__})",
+        f"# Sweep config written by `{' '.join((command or 'fit-device').split())}` (ferrosim {package_version()})",
         f"# with the device file {rel}: device {name}, fitted from {origin}.",
     ]
     note = data.provenance.get("note")

@@ -13,7 +13,7 @@ from ferrosim.config import ALGORITHMS
 from ferrosim.device.energy_gaps import energy_warnings
 from ferrosim.device.fit_run import fit_path
 from ferrosim.io.device_file import load_device_file
-from ferrosim.sweep.plan import load_plan
+from ferrosim.sweeps.plan import load_plan
 
 from .test_cli import ferrosim, one_error_line
 

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from ferrosim.report.energy_note import NO_DEVICE_ENERGIES
+from ferrosim.reports.energy_note import NO_DEVICE_ENERGIES
 from ferrosim.units import pulse_width_text
 
 from .test_cli import ferrosim

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from ferrosim.device.fit_run import fit_path
-from ferrosim.sweep.outputs import write_summary
-from ferrosim.sweep.plan import load_plan
-from ferrosim.sweep.runner import execute
+from ferrosim.sweeps.outputs import write_summary
+from ferrosim.sweeps.plan import load_plan
+from ferrosim.sweeps.runner import execute
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 HZO, MNIST = SHARED / "hzo", SHARED / "mnist"

@@ -1,0 +1,32 @@
+"""What the report says where it has no joules to show, instead of a blank panel or column.
+
+Runs price their pulses from the device file (`electrical:` or stated `energy_per_pulse_J`). A
+device file fitted from conductance traces alone has neither, the runs record the energy model
+"unknown (no electrical data for the device)" and every energy is empty: the report names that
+cause and the way out (docs/fitting.md, "Energy per pulse").
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ferrosim.reports.formatting import is_missing
+
+NO_DEVICE_ENERGIES = ("no energy estimate: the device file has no energies (fit-device needs the pulse "
+                      "amplitudes and the device geometry; see docs/fitting.md, Energy per pulse)")
+
+
+def no_energy_text(energy_model: str) -> str:
+    """Why a set of runs has no energies, from the energy model their summaries name (several
+    models: the runs without electrical data are the ones without energies)."""
+    if energy_model.startswith("unknown") or "no electrical data" in energy_model:
+        return NO_DEVICE_ENERGIES
+    return f"no energy estimate under the energy model {energy_model}"
+
+
+def all_missing(values: Iterable) -> bool:
+    """True when no value is a number (every energy of a panel or table column is empty)."""
+    return all(is_missing(v) for v in values)
+
+
+__all__ = ["NO_DEVICE_ENERGIES", "all_missing", "no_energy_text"]

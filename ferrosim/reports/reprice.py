@@ -1,0 +1,376 @@
+"""Re-price finished sweeps under other energy models, without retraining (`ferrosim energy`).
+
+Training never depends on the energy model: every run keeps its pulses per direction, digital
+operations and epochs (epochs.csv) and its device's electrical facts (run.json), so the same
+pricing function the training loop used (`ferrosim.energy.model.summary_energy`) prices them
+again under any `energy:` settings; the numbers equal a fresh run's under those settings.
+
+Outputs (in `<results>/energy/` unless told otherwise):
+- `energy_by_run.csv`: one row per run and model, the summary's energy columns;
+- `energy_by_pulse_width.csv`: mean and std over seeds per model, algorithm and pulse width;
+- `energy.md`: one table per model and, per model, whether the paper's energy claims hold;
+- with a scan, `scan_<key>.csv` and `figures/scan_<key>.png|svg`: energy vs pulse width across
+  the scanned values, and the value at which the shortest width becomes the cheapest.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import ValidationError
+
+from ferrosim.energy.model import EnergyConfig, EnergyConfigError, resolve, summary_energy
+from ferrosim.energy.terms import CONDUCTION_MODELS
+from ferrosim.errors import InputError
+from ferrosim.reports.aggregate import shortest_width_standing
+from ferrosim.sweeps.outputs import epoch_counts
+from ferrosim.units import format_pulse_width
+
+METRICS = ("energy_per_pulse_J", "energy_per_update_J", "total_energy_J", "energy_to_target_J")
+"""What the claims are about: per pulse (the device), per update, total, to the target."""
+
+
+@dataclass
+class PricedRun:
+    """What pricing needs of one finished device run."""
+
+    run_id: str
+    sweep: str
+    algorithm: str
+    pulse_width_s: float
+    seed: Any
+    device_name: str
+    device: Any  # ferrosim.config.DeviceConfig
+    counts: tuple[list[int], list[int], list[int], list[int]]
+    epochs_to_target: int | None
+    n_updates: int
+    final_accuracy: float
+
+
+@dataclass
+class Model:
+    label: str
+    config: EnergyConfig
+
+
+@dataclass
+class Repricing:
+    runs: list[PricedRun]
+    models: list[Model]
+    by_run: pd.DataFrame
+    by_width: pd.DataFrame
+    claims: pd.DataFrame
+    scan: "Scan | None" = None
+    base: EnergyConfig = field(default_factory=EnergyConfig)
+
+
+@dataclass
+class Scan:
+    key: str
+    values: list[float]
+    table: pd.DataFrame  # value, algorithm, pulse_width_s, metric means
+    crossover: dict[tuple[str, str, str], str]  # (algorithm, metric, "all" | "longest") -> a sentence
+    log: bool = False
+
+
+# -- reading the runs ---------------------------------------------------------------------------
+
+def load_runs(folders: list[Path]) -> tuple[list[PricedRun], EnergyConfig | dict]:
+    """The device runs of every folder, and the `energy:` section the (first) sweep was run with."""
+    from ferrosim.config import DeviceConfig
+    from ferrosim.reports.collect import load_sweeps
+
+    sweeps = load_sweeps(folders)
+    raw_energy: dict = {}
+    runs: list[PricedRun] = []
+    for s in sweeps:
+        config = s.meta.get("config") if isinstance(s.meta.get("config"), dict) else {}
+        if not raw_energy and isinstance(config.get("energy"), dict):
+            raw_energy = config["energy"]
+        by_run = {rid: g for rid, g in s.epochs.groupby("run_id", sort=False)}
+        for row in s.summary.itertuples(index=False):
+            if row.algorithm == "ideal":
+                continue
+            cfg = s.configs.get(row.run_id, {})
+            try:
+                device = DeviceConfig.model_validate(cfg.get("device", {}))
+            except ValidationError as exc:
+                raise InputError(f"{s.folder}/runs/{row.run_id}/run.json: device section unreadable "
+                                 f"({' '.join(str(exc).split())[:120]})") from None
+            ep = by_run[row.run_id]
+            info = s.infos.get(row.run_id, {})
+            batch = int(cfg.get("training", {}).get("batch_size", 1))
+            counts = epoch_counts(ep, info, batch)
+            e2t = row.epochs_to_target
+            runs.append(PricedRun(
+                run_id=row.run_id, sweep=s.label, algorithm=row.algorithm, pulse_width_s=float(row.pulse_width_s),
+                seed=row.seed, device_name=str(device.name or device.response.model), device=device,
+                counts=counts,
+                epochs_to_target=None if e2t is None or pd.isna(e2t) else int(e2t),
+                n_updates=math.ceil(int(info.get("n_train", 0)) / batch) * len(ep),
+                final_accuracy=float(row.final_accuracy),
+            ))
+    if not runs:
+        raise InputError(f"{', '.join(str(f) for f in folders)}: no device runs to price (only `ideal`)")
+    return runs, raw_energy
+
+
+# -- settings -----------------------------------------------------------------------------------
+
+def energy_config(raw: dict, overrides: list[str]) -> EnergyConfig:
+    """The sweep's `energy:` section with `--set energy.K=V` applied, validated."""
+    from ferrosim.config import apply_overrides
+
+    check_overrides(overrides)
+    data = apply_overrides({"energy": dict(raw or {})}, overrides)["energy"]
+    return validated(data, "--set")
+
+
+def check_overrides(overrides: list[str]) -> None:
+    for item in overrides:
+        key = item.split("=", 1)[0].strip()
+        if "=" not in item or not key.startswith("energy."):
+            raise InputError(f"--set {item}: expected energy.KEY=VALUE (only energy settings can be re-priced)",
+                             hint="other settings change the training: rerun `ferrosim sweep`")
+
+
+def validated(data: dict, where: str) -> EnergyConfig:
+    try:
+        return EnergyConfig.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        raise InputError(f"{where} energy.{key}: {err['msg']}", hint="see docs/physics.md, Energy") from None
+
+
+def parse_scan(text: str) -> tuple[str, list[float], bool]:
+    """`energy.K=a:b:n` (n values, linear) or `energy.K=a:b:n:log` (geometric)."""
+    if "=" not in text:
+        raise InputError(f"--scan {text}: expected energy.KEY=START:STOP:N", hint="e.g. energy.conduction_scale=1:1000:31:log")
+    key, spec = (t.strip() for t in text.split("=", 1))
+    if not key.startswith("energy."):
+        raise InputError(f"--scan {text}: only energy.* settings can be scanned")
+    parts = spec.split(":")
+    log = len(parts) == 4 and parts[3] == "log"
+    if len(parts) not in (3, 4) or (len(parts) == 4 and not log):
+        raise InputError(f"--scan {text}: expected START:STOP:N or START:STOP:N:log")
+    try:
+        a, b, n = float(parts[0]), float(parts[1]), int(parts[2])
+    except ValueError:
+        raise InputError(f"--scan {text}: START and STOP must be numbers and N an integer") from None
+    if n < 2 or n > 1000:
+        raise InputError(f"--scan {text}: N must be between 2 and 1000")
+    if log and (a <= 0 or b <= 0):
+        raise InputError(f"--scan {text}: a log scan needs positive START and STOP")
+    values = np.geomspace(a, b, n) if log else np.linspace(a, b, n)
+    return key, [float(v) for v in values], log
+
+
+def _with(cfg: EnergyConfig, key: str, value: Any) -> EnergyConfig:
+    data = cfg.model_dump()
+    node = data
+    parts = key.split(".")[1:]
+    for p in parts[:-1]:
+        if not isinstance(node.get(p), dict):
+            raise InputError(f"--scan {key}: '{p}' is not a section of energy")
+        node = node[p]
+    if parts[-1] not in node:
+        raise InputError(f"--scan {key}: unknown energy setting", hint="see docs/physics.md, Energy")
+    node[parts[-1]] = value
+    return validated(data, f"--scan {key}={value:g}:")
+
+
+def models_for(base: EnergyConfig, runs: list[PricedRun]) -> list[Model]:
+    """The configured model, it without the digital term, and each other conduction model every
+    run's device can price."""
+    names = sorted({_plan(base, r).name for r in runs})
+    models = [Model("configured: " + "; ".join(names), base)]
+    if base.digital and any(sum(r.counts[2]) for r in runs):
+        models.append(Model("configured, no digital term", base.model_copy(update={"digital": False})))
+    current = _plan(base, runs[0]).name
+    for m in CONDUCTION_MODELS[1:]:
+        cfg = base.model_copy(update={"conduction": m})
+        try:
+            plans = [_plan(cfg, r) for r in runs]
+        except InputError:
+            continue
+        if plans[0].name != current:
+            models.append(Model(plans[0].name, cfg))
+    return models
+
+
+def _plan(cfg: EnergyConfig, run: PricedRun):
+    d = run.device
+    try:
+        return resolve(cfg, d.electrical, (d.energy_up_J, d.energy_down_J), d.energy_source)
+    except EnergyConfigError as exc:
+        raise InputError(f"energy.{exc.key}: {exc} for {run.device_name} at {run.pulse_width_s:g} s "
+                         f"(run {run.run_id})", hint="see docs/physics.md, Energy") from None
+
+
+# -- pricing ------------------------------------------------------------------------------------
+
+def price_runs(runs: list[PricedRun], cfg: EnergyConfig, label: str) -> pd.DataFrame:
+    rows = []
+    for r in runs:
+        e = summary_energy(_plan(cfg, r), *r.counts, r.epochs_to_target, r.n_updates)
+        rows.append({"model": label, "run_id": r.run_id, "sweep": r.sweep, "device": r.device_name,
+                     "pulse_width_s": r.pulse_width_s, "algorithm": r.algorithm, "seed": r.seed,
+                     "final_accuracy": r.final_accuracy, "epochs_to_target": r.epochs_to_target, **e})
+    return pd.DataFrame(rows)
+
+
+def aggregate(by_run: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    cols = [c for c in (*METRICS, "total_energy_lower_J", "total_energy_upper_J", "pulse_energy_J",
+                        "energy_digital_J") if c in by_run]
+    g = by_run.groupby(keys, sort=True, dropna=False)
+    out = g[cols].mean()
+    out.columns = [f"{c}_mean" for c in cols]
+    std = g[cols].std()
+    out = out.join(std.rename(columns={c: f"{c}_std" for c in cols}))
+    out["n"] = g.size()
+    out["reached"] = g["energy_to_target_J"].count()
+    return out.reset_index()
+
+
+def claims(by_width: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per model and algorithm: is the shortest width the cheapest, per metric?"""
+    rows = []
+    for k, grp in by_width.groupby(keys, sort=False):
+        grp = grp.sort_values("pulse_width_s")
+        if len(grp) < 2:
+            continue
+        row = dict(zip(keys, k if isinstance(k, tuple) else (k,)))
+        row["shortest_s"], row["longest_s"] = float(grp["pulse_width_s"].iloc[0]), float(grp["pulse_width_s"].iloc[-1])
+        for m in METRICS:
+            st = shortest_width_standing(_figure_per_width(grp, m))
+            if st["cheapest"] is None:
+                row[m] = "n/a"
+                continue
+            ratio = st["vs_longest"]
+            row[m] = (("holds" if st["cheapest"] == row["shortest_s"] else
+                       f"does not hold: {format_pulse_width(st['cheapest'])} is cheapest")
+                      + (f" (x{ratio:.3g} of the longest)" if math.isfinite(ratio) else ""))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def run_scan(runs: list[PricedRun], base: EnergyConfig, key: str, values: list[float], log: bool = False) -> Scan:
+    frames = []
+    for v in values:
+        cfg = _with(base, key, v)
+        priced = price_runs(runs, cfg, f"{key}={v:g}")
+        agg = aggregate(priced, ["algorithm", "pulse_width_s"])
+        agg.insert(0, "value", v)
+        frames.append(agg)
+    table = pd.concat(frames, ignore_index=True)
+    cross = crossovers(table, key, values, log)
+    first = table[table["value"] == values[0]]["total_energy_J_mean"].to_numpy()
+    if all(np.allclose(first, table[table["value"] == v]["total_energy_J_mean"].to_numpy(), rtol=1e-9,
+                       atol=0.0, equal_nan=True) for v in values[1:]):
+        note = (f"{key} does not change the configured model ({_plan(base, runs[0]).name}): "
+                "scan a setting of a term it uses, or --set the term")
+        cross = {k: note for k in cross}
+    return Scan(key, values, table, cross, log)
+
+
+COMPARISONS = {"all": "than every other width", "longest": "than the longest width"}
+
+
+def _figure_per_width(grp: pd.DataFrame, metric: str) -> pd.Series:
+    """Mean `metric` per pulse width of one aggregated group; energy to target only where every
+    seed reached it (a width where a seed missed has no figure)."""
+    sub = grp.set_index("pulse_width_s").sort_index()
+    col = sub[f"{metric}_mean"]
+    return col.where(sub["reached"] == sub["n"]) if metric == "energy_to_target_J" else col
+
+
+def shortest_ratios(grp: pd.DataFrame, metric: str, value: float) -> dict[str, float]:
+    """E(shortest width) / E(cheapest other width) ("all") and / E(longest width) ("longest") at
+    one scanned value; NaN where there is no figure."""
+    st = shortest_width_standing(_figure_per_width(grp[grp["value"] == value], metric))
+    return {"all": st["vs_other"], "longest": st["vs_longest"]}
+
+
+def crossovers(table: pd.DataFrame, key: str, values: list[float], log: bool = False) -> dict[tuple[str, str, str], str]:
+    """Where the shortest width becomes cheaper than every other width ("all") and than the
+    longest ("longest"), per algorithm and metric: the ratio's crossing of 1, interpolated
+    between scanned values (in log(value) for a log scan)."""
+    out = {}
+    for alg, grp in table.groupby("algorithm", sort=True):
+        if grp["pulse_width_s"].nunique() < 2:
+            continue
+        for m in ("energy_per_pulse_J", "total_energy_J", "energy_to_target_J"):
+            ratios = [shortest_ratios(grp, m, v) for v in values]
+            for comp in COMPARISONS:
+                margin = [1.0 / r[comp] - 1.0 if math.isfinite(r[comp]) and r[comp] > 0 else math.nan for r in ratios]
+                out[(alg, m, comp)] = _crossing_sentence(key, values, margin, COMPARISONS[comp], log)
+    return out
+
+
+def crossing_points(values: list[float], margin: list[float], log: bool = False) -> list[tuple[float, bool]]:
+    """(value, True when the shortest width becomes cheaper there) at each sign change of the margin."""
+    ok = [(v, d) for v, d in zip(values, margin) if math.isfinite(d)]
+    out = []
+    for (v0, d0), (v1, d1) in zip(ok, ok[1:]):
+        if (d0 > 0) != (d1 > 0):
+            f = (-d0) / (d1 - d0)  # linear in the value, or in its logarithm for a log scan
+            at = math.exp(math.log(v0) + (math.log(v1) - math.log(v0)) * f) if log else v0 + (v1 - v0) * f
+            out.append((at, d1 > 0))
+    return out
+
+
+def _crossing_sentence(key: str, values: list[float], margin: list[float], than: str, log: bool = False) -> str:
+    ok = [(v, d) for v, d in zip(values, margin) if math.isfinite(d)]
+    if not ok:
+        return "no figure (the target was not reached at every seed)"
+    if all(d > 0 for _, d in ok):
+        return f"the shortest width is cheaper {than} at every scanned {key}"
+    if all(d <= 0 for _, d in ok):
+        return f"the shortest width is never cheaper {than} in the scanned range of {key}"
+    # the intervals of the scanned range where it is cheaper
+    spans, start = [], (ok[0][0] if ok[0][1] > 0 else None)
+    for at, up in crossing_points(values, margin, log):
+        if up:
+            start = at
+        else:
+            spans.append((start, at))
+            start = None
+    if start is not None:
+        spans.append((start, None))
+    lo, hi = ok[0][0], ok[-1][0]
+    parts = []
+    for a, b in spans:
+        if a == lo or a is None:
+            parts.append(f"below {key} = {b:.3g}")
+        elif b is None:
+            parts.append(f"above {key} = {a:.3g}")
+        else:
+            parts.append(f"for {key} between {a:.3g} and {b:.3g}")
+    return f"the shortest width is cheaper {than} " + " and ".join(parts) + f" (scanned {lo:.3g}-{hi:.3g})"
+
+
+def reprice(folders: list[Path], overrides: list[str], scan: str | None = None) -> Repricing:
+    check_overrides(overrides)  # the command line first: its errors need no sweep read
+    scan_spec = parse_scan(scan) if scan else None
+    runs, raw = load_runs(folders)
+    base = energy_config(raw, overrides)
+    models = models_for(base, runs)
+    by_run = pd.concat([price_runs(runs, m.config, m.label) for m in models], ignore_index=True)
+    keys = ["model", "algorithm", "pulse_width_s"]
+    by_width = aggregate(by_run, keys)
+    order = {m.label: k for k, m in enumerate(models)}
+    by_width = by_width.sort_values(["model", "algorithm", "pulse_width_s"],
+                                    key=lambda c: c.map(order) if c.name == "model" else c).reset_index(drop=True)
+    result = Repricing(runs, models, by_run, by_width, claims(by_width, ["model", "algorithm"]), base=base)
+    if scan_spec is not None:
+        result.scan = run_scan(runs, base, *scan_spec)
+    return result
+
+
+__all__ = ["Repricing", "Scan", "crossing_points", "energy_config", "parse_scan", "reprice", "shortest_ratios"]

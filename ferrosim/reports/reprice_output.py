@@ -1,0 +1,160 @@
+"""Files of `ferrosim energy`: the re-priced tables, the claims per model, the scan figure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ferrosim.reports.formatting import format_si
+from ferrosim.reports.reprice import METRICS, Repricing, Scan, crossing_points, shortest_ratios
+from ferrosim.sweeps.outputs import atomic_write
+from ferrosim.units import format_pulse_width
+
+_METRIC_NAMES = {"energy_per_pulse_J": "energy per pulse", "energy_per_update_J": "energy per update",
+                 "total_energy_J": "total update energy", "energy_to_target_J": "energy to target"}
+
+
+def write_repricing(r: Repricing, out: Path) -> list[Path]:
+    """Write every file (tables first, the figure last); returns their paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / "energy_by_run.csv", out / "energy_by_pulse_width.csv", out / "energy.md"]
+    atomic_write(paths[0], r.by_run.to_csv(index=False, float_format="%.10g"))
+    atomic_write(paths[1], r.by_width.to_csv(index=False, float_format="%.10g"))
+    atomic_write(paths[2], markdown(r))
+    if r.scan is not None:
+        slug = r.scan.key.replace(".", "_")
+        paths.append(out / f"scan_{slug}.csv")
+        atomic_write(paths[-1], r.scan.table.to_csv(index=False, float_format="%.10g"))
+        paths += scan_figure(r.scan, out / "figures" / f"scan_{slug}")
+    return paths
+
+
+def markdown(r: Repricing) -> str:
+    lines = ["# Update energy under each energy model", "",
+             f"{len(r.runs)} device runs re-priced from their pulse counts (no training). Every joule "
+             "below names the model that made it; docs/physics.md gives each term's formula, "
+             "parameters and sources. Mean over seeds; `lower` is capacitive + conduction at the read "
+             "conductance without switching, `upper` the most conductive configured model with switching.",
+             "", "Settings: `" + r.base.model_dump_json(exclude_defaults=True) + "` (all else default).", ""]
+    if any(run.device.synthetic for run in r.runs):
+        lines += ["**SYNTHETIC device data**: these energies describe no real device.", ""]
+    lines += ["## Do shorter pulses cost less? (shortest width vs every other width)", "",
+              "| model | algorithm | " + " | ".join(_METRIC_NAMES[m] for m in METRICS) + " |",
+              "|---|---|" + "---|" * len(METRICS)]
+    for row in r.claims.itertuples(index=False):
+        lines.append(f"| {row.model} | {row.algorithm} | " + " | ".join(getattr(row, m) for m in METRICS) + " |")
+    lines.append("")
+    for m in r.models:
+        sub = r.by_width[r.by_width["model"] == m.label]
+        lines += [f"## {m.label}", "",
+                  "| algorithm | pulse width | energy per pulse | energy per update | total (lower .. upper) "
+                  "| energy to target (reached) | digital |", "|---|---|---|---|---|---|---|"]
+        for row in sub.itertuples(index=False):
+            lines.append(
+                f"| {row.algorithm} | {format_pulse_width(row.pulse_width_s)} | {format_si(row.energy_per_pulse_J_mean, 'J')} "
+                f"| {format_si(row.energy_per_update_J_mean, 'J')} | {format_si(row.total_energy_J_mean, 'J')} "
+                f"({format_si(row.total_energy_lower_J_mean, 'J')} .. {format_si(row.total_energy_upper_J_mean, 'J')}) "
+                f"| {format_si(row.energy_to_target_J_mean, 'J')} ({row.reached}/{row.n}) "
+                f"| {format_si(row.energy_digital_J_mean, 'J')} |")
+        lines.append("")
+    if r.scan is not None:
+        lines += [f"## Scan of {r.scan.key}", "",
+                  f"Values: {', '.join(f'{v:.3g}' for v in r.scan.values)}. Figure: "
+                  f"`figures/scan_{r.scan.key.replace('.', '_')}.png`.", ""]
+        for (alg, metric, _), sentence in sorted(r.scan.crossover.items()):
+            lines.append(f"- {alg}, {_METRIC_NAMES[metric]}: {sentence}.")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def scan_figure(scan: Scan, stem: Path) -> list[Path]:
+    """Per algorithm (rows): energy per pulse, total energy and energy to target vs pulse width,
+    one line per scanned value; the last panel the margin of the shortest width with the
+    crossover marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib import cm, colors
+
+    table = scan.table
+    algorithms = sorted(table["algorithm"].unique())
+    metrics = ("energy_per_pulse_J", "total_energy_J", "energy_to_target_J")
+    fig, axes = plt.subplots(len(algorithms), 4, figsize=(18, 4.2 * len(algorithms)), squeeze=False,
+                             layout="constrained")
+    values = np.asarray(scan.values)
+    log = scan.log
+    norm = (colors.LogNorm if log else colors.Normalize)(vmin=values.min(), vmax=values.max())
+    cmap = cm.viridis
+    for i, alg in enumerate(algorithms):
+        grp = table[table["algorithm"] == alg]
+        widths = sorted(grp["pulse_width_s"].unique())
+        for j, m in enumerate(metrics):
+            ax = axes[i, j]
+            shown = False
+            for v in scan.values:
+                at = grp[grp["value"] == v].sort_values("pulse_width_s")
+                y = at[f"{m}_mean"].where(at["reached"] == at["n"]) if m == "energy_to_target_J" else at[f"{m}_mean"]
+                ax.plot(at["pulse_width_s"], y, "-o", ms=3, lw=1, color=cmap(norm(v)))
+                shown = shown or bool((y > 0).any())
+            ax.set_xscale("log")
+            if shown:
+                ax.set_yscale("log")
+            else:
+                ax.set_axis_off()
+                ax.text(0.5, 0.5, "no figure: the target was not reached\nby every seed at any width"
+                        if m == "energy_to_target_J" else "no figure", ha="center", va="center",
+                        transform=ax.transAxes, fontsize=10)
+            ax.set_xlabel("pulse width (s)", fontsize=10)
+            ax.set_ylabel(f"{_METRIC_NAMES[m]} (J)", fontsize=10)
+            ax.set_title(f"{alg}\n{_METRIC_NAMES[m]}", fontsize=10)
+            ax.grid(True, which="both", alpha=0.3)
+        ax = axes[i, 3]
+        colours = dict(zip(metrics, ("#000000", "#0072B2", "#009E73")))
+        for m in metrics:
+            ratios = [shortest_ratios(grp, m, v) for v in scan.values]
+            for comp, style in (("all", "-"), ("longest", "--")):
+                y = np.array([r[comp] for r in ratios], dtype=float)
+                if np.isfinite(y).any():
+                    ax.plot(values, y, style, color=colours[m], lw=1.4,
+                            label=f"{_METRIC_NAMES[m]}, vs {'cheapest other' if comp == 'all' else 'longest'}")
+                margin = [1.0 / r[comp] - 1.0 if np.isfinite(r[comp]) and r[comp] > 0 else np.nan for r in ratios]
+                for at, _ in crossing_points(scan.values, margin, scan.log):
+                    ax.axvline(at, color=colours[m], lw=1, ls=":")
+                    ax.annotate(f"{at:.3g}", (at, 1.0), textcoords="offset points", xytext=(3, 6 + 10 * (comp == "all")),
+                                fontsize=9, color=colours[m])
+        ax.axhline(1.0, color="#D55E00", lw=1)
+        if log:
+            ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(scan.key, fontsize=10)
+        ax.set_ylabel(f"E({format_pulse_width(widths[0])}) / E(other width)", fontsize=10)
+        ax.set_title(f"{alg}\nbelow the red line the shortest width is cheaper", fontsize=10)
+        ax.legend(fontsize=7)
+        ax.grid(True, which="both", alpha=0.3)
+    sm = cm.ScalarMappable(norm=norm, cmap=cmap)
+    fig.colorbar(sm, ax=axes[:, 3].tolist(), label=scan.key, shrink=0.8, location="right")
+    fig.suptitle(f"Update energy vs pulse width across {scan.key} (re-priced, mean over seeds)", fontsize=12)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for ext in ("png", "svg"):
+        path = stem.with_suffix(f".{ext}")
+        fig.savefig(path, dpi=110)
+        paths.append(path)
+    plt.close(fig)
+    return paths
+
+
+def terminal_lines(r: Repricing) -> list[str]:
+    out = []
+    for row in r.claims.itertuples(index=False):
+        out.append(f"{row.model} | {row.algorithm}: shortest width cheapest per pulse: {row.energy_per_pulse_J}; "
+                   f"total: {row.total_energy_J}; to target: {row.energy_to_target_J}")
+    if r.scan is not None:
+        for (alg, metric, _), sentence in sorted(r.scan.crossover.items()):
+            out.append(f"scan {alg}, {_METRIC_NAMES[metric]}: {sentence}")
+    return out
+
+
+__all__ = ["markdown", "scan_figure", "terminal_lines", "write_repricing"]

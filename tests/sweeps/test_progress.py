@@ -1,0 +1,177 @@
+"""A long sweep shows life: epoch events from inside running runs, timestamped log lines with an
+ETA when not on a terminal, live bars on one, and a time estimate from `--dry-run` (issue 16, 4)."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import datetime
+
+import pandas as pd
+import pytest
+from cli.test_cli import ferrosim
+
+from ferrosim.sweeps.estimate import duration, makespan
+from ferrosim.sweeps.plan import load_plan
+from ferrosim.sweeps.progress import SweepProgress, hms
+from ferrosim.sweeps.runner import EpochEvent, RunOutcome, execute
+
+from .test_reliability import epochs_tables
+from .test_sweep import write
+
+TINY = """\
+name: tiny
+seed: [0, 1]
+dataset: {name: digits, train_subset: 120, test_subset: 60}
+network: {hidden: [8]}
+training: {epochs: 2, batch_size: 1, lr: 0.1}
+sweep:
+  algorithm: [ideal, sgd]
+"""
+STAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d  elapsed \d+:\d\d:\d\d  ETA (\d+:\d\d:\d\d|-:--:--)  ")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_every_epoch_of_every_run_arrives_in_order_before_its_outcome(tmp_path, workers):
+    plan = load_plan(write(tmp_path, TINY))
+    log: list = []
+    outcomes = execute(plan.runs, tmp_path / "out", workers=workers, on_epoch=log.append,
+                       on_done=lambda outcome, run: log.append(outcome))
+    assert len(outcomes) == 4 and all(o.ok for o in outcomes)
+    for run in plan.runs:
+        mine = [x for x in log if x.run_id == run.run_id]
+        assert [x.epoch for x in mine[:-1]] == [0, 1, 2]  # started, then each epoch in order
+        assert isinstance(mine[-1], RunOutcome)  # the outcome comes after all its events
+        assert all(e.epochs == 2 and e.n_train == 120 for e in mine[:-1])
+        assert mine[-1].n_train == 120
+        # the accuracy reported is the one written to epochs.csv
+        table = pd.read_csv(tmp_path / "out" / "runs" / run.run_id / "epochs.csv")
+        assert [e.test_accuracy for e in mine[1:-1]] == pytest.approx(list(table.test_accuracy), rel=1e-9)  # csv: 10 digits
+        assert mine[0].test_accuracy is None
+
+
+def test_reporting_progress_changes_no_number(tmp_path):
+    plan = load_plan(write(tmp_path))
+    quiet, in_process, pooled = tmp_path / "quiet", tmp_path / "in_process", tmp_path / "pooled"
+    execute(plan.runs, quiet, workers=2)
+    execute(plan.runs, in_process, workers=1, on_epoch=lambda e: None)
+    execute(plan.runs, pooled, workers=2, on_epoch=lambda e: None)
+    a = epochs_tables(quiet)
+    assert len(a) == 10
+    for other in (in_process, pooled):
+        b = epochs_tables(other)
+        assert a.keys() == b.keys()  # same run ids
+        for run_id in a:
+            pd.testing.assert_frame_equal(a[run_id], b[run_id], check_exact=True)
+
+
+def test_a_failing_display_does_not_fail_the_run(tmp_path):
+    plan = load_plan(write(tmp_path, TINY))
+
+    def broken(event):
+        raise RuntimeError("display bug")
+
+    (outcome,) = execute(plan.runs[:1], tmp_path / "out", workers=1, on_epoch=broken)
+    assert outcome.ok
+
+
+def test_batch_log_lines_have_a_timestamp_elapsed_and_eta(tmp_path):
+    out = tmp_path / "out"
+    proc = ferrosim("sweep", str(write(tmp_path, TINY)), "--out", str(out), "--workers", "2")
+    assert proc.returncode == 0, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert lines and all(STAMP.match(ln) for ln in lines), proc.stderr
+    assert "4 to train on 2 workers" in lines[0]
+    done = [ln for ln in lines if re.search(r"\[\d/4\] ", ln)]
+    assert len(done) == 4
+    assert all("ETA -:--:--" not in ln for ln in done)  # known once a run has finished
+    assert "ETA 0:00:00" in done[-1]
+    last = proc.stdout.strip().splitlines()[-1]
+    assert str(out / "summary.csv") in last and f"ferrosim report {out}" in last
+
+
+def test_plain_mode_prints_an_epoch_line_at_most_every_30_s_per_run():
+    """Fake clock: a minute-long epoch shows in the log, a fast one does not; the ETA is the finish
+    extrapolated from the work done (sample-updates), counting down between events."""
+    runs = load_plan_runs(epochs=5)
+    a, b = runs[0].run_id, runs[1].run_id
+    t = [100.0]
+    text = io.StringIO()
+    from rich.console import Console
+
+    console = Console(file=text, width=300, soft_wrap=True)
+    p = SweepProgress(runs[:2], console, "plain", clock=lambda: t[0], now=lambda: datetime(2026, 12, 1, 7, 40, 12))
+
+    def at(when, event):
+        t[0] = 100.0 + when
+        p.epoch(event)
+
+    at(0, EpochEvent(a, 0, 5, None, 100, 0.0))
+    at(10, EpochEvent(a, 1, 5, 0.5, 100, 10.0))  # 10 s after its start: no line
+    assert text.getvalue() == ""
+    at(31, EpochEvent(a, 2, 5, 0.625, 100, 31.0))  # 31 s: a line
+    # 200 of 1,000 sample-updates in 31 s: 800 more take 124 s
+    assert text.getvalue() == ("2026-12-01 07:40:12  elapsed 0:00:31  ETA 0:02:04  "
+                               f"{a} {runs[0].label}: epoch 2/5, test 0.6250, 31s in\n")
+    t[0] = 100.0 + 41
+    assert p.eta_s() == pytest.approx(114)  # counts down between events
+    at(45, EpochEvent(a, 3, 5, 0.7, 100, 45.0))  # 14 s after its last line: none
+    at(62, EpochEvent(a, 4, 5, 0.7, 100, 62.0))  # a line
+    at(95, EpochEvent(a, 5, 5, 0.7, 100, 95.0))  # the last epoch: the run's summary line follows
+    lines = text.getvalue().splitlines()
+    assert len(lines) == 2 and "epoch 4/5" in lines[1]
+    t[0] = 196.0
+    p.finished(RunOutcome(a, True, n_train=100), runs[0], "[1/2] done")
+    assert text.getvalue().splitlines()[-1].endswith("elapsed 0:01:36  ETA 0:01:36  [1/2] done")
+    p.finished(RunOutcome(b, False, n_train=None), runs[1], "[2/2] failed")
+    assert text.getvalue().splitlines()[-1].endswith("ETA 0:00:00  [2/2] failed")
+    assert hms(None) == "-:--:--" and hms(3725) == "1:02:05"
+
+
+def test_bar_mode_draws_bars_and_prints_each_finished_run():
+    from rich.console import Console
+
+    runs = load_plan_runs()
+    text = io.StringIO()
+    console = Console(file=text, width=140, force_terminal=True, highlight=False)
+    with SweepProgress(runs[:1], console, "bar") as p:
+        p.epoch(EpochEvent(runs[0].run_id, 0, 2, None, 120, 0.0))
+        p.epoch(EpochEvent(runs[0].run_id, 1, 2, 0.5, 120, 0.1))
+        p._bar.refresh()
+        assert "epoch 1/2" in text.getvalue() and "0/1 runs" in text.getvalue()
+        p.finished(RunOutcome(runs[0].run_id, True, n_train=120), runs[0], "[1/1] the run's line")
+    assert "[1/1] the run's line" in text.getvalue() and "1/1 runs" in text.getvalue()
+
+
+def load_plan_runs(epochs: int = 2):
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return load_plan(write(Path(tmp), TINY.replace("epochs: 2", f"epochs: {epochs}"))).runs
+
+
+def test_dry_run_prints_an_estimated_time_and_writes_nothing(tmp_path):
+    out = tmp_path / "out"
+    proc = ferrosim("sweep", str(write(tmp_path, TINY)), "--out", str(out), "--dry-run", "--workers", "2")
+    assert proc.returncode == 0, proc.stderr
+    assert "4 of 4 runs to train: 960 sample-updates in all" in proc.stdout
+    match = re.search(r"estimated time: ~\d+ s with 2 workers \(calibrated on this machine: [\d.]+ (µs|us) "
+                      r"per sample-update for (sgd|ideal) 64-8-10 batch 1, 1 other kind of run\)", proc.stdout)
+    assert match, proc.stdout
+    assert "wrote nothing" in proc.stdout and not out.exists()
+
+
+def test_the_estimate_deals_runs_to_workers_as_the_pool_does():
+    assert makespan([3, 1, 1, 1], 2, 0.5) == 3.5  # the first worker keeps the long run
+    assert makespan([1, 1, 1, 3], 2, 0.5) == 4.5  # the long run comes last
+    assert makespan([1, 1, 1], 1) == 3 and makespan([2], 4, 1.0) == 3
+    assert (duration(12.4), duration(400), duration(2.6 * 3600)) == ("~12 s", "~7 min", "~2.6 h")
+
+
+def test_a_bad_progress_option_is_one_error_line_and_writes_nothing(tmp_path):
+    from cli.test_cli import one_error_line
+
+    proc = ferrosim("sweep", str(write(tmp_path, TINY)), "--out", str(tmp_path / "out"), "--progress", "fancy")
+    assert proc.returncode == 2 and "--progress fancy: choose auto, bar, plain" in one_error_line(proc)
+    assert not (tmp_path / "out").exists()
