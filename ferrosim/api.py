@@ -38,7 +38,7 @@ def _pulse_width_with_unit(pulse_width: str | None) -> None:
 
 
 def _column_map(columns: Mapping[str, str] | Iterable[str] | None, units: Mapping[str, str] | Iterable[str] | None):
-    from ferrosim.io.lab_table import parse_column_options
+    from ferrosim.io.readers.lab_columns import parse_column_options
 
     if not columns and not units:
         return None

@@ -1,4 +1,5 @@
-"""Pulse widths as people write them (`20ns`, `2us`, `2e-8`) and back.
+"""Pulse widths as people write them (`20ns`, `2us`, `2e-8`) and back, and the time units
+ferrosim reads (`TIME_UNITS`, the one table of them).
 
 `format_pulse_width` gives the compact spelling of run ids, device-file keys and CSV columns
 (`2us`); `pulse_width_text` the one printed for a reader (`2 µs`).
@@ -9,8 +10,16 @@ from __future__ import annotations
 import math
 import re
 
-_PREFIX = {"": 1.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9, "ps": 1e-12}
-_PATTERN = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(s|ms|us|µs|ns|ps)?\s*$")
+TIME_UNITS: dict[str, float] = {"s": 1.0, "ms": 1e-3, "µs": 1e-6, "μs": 1e-6, "us": 1e-6, "ns": 1e-9,
+                                 "ps": 1e-12, "sec": 1.0}
+"""Every time unit ferrosim reads, with its factor to seconds (µ, μ and u are all micro): the
+units of a lab table's pulse-width column (`ferrosim.io.readers.lab_columns`)."""
+
+PULSE_WIDTH_UNITS = ("s", "ms", "us", "µs", "ns", "ps")
+"""The units a pulse width written as text may end with (`20ns`, `2us`): a subset of TIME_UNITS."""
+
+_PREFIX = {"": 1.0} | {unit: TIME_UNITS[unit] for unit in PULSE_WIDTH_UNITS}
+_PATTERN = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(" + "|".join(PULSE_WIDTH_UNITS) + r")?\s*$")
 
 
 def parse_pulse_width(value: str | float | int) -> float:

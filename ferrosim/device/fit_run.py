@@ -131,7 +131,7 @@ def fit_path(path: str | Path | list, output: str | Path | None = None, *, model
 def _input_files(paths: list[Path], files: list[Path], sidecar: Sidecar) -> set[Path]:
     """Every file this fit reads or may read (resolved): data files, the sidecars of the input
     folders and the I-V tables they name. No output may replace one of them."""
-    from ferrosim.io.measurements import SIDECAR_NAME
+    from ferrosim.io.sidecar import SIDECAR_NAME
 
     folders = {(p if p.is_dir() else p.parent).resolve() for p in paths}
     tables = [t for t in [sidecar.iv_table, *(i.iv_table for i in sidecar.pulse_widths.values())] if t]
@@ -142,7 +142,7 @@ def _input_files(paths: list[Path], files: list[Path], sidecar: Sidecar) -> set[
 def _output_path(output: str | Path | None, path: Path, sidecar: Sidecar, inputs: set[Path]) -> Path:
     """`-o`, checked against the inputs; by default devices/<device name in measurements.yaml,
     else the input's name>.yaml, never named like the sidecar nor replacing an input."""
-    from ferrosim.io.measurements import SIDECAR_NAME
+    from ferrosim.io.sidecar import SIDECAR_NAME
 
     if output is not None:
         out = Path(output)

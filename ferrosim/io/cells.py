@@ -1,6 +1,6 @@
 """Cells of delimited text lines and the numbers in them, with one-line errors at file:line.
 
-Shared by the measurement readers (`ferrosim.io.measurements`, `ferrosim.io.lab_table`).
+Shared by the measurement readers (`ferrosim.io.readers`) and format detection (`ferrosim.io.detect`).
 """
 
 from __future__ import annotations

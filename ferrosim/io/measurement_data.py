@@ -1,6 +1,6 @@
 """What the measurement readers hand to the fitter: pulse-response traces and step tables.
 
-Every reader (`ferrosim.io.measurements`) turns one input file into a list of these records, in
+Every reader (`ferrosim.io.readers`) turns one input file into a list of these records, in
 physical units where the file gives them. Nothing here fits or normalises; `ferrosim.device.fitting`
 does that.
 
@@ -181,7 +181,7 @@ class Sidecar(_Strict):
     """Per pulse width (keys like 20ns): measured energies or the amplitude for the estimate."""
     files: dict[str, FileInfo] = Field(default_factory=dict)
     columns: dict[str, str] = Field(default_factory=dict)
-    """Column mapping for lab exports (ferrosim.io.lab_table.ROLES -> column name): when given,
+    """Column mapping for lab exports (ferrosim.io.readers.lab_columns.ROLES -> column name): when given,
     the data files of the folder are read as `lab-table` through it (docs/lab-data.md)."""
     units: dict[str, str] = Field(default_factory=dict)
     """Units of mapped columns whose names do not say them (role -> unit, e.g. conductance: uS)."""

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from ferrosim.errors import InputError
-from ferrosim.io.lab_table import parse_column_options, suggest_mapping, unit_factor, unit_in_name
 from ferrosim.io.measurements import read_path
+from ferrosim.io.readers.lab_columns import parse_column_options, suggest_mapping, unit_factor, unit_in_name
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "measurements" / "examples"

@@ -10,15 +10,12 @@ import numpy as np
 import pytest
 
 from ferrosim.errors import InputError
+from ferrosim.io.detect import detect_format
 from ferrosim.io.measurement_data import Sidecar, StepTable, Trace
-from ferrosim.io.measurements import (
-    FORMATS,
-    detect_format,
-    dg_moments,
-    load_sidecar,
-    read_file,
-    read_path,
-)
+from ferrosim.io.measurements import read_file, read_path
+from ferrosim.io.readers.dg_table import dg_moments
+from ferrosim.io.readers.registry import FORMATS
+from ferrosim.io.sidecar import load_sidecar
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 HZO = SHARED / "data" / "hzo"
