@@ -470,8 +470,7 @@ def energy_cmd(
     energy_by_pulse_width.csv, energy.md (a table per model; whether shorter pulses are cheaper
     under each) and, with --scan, scan_<key>.csv and figures/scan_<key>.png|svg.
     """
-    from ferrosim.reports.reprice import reprice
-    from ferrosim.reports.reprice_output import terminal_lines, write_repricing
+    from ferrosim.reports.energy_report import reprice, terminal_lines, write_repricing
 
     from ferrosim.io.atomic import check_output_dir
 

@@ -12,7 +12,7 @@ import pytest
 SMOKE_FILES = {
     "tests/test_config.py",
     "tests/io/test_measurements.py", "tests/io/test_lab_table.py", "tests/io/test_atomic.py",
-    "tests/io/test_device_file.py", "tests/io/test_datasets.py",
+    "tests/device/test_device_file.py", "tests/io/test_datasets.py",
     "tests/crossbar/test_rng.py", "tests/crossbar/test_sgd.py", "tests/crossbar/test_transfer.py",
     "tests/crossbar/test_deterministic.py",
     "tests/device/test_models.py", "tests/device/test_fitting.py",

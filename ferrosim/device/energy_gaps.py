@@ -14,7 +14,7 @@ from collections import defaultdict
 
 from ferrosim.device.fitting import FitResult
 from ferrosim.energy.geometry import device_area
-from ferrosim.io.device_file import DeviceFile
+from ferrosim.device.file import DeviceFile
 from ferrosim.io.measurement_data import Sidecar
 
 _AMPLITUDE = ("add an amplitude_V column (a lab table: --column amplitude=NAME), or pulse_widths: {{{pw}: "

@@ -18,7 +18,7 @@ import numpy as np
 
 from ferrosim.device.energy_gaps import GAPS
 from ferrosim.device.fitting import FitResult
-from ferrosim.io.device_file import DeviceFile
+from ferrosim.device.file import DeviceFile
 from ferrosim.units import pulse_width_text
 
 DPI = 100

@@ -18,8 +18,8 @@ from ferrosim.energy.inputs import DirectionPulses, PulseElectrical
 from ferrosim.energy.model import EnergyConfig, resolve
 from ferrosim.energy.terms import capacitance_F
 from ferrosim.errors import InputError
-from ferrosim.io.iv_table import read_iv_table
-from ferrosim.io.device_file import DeviceEntry, DeviceFile, EnergyEntry, PulseWidthEntry, write_device_file
+from ferrosim.energy.iv_table import read_iv_table
+from ferrosim.device.file import DeviceEntry, DeviceFile, EnergyEntry, PulseWidthEntry, write_device_file
 from ferrosim.io.measurement_data import Sidecar, StepTable, Trace
 from ferrosim.units import format_pulse_width
 
@@ -42,7 +42,7 @@ def fit_path(path: str | Path | list, output: str | Path | None = None, *, model
     """Fit every (device, pulse width) found in `path` (a file, a folder, or a list of them:
     cycles and repeats of one device and pulse width are pooled across all) and write one
     device file. The sidecar of the first path's folder applies. `columns`
-    (ferrosim.io.lab_table.ColumnMap) maps the columns of lab exports, over the sidecar's.
+    (ferrosim.io.readers.lab_columns.ColumnMap) maps the columns of lab exports, over the sidecar's.
     `sweep_config`: also write a sweep config for the device file (ferrosim.device.sweep_config);
     a single device only, and never over an existing file."""
     from ferrosim.io.measurements import read_path

@@ -19,7 +19,7 @@ import yaml
 
 from ferrosim.version import package_version
 from ferrosim.errors import InputError
-from ferrosim.io.device_file import DeviceFile
+from ferrosim.device.file import DeviceFile
 
 ALGORITHMS = ("ideal", "sgd", "mixed_precision", "sgd_symmetry_shift")
 SEEDS = (0, 1, 2)

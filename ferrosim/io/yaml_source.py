@@ -43,7 +43,7 @@ def _walk(root: yaml.Node, path: Path) -> dict[Loc, int]:
         if id(node) in size:  # an alias of a node walked already: no second walk
             continue
         if depth > MAX_DEPTH:
-            raise InputError(f"nested more than {MAX_DEPTH} levels deep", file=path,
+            raise InputError(f"malformed YAML: nested more than {MAX_DEPTH} levels deep", file=path,
                              line=node.start_mark.line + 1)
         stack.append((node, loc, depth, True))
         if isinstance(node, yaml.MappingNode):

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ferrosim.energy.claims import shortest_width_standing  # noqa: F401  (re-exported)
 from ferrosim.units import format_pulse_width, pulse_width_text
 
 IDEAL_LABEL = "ideal (no device)"
@@ -226,25 +227,6 @@ def energy_models(summary: pd.DataFrame) -> dict[str, str]:
         return names[0] if len(names) == 1 else ("; ".join(names) if names else "unknown")
 
     return {"central": one("energy_model"), "upper": one("energy_upper_model")}
-
-
-def shortest_width_standing(energy: pd.Series) -> dict[str, Any]:
-    """How the shortest pulse width stands among the others, from one energy figure per width
-    (a Series indexed by pulse width; NaN where a width has no figure): `cheapest`, the width of
-    the lowest figure (None without figures); `vs_other`, E(shortest) / E(cheapest other width);
-    `vs_longest`, E(shortest) / E(longest width); NaN where undefined. The paper's energy claims
-    are these comparisons."""
-    y = energy.sort_index().astype(float)
-    out: dict[str, Any] = {"cheapest": None, "vs_other": math.nan, "vs_longest": math.nan}
-    short, rest = y.iloc[0], y.iloc[1:].dropna()
-    if pd.isna(short) or rest.empty:
-        return out
-    out["cheapest"] = y.index[0] if short < rest.min() else rest.idxmin()
-    if rest.min() > 0:
-        out["vs_other"] = short / rest.min()
-    if pd.notna(y.iloc[-1]) and y.iloc[-1] > 0:
-        out["vs_longest"] = short / y.iloc[-1]
-    return out
 
 
 def pulse_widths(frame: pd.DataFrame) -> list[float]:

@@ -259,7 +259,7 @@ def _devices_used(data: SweepData) -> list[DeviceUsed]:
 
 def _device_files(data: SweepData) -> list[DeviceFileInfo]:
     """The device files the runs name, resolved like the sweep did (relative to its config)."""
-    from ferrosim.io.device_file import load_device_file
+    from ferrosim.device.file import load_device_file
 
     written = sorted({d.file for d in data.devices if d.file})
     config_file = data.meta.get("config_file")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Union
 
-from ferrosim.reports.figures import SYNTHETIC_TAG, FigureFile
+from ferrosim.reports.plotting import SYNTHETIC_TAG, FigureFile
 from ferrosim.reports.formatting import format_si
 from ferrosim.reports.provenance import config_yaml, software_versions, sweep_facts
 from ferrosim.reports.aggregate import energy_models
@@ -17,7 +17,7 @@ from ferrosim.reports.tables import TextTable, energy_claim_lines, pareto_lines,
 from ferrosim.units import pulse_width_text
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ferrosim.reports.build import Report
+    from ferrosim.reports.prepared import Report
 
 
 @dataclass

@@ -28,20 +28,9 @@ import pandas as pd
 from ferrosim.reports.aggregate import IDEAL_LABEL, algorithm_rank, pareto_mask, select
 from ferrosim.reports.energy_note import no_energy_text
 from ferrosim.reports.style import IDEAL_COLOR, NEUTRAL, PulseWidthStyle, algorithm_style
+from ferrosim.reports.plotting import (DPI, SYNTHETIC_TAG, FigureFile, empty_panel, new_figure, percent_axis,
+                                      save_figure, suptitle)
 from ferrosim.reports.tables import reached_target
-
-DPI = 150
-SYNTHETIC_TAG = "SYNTHETIC device data"
-
-
-@dataclass
-class FigureFile:
-    name: str
-    title: str
-    caption: str
-    png: Path
-    svg: Path
-
 
 @dataclass
 class FigureInputs:
@@ -87,46 +76,6 @@ class FigureInputs:
         return f"{SYNTHETIC_TAG} in {', '.join(dict.fromkeys(flagged))} only"
 
 
-def _figure(rows: int, cols: int, width: float, height: float):
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(max(7.5, width * cols + 1.6), height * rows + 0.7), layout="constrained")
-    axes = np.atleast_2d(fig.subplots(rows, cols, squeeze=False))
-    return fig, axes
-
-
-def _title(fig, text: str, tag: str | None) -> None:
-    """The figure's title, with the synthetic flag (`FigureInputs.title_tag`) in red."""
-    sep = "  " if fig.get_figwidth() >= 11 and len(tag or "") < 40 else "\n"  # narrow: the tag on its own line
-    fig.suptitle(text + (f"{sep}({tag})" if tag else ""), fontsize=11, color="#B00020" if tag else "black")
-
-
-def _empty_panel(ax, text: str, width: int = 38) -> None:
-    """A panel with nothing to draw: the reason in its middle, no axes that suggest a scale."""
-    import textwrap
-
-    ax.text(0.5, 0.5, textwrap.fill(text, width), transform=ax.transAxes, ha="center", va="center",
-            fontsize=8, color="#555555", wrap=False)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_xlabel("")
-    ax.set_ylabel("")
-
-
-def _save(fig, folder: Path, name: str, title: str, caption: str) -> FigureFile:
-    folder.mkdir(parents=True, exist_ok=True)
-    png, svg = folder / f"{name}.png", folder / f"{name}.svg"
-    fig.savefig(png, dpi=DPI, metadata={"Software": None})
-    fig.savefig(svg, metadata={"Date": None, "Creator": None})
-    return FigureFile(name, title, caption, png, svg)
-
-
-def _percent_axis(ax) -> None:
-    from matplotlib.ticker import PercentFormatter
-
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
-
-
 def _device_algorithms(frame: pd.DataFrame) -> list[str]:
     names = [a for a in frame["algorithm"].dropna().unique() if a != "ideal"]
     return sorted(names, key=lambda a: (algorithm_rank(a), a))
@@ -147,7 +96,7 @@ def _sweep_of(values: dict[str, Any]) -> str:
 def accuracy_vs_epoch(data: FigureInputs, folder: Path) -> FigureFile:
     algorithms = _device_algorithms(data.curves) or ["ideal"]
     rows = len(data.variants)
-    fig, axes = _figure(rows, len(algorithms), 3.4, 2.8)
+    fig, axes = new_figure(rows, len(algorithms), 3.4, 2.8)
     handles: dict[str, Any] = {}
     for r, (vlabel, values) in enumerate(data.variants):
         vlabel = data.row_label(vlabel, values)
@@ -177,7 +126,7 @@ def accuracy_vs_epoch(data: FigureInputs, folder: Path) -> FigureFile:
             if sub.empty and algorithm != "ideal":
                 ax.text(0.5, 0.5, "no runs", transform=ax.transAxes, ha="center", va="center", color="#7F7F7F")
             ax.set_ylim(0, 1.02)
-            _percent_axis(ax)
+            percent_axis(ax)
             ax.grid(alpha=0.3)
             _panel_title(ax, algorithm, vlabel)
             ax.set_xlabel("epoch")
@@ -186,11 +135,11 @@ def accuracy_vs_epoch(data: FigureInputs, folder: Path) -> FigureFile:
             ax.xaxis.get_major_locator().set_params(integer=True)
     fig.legend(list(handles.values()), list(handles.keys()), loc="outside right center", fontsize=8,
                title="pulse width", title_fontsize=8, frameon=False)
-    _title(fig, "Test accuracy vs epoch (mean over seeds, band ± std)", data.title_tag())
+    suptitle(fig, "Test accuracy vs epoch (mean over seeds, band ± std)", data.title_tag())
     caption = ("Test accuracy after each epoch: one panel per algorithm, one line per pulse width "
                "(mean over seeds; the band is ± one standard deviation). Black dashed: `ideal`, "
                "floating-point training without a device. Dotted: the target accuracy.")
-    return _save(fig, folder, "accuracy_vs_epoch", "Test accuracy vs epoch", caption)
+    return save_figure(fig, folder, "accuracy_vs_epoch", "Test accuracy vs epoch", caption)
 
 
 # -- 2. energy per pulse, epochs to target and total energy vs pulse width --------------------
@@ -198,7 +147,7 @@ def vs_pulse_width(data: FigureInputs, folder: Path) -> FigureFile:
     from matplotlib.lines import Line2D
 
     rows = len(data.variants)
-    fig, axes = _figure(rows, 4, 3.1, 2.8)
+    fig, axes = new_figure(rows, 4, 3.1, 2.8)
     algorithms = _device_algorithms(data.agg)
     legend: dict[str, Any] = {}
     for r, (vlabel, values) in enumerate(data.variants):
@@ -227,7 +176,7 @@ def vs_pulse_width(data: FigureInputs, folder: Path) -> FigureFile:
         ax.set_ylabel("energy per pulse (J)")
         _panel_title(ax, "energy per pulse (band: lower..upper)", vlabel)
         if not energies and not dev.empty:
-            _empty_panel(ax, no_energy_text(data.energy_models["central"]))
+            empty_panel(ax, no_energy_text(data.energy_models["central"]))
             empty.add(2)
         # (a) final accuracy, (b) epochs to target, (d) total update energy: a line per algorithm
         band_values: list[float] = []
@@ -285,13 +234,13 @@ def vs_pulse_width(data: FigureInputs, folder: Path) -> FigureFile:
                     h = ax.axhline(target, color="#7F7F7F", ls=":", lw=1)
                     legend.setdefault(f"target {target:.0%}", h)
                 ax.set_ylim(0, 1.02)
-                _percent_axis(ax)
+                percent_axis(ax)
                 ax.set_ylabel("test accuracy after the last epoch")
             else:
                 _log_axis(ax, "y", [*dev[f"{metric}_mean"], *band_values])
                 ax.set_ylabel("energy (J)")
                 if not np.isfinite(dev[f"{metric}_mean"].to_numpy(dtype=float)).any() and not dev.empty:
-                    _empty_panel(ax, no_energy_text(data.energy_models["central"]))
+                    empty_panel(ax, no_energy_text(data.energy_models["central"]))
                     empty.add(col)
             _panel_title(ax, title, vlabel)
         for c, ax in enumerate(axes[r]):
@@ -300,7 +249,7 @@ def vs_pulse_width(data: FigureInputs, folder: Path) -> FigureFile:
     legend.update({data.style.label(p): Line2D([], [], ls="none", marker="o", mfc=data.style.color(p), mec="black")
                    for p in data.style.pulse_widths})
     fig.legend(list(legend.values()), list(legend.keys()), loc="outside right center", fontsize=8, frameon=False)
-    _title(fig, "Accuracy, convergence and energy vs pulse width (mean ± std over seeds)", data.title_tag())
+    suptitle(fig, "Accuracy, convergence and energy vs pulse width (mean ± std over seeds)", data.title_tag())
     caption = ("Final test accuracy, epochs to reach the target test accuracy, energy per programming "
                "pulse and total weight-update energy over the whole training (pulses plus the digital "
                f"accumulator), against pulse width (log axis). Energy model: {data.energy_models['central']}; "
@@ -309,7 +258,7 @@ def vs_pulse_width(data: FigureInputs, folder: Path) -> FigureFile:
                "shape = algorithm, colour = pulse width. Black dashed: `ideal` (floating point, no "
                "device energy). Hollow markers at the dotted line: never reached the target; k/n: only "
                "k of n seeds did (the mean is over those).")
-    return _save(fig, folder, "vs_pulse_width", "Accuracy, convergence and energy vs pulse width", caption)
+    return save_figure(fig, folder, "vs_pulse_width", "Accuracy, convergence and energy vs pulse width", caption)
 
 
 def _band(ax, frame: pd.DataFrame, collect: list[float]) -> None:
@@ -364,7 +313,7 @@ def accuracy_vs_energy(data: FigureInputs, folder: Path) -> FigureFile:
     from matplotlib.lines import Line2D
 
     rows = len(data.variants)
-    fig, axes = _figure(rows, 2, 3.9, 3.0)
+    fig, axes = new_figure(rows, 2, 3.9, 3.0)
     algorithms = _device_algorithms(data.agg)
     legend: dict[str, Any] = {}
     for r, (vlabel, values) in enumerate(data.variants):
@@ -385,7 +334,7 @@ def accuracy_vs_energy(data: FigureInputs, folder: Path) -> FigureFile:
             if xcol == "energy_to_target_J":
                 _target_notes(ax, dev, reached, ok)
             if not ok.any():  # nothing to place on a joule axis: say why instead of blank axes
-                _empty_panel(ax, "no device runs" if dev.empty else "no setting reached the target"
+                empty_panel(ax, "no device runs" if dev.empty else "no setting reached the target"
                              if xcol == "energy_to_target_J" and not reached.any()
                              else no_energy_text(data.energy_models["central"]), width=44)
                 continue
@@ -416,21 +365,21 @@ def accuracy_vs_energy(data: FigureInputs, folder: Path) -> FigureFile:
             shown += [v for v in (target, *ideal["final_accuracy_mean"].tolist()) if v is not None]
             low = math.floor((min(shown) - 0.05) * 10) / 10
             ax.set_ylim(max(0.0, low), 1.01)  # zoom on the points: the front sits near the top
-            _percent_axis(ax)
+            percent_axis(ax)
             ax.grid(alpha=0.3, which="both", lw=0.5)
             ax.set_xlabel(xlabel)
             ax.set_ylabel("final test accuracy")
     legend.update({data.style.label(p): Line2D([], [], ls="none", marker="o", mfc=data.style.color(p), mec="black")
                    for p in data.style.pulse_widths})
     fig.legend(list(legend.values()), list(legend.keys()), loc="outside right center", fontsize=8, frameon=False)
-    _title(fig, "Accuracy vs update energy: the trade-off front", data.title_tag())
+    suptitle(fig, "Accuracy vs update energy: the trade-off front", data.title_tag())
     caption = (f"Energy model: {data.energy_models['central']}. "
                "Final test accuracy against the total weight-update energy of the training (left) and "
                "against the energy spent until the target accuracy was first reached (right), one "
                "point per pulse width (colour) and algorithm (marker), mean ± std over seeds. Ringed "
                "points, joined by the dashed step line, are Pareto-optimal: no other setting reaches a "
                "higher accuracy for less energy. Black dashed: `ideal` (no device); dotted: the target.")
-    return _save(fig, folder, "accuracy_vs_energy", "Accuracy vs energy trade-off", caption)
+    return save_figure(fig, folder, "accuracy_vs_energy", "Accuracy vs energy trade-off", caption)
 
 
 def _target_notes(ax, dev: pd.DataFrame, reached: np.ndarray, plotted: np.ndarray) -> None:
@@ -480,7 +429,7 @@ def device_responses(data: FigureInputs, folder: Path) -> FigureFile | None:
             known.append(dev)
     if not groups:
         return None
-    fig, axes = _figure(len(groups), 2, 3.9, 3.0)
+    fig, axes = new_figure(len(groups), 2, 3.9, 3.0)
     handles: dict[str, Any] = {}
     flags = {key: any(d.synthetic for d in devs) for key, devs in groups.items()}
     names = [key[0] for key in groups]
@@ -523,12 +472,12 @@ def device_responses(data: FigureInputs, folder: Path) -> FigureFile | None:
     longest = max(len(lbl) for _, lbl in handles.values())
     fig.legend([h for h, _ in handles.values()], [lbl for _, lbl in handles.values()], loc="outside lower center",
                fontsize=8, frameon=False, ncols=min(3 if longest < 40 else 2, len(handles)))
-    _title(fig, "Fitted device responses used by the runs", data.title_tag())
+    suptitle(fig, "Fitted device responses used by the runs", data.title_tag())
     caption = ("The response models the runs trained on, as recorded in each run's resolved config "
                "(the device file's fit at that pulse width): left, the mean step of an up (solid) and "
                "a down (dashed) pulse against the device state, with the symmetry point g* where they "
                "balance; right, the noise-free state under a train of up pulses then down pulses.")
-    return _save(fig, folder, "device_responses", "Fitted device responses", caption)
+    return save_figure(fig, folder, "device_responses", "Fitted device responses", caption)
 
 
 def make_figures(data: FigureInputs, folder: Path) -> list[FigureFile]:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ferrosim.reports.plotting import empty_panel, new_figure, percent_axis, save_figure, suptitle
 from ferrosim.reports.style import OKABE_ITO, algorithm_style
 
 _COLORS = {"sgd": OKABE_ITO["vermillion"], "mixed_precision": OKABE_ITO["blue"],
@@ -79,12 +80,11 @@ def sgd_works_by_symmetry_point(points: pd.DataFrame) -> list[tuple[str, int, in
 
 def population_figure(summary: pd.DataFrame, folder: Path, tag: str | None):
     """accuracy vs symmetry point and vs step ratio; None when the report is not a population."""
-    from ferrosim.reports.figures import _figure, _percent_axis, _save, _title
 
     points = population_points(summary)
     if points.empty:
         return None
-    fig, axes = _figure(1, 3, 4.4, 3.4)
+    fig, axes = new_figure(1, 3, 4.4, 3.4)
     algorithms = list(dict.fromkeys(points["algorithm"]))
     for ax, column, label in ((axes[0, 0], "symmetry_point", "fitted symmetry point g* (normalised)"),
                               (axes[0, 1], "step_ratio", "up/down step ratio at the weight zero")):
@@ -96,7 +96,7 @@ def population_figure(summary: pd.DataFrame, folder: Path, tag: str | None):
         ax.set_xlabel(label)
         ax.set_ylabel("final test accuracy (mean over seeds)")
         ax.set_ylim(0.0, 1.02)  # the whole range: populations are compared at a glance
-        _percent_axis(ax)
+        percent_axis(ax)
         ax.grid(alpha=0.3)
         ratios = points["step_ratio"].dropna()
         if column == "step_ratio" and not ratios.empty and ratios.max() > 3 * ratios.min():
@@ -112,7 +112,7 @@ def population_figure(summary: pd.DataFrame, folder: Path, tag: str | None):
     axes[0, 1].legend(fontsize=8, loc="best")
     _energy_by_size(axes[0, 2], summary, algorithms)
     n_dev = points["device"].nunique()
-    _title(fig, f"Every device: accuracy vs fitted symmetry point and step ratio, energy to target by size ({n_dev} devices, "
+    suptitle(fig, f"Every device: accuracy vs fitted symmetry point and step ratio, energy to target by size ({n_dev} devices, "
            f"{len(points.drop_duplicates(['device', 'pulse_width_s']))} device x pulse width)", tag)
     caption = ("Left and middle: one marker per device, pulse width and algorithm (mean final accuracy over "
                "seeds); right: energy to target vs pulse width, a line per device area and algorithm (mean over "
@@ -120,19 +120,18 @@ def population_figure(summary: pd.DataFrame, folder: Path, tag: str | None):
                "counts, per band of |g*|, the settings where plain SGD reaches half of mixed precision's "
                "accuracy on the same device and width (among those mixed precision trains)"
                + (": " + "; ".join(f"{b[0]}: {b[1]}/{b[2]}" for b in bins) + "." if bins else "."))
-    return _save(fig, folder, "population", "Accuracy vs symmetry point and step ratio", caption)
+    return save_figure(fig, folder, "population", "Accuracy vs symmetry point and step ratio", caption)
 
 
 def _energy_by_size(ax, summary: pd.DataFrame, algorithms: list[str]) -> None:
     """Energy to target vs pulse width, a line per device area and algorithm (mean over the runs
     that reached the target); the reason in the panel when none did."""
-    from ferrosim.reports.figures import _empty_panel
     from ferrosim.units import pulse_width_text
 
     rows = summary[(summary["algorithm"] != "ideal") & summary["energy_to_target_J"].notna()
                    & summary["pulse_width_s"].notna()]
     if rows.empty or "device_area_um2" not in rows:
-        _empty_panel(ax, "no run reached the target (or no energies): nothing to plot")
+        empty_panel(ax, "no run reached the target (or no energies): nothing to plot")
         return
     areas = sorted(a for a in rows["device_area_um2"].dropna().unique())
     shades = ["#fdae61", "#f46d43", "#d73027", "#a50026", "#74add1", "#4575b4", "#313695"]

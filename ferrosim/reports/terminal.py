@@ -25,7 +25,7 @@ from rich.text import Text
 
 from ferrosim.reports.aggregate import select, variants
 from ferrosim.reports.energy_note import all_missing, no_energy_text
-from ferrosim.reports.figures import SYNTHETIC_TAG
+from ferrosim.reports.plotting import SYNTHETIC_TAG
 from ferrosim.reports.formatting import is_missing
 from ferrosim.reports.tables import cell, reached
 from ferrosim.units import pulse_width_text

@@ -15,7 +15,8 @@ trajectory, from the same run on the batched path. Which path a run takes depend
 config only (`uses_fused`); run.json says which (`training_path`).
 
 Each updater (ferrosim.training.updaters, .tiki_taka) has a `fused_minibatches` method that
-calls the driver of its algorithm here with its own state.
+calls the driver of its algorithm here with its own state. The drivers own what they share with
+the updaters (`rank1_update`); this module imports no updater.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from ferrosim.crossbar.sgd import pulsed_sgd_update
 from ferrosim.crossbar.tiki_taka import fast_updates_and_transfers
 from ferrosim.crossbar.transfer import (accumulate, accumulate_rank1_and_transfer, stochastic_transfer_pulses,
                                        transfer_pulses)
-from ferrosim.training.updaters import _rank1_update
 
 FUSED_MAX_BATCH = 16
 """Mini-batches up to this size take the fused path (with exact analog I/O; see `uses_fused`).
@@ -42,6 +42,18 @@ def uses_fused(cfg) -> bool:
     FUSED_MAX_BATCH samples and exact products (an `io:` periphery draws its read noise in
     numpy, so it keeps the batched path)."""
     return cfg.training.batch_size <= FUSED_MAX_BATCH and cfg.io.is_exact
+
+
+@njit(cache=True)
+def rank1_update(w, d, a, lr):
+    """w -= lr * d a^T in place (float32), row by row in memory order. The ideal update of one
+    sample: the fused drivers below and the batched path's IdealUpdater (batch 1) share it."""
+    for i in range(d.shape[0]):
+        c = lr * d[i]
+        if c == 0:
+            continue
+        for j in range(a.shape[0]):
+            w[i, j] -= c * a[j]
 
 
 # -- the network ------------------------------------------------------------------------------------
@@ -235,7 +247,7 @@ def ideal_minibatches(X, Y, order, batch, act, Ws, As, Ds, probs, below, lr, dws
         for k in range(len(Ws)):
             w = Ws[k]
             if batch == 1:
-                _rank1_update(w, Ds[k][0], As[k][0], lr32)
+                rank1_update(w, Ds[k][0], As[k][0], lr32)
                 continue
             dw = dws[k]
             _outer(Ds[k], As[k], dw)

@@ -16,7 +16,7 @@ from ferrosim.io.datasets import Dataset, load_dataset
 from ferrosim.nn.mlp import MLP, cross_entropy
 from ferrosim.nn.periphery import Periphery
 from ferrosim.training.fused import FusedBuffers, uses_fused
-from ferrosim.training.updaters import make_updater
+from ferrosim.training.algorithms import make_updater
 
 EPOCH_COLUMNS = ("epoch", "train_loss", "train_accuracy", "test_accuracy", "pulses_up",
                  "pulses_down", "energy_J", "cumulative_energy_J", "wall_s", "lr", "digital_ops",

@@ -31,6 +31,7 @@ from ferrosim.crossbar.devices import DeviceArrays
 from ferrosim.crossbar.layer import CrossbarLayer
 from ferrosim.crossbar.rng import derive_key
 from ferrosim.crossbar.tiki_taka import KINDS, TTV2, fast_updates_and_transfers
+from ferrosim.training.fused import tiki_taka_minibatches
 from ferrosim.training.updaters import PulsedSGDUpdater
 
 _TRANSFER_STREAM = np.uint64(0x7417_7A4A)
@@ -125,8 +126,6 @@ class TikiTakaUpdater(PulsedSGDUpdater):
 
     def fused_minibatches(self, bufs, X, Y, order, lr: float) -> tuple[float, int]:
         """The full mini-batches of `order` on the fused path (ferrosim.training.fused)."""
-        from ferrosim.training.fused import tiki_taka_minibatches
-
         batch = bufs.batch
         every = self._every(batch)
         lr_t = self.tt.transfer_lr * (lr if self.tt.scale_transfer_lr else 1.0)

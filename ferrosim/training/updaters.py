@@ -8,26 +8,16 @@ training loop: `weights()` (what the forward pass reads), `update(inputs, deltas
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
-from ferrosim.config import TIKI_TAKA, RunConfig, mixed_precision_eps
+from ferrosim.config import RunConfig, mixed_precision_eps
 from ferrosim.crossbar.devices import DeviceArrays
 from ferrosim.crossbar.layer import CrossbarLayer
 from ferrosim.crossbar.rng import derive_key, root_key
 from ferrosim.errors import InputError
 from ferrosim.nn.mlp import DTYPE
+from ferrosim.training.fused import (ideal_minibatches, mixed_precision_minibatches, rank1_update,
+                                    sgd_minibatches)
 from ferrosim.training.layer_threads import LayerThreads
-
-
-@njit(cache=True)
-def _rank1_update(w, d, a, lr):
-    """w -= lr * d a^T in place (float32), row by row in memory order."""
-    for i in range(d.shape[0]):
-        c = lr * d[i]
-        if c == 0:
-            continue
-        for j in range(a.shape[0]):
-            w[i, j] -= c * a[j]
 
 
 class IdealUpdater:
@@ -45,14 +35,12 @@ class IdealUpdater:
     def update(self, inputs: list[np.ndarray], deltas: list[np.ndarray], lr: float) -> None:
         for w, a, d in zip(self._w, inputs, deltas):
             if a.shape[0] == 1:
-                _rank1_update(w, d[0], a[0], DTYPE(lr))  # batch 1: in place, no temporaries
+                rank1_update(w, d[0], a[0], DTYPE(lr))  # batch 1: in place, no temporaries
             else:
                 w -= DTYPE(lr) * (d.T @ a)
 
     def fused_minibatches(self, bufs, X, Y, order, lr: float) -> tuple[float, int]:
         """The full mini-batches of `order` on the fused path (ferrosim.training.fused)."""
-        from ferrosim.training.fused import ideal_minibatches
-
         if self._dws is None:
             self._dws = tuple(np.empty_like(w) for w in self._w)
         return ideal_minibatches(*bufs.network_args(X, Y, order, self._w), lr, self._dws)
@@ -176,8 +164,6 @@ class PulsedSGDUpdater:
 
     def fused_minibatches(self, bufs, X, Y, order, lr: float) -> tuple[float, int]:
         """The full mini-batches of `order` on the fused path (ferrosim.training.fused)."""
-        from ferrosim.training.fused import sgd_minibatches
-
         u = self.update_cfg
         res = u.implicit_res or (0.0, 0.0)
         out = sgd_minibatches(*bufs.network_args(X, Y, order, self.weights()), lr, self.eps, u.bl,
@@ -329,8 +315,6 @@ class MixedPrecisionUpdater(PulsedSGDUpdater):
 
     def fused_minibatches(self, bufs, X, Y, order, lr: float) -> tuple[float, int]:
         """The full mini-batches of `order` on the fused path (ferrosim.training.fused)."""
-        from ferrosim.training.fused import mixed_precision_minibatches
-
         mp = self.cfg.mixed_precision
         if self._fused is None:
             self._fused = tuple(
@@ -389,20 +373,3 @@ def _has_closed_form(model) -> bool:
     if model.model in ("softbounds", "linear"):
         return True
     return model.model == "powstep" and model.gamma_up == model.gamma_down and model.gamma_up > 0
-
-
-_UPDATERS = {"sgd": PulsedSGDUpdater, "sgd_symmetry_shift": SymmetryShiftUpdater,
-             "sgd_balanced": BalancedSGDUpdater, "mixed_precision": MixedPrecisionUpdater}
-
-
-def make_updater(cfg: RunConfig, w0: list[np.ndarray], rng_d2d: np.random.Generator,
-                 threads: int | None = None):
-    """The updater of `cfg.algorithm`. `threads`: how many threads update the layers at once
-    (None: `layer_threads.thread_count()`); it changes the speed, never the numbers."""
-    if cfg.algorithm == "ideal":
-        return IdealUpdater(w0)
-    if cfg.algorithm in TIKI_TAKA:
-        from ferrosim.training.tiki_taka import TikiTakaUpdater
-
-        return TikiTakaUpdater(cfg, w0, rng_d2d, threads)
-    return _UPDATERS[cfg.algorithm](cfg, w0, rng_d2d, threads)

@@ -11,7 +11,7 @@ import yaml
 from ferrosim.device.fit_run import fit_path
 from ferrosim.device.models import SoftBoundsDevice
 from ferrosim.errors import InputError
-from ferrosim.io.device_file import load_device_file
+from ferrosim.device.file import load_device_file
 
 from .test_cli import ferrosim, one_error_line
 

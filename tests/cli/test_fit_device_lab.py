@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from ferrosim.io.device_file import load_device_file
+from ferrosim.device.file import load_device_file
 
 from .test_cli import ferrosim, one_error_line
 

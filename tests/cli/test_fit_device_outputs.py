@@ -12,7 +12,7 @@ import yaml
 from ferrosim.config import ALGORITHMS
 from ferrosim.device.energy_gaps import energy_warnings
 from ferrosim.device.fit_run import fit_path
-from ferrosim.io.device_file import load_device_file
+from ferrosim.device.file import load_device_file
 from ferrosim.sweeps.plan import load_plan
 
 from .test_cli import ferrosim, one_error_line

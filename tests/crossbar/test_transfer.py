@@ -183,7 +183,7 @@ def test_stochastic_transfer_scales_by_the_device_step_and_caps_at_bl():
 
 def test_stochastic_transfer_skips_the_first_update_as_aihwkit():
     from ferrosim.config import parse_run_config
-    from ferrosim.training.updaters import make_updater
+    from ferrosim.training.algorithms import make_updater
 
     cfg = parse_run_config({"algorithm": "mixed_precision", "mixed_precision": {"transfer": "stochastic"},
                             "device": {"model": "linear", "a_up": EPS, "a_down": EPS, "w_min": -100, "w_max": 100}})

@@ -152,7 +152,7 @@ def test_bad_energy_settings_write_nothing(sweeps, capsys):
 
 
 def test_crossings_are_interpolated_and_every_interval_is_named():
-    from ferrosim.reports.reprice import _crossing_sentence, crossing_points
+    from ferrosim.energy.reprice import _crossing_sentence, crossing_points
 
     values = [1.0, 2.0, 3.0, 4.0, 5.0]
     margin = [-1.0, 1.0, 1.0, -3.0, -1.0]  # cheaper between 1.5 and 3.25

@@ -1,4 +1,4 @@
-"""Lab exports read through a column mapping (ferrosim.io.lab_table, issue 16 item 1)."""
+"""Lab exports read through a column mapping (ferrosim.io.readers.lab_table, issue 16 item 1)."""
 
 from __future__ import annotations
 

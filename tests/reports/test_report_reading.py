@@ -20,7 +20,7 @@ from ferrosim.reports.tables import cell, reached
 from ferrosim.reports.terminal import COLUMNS, print_summary, summary_view
 from ferrosim.units import format_pulse_width, pulse_width_text
 
-from report.test_report import DEVICE_FILE, TINY, run_sweep
+from reports.test_report import DEVICE_FILE, TINY, run_sweep
 
 ALGORITHMS = ("ideal", "sgd", "mixed_precision")
 ESSENTIAL = ("final_accuracy", "epochs_to_target", "energy_to_target_J")

@@ -10,8 +10,8 @@ import pytest
 from ferrosim.reports import prepare
 from ferrosim.reports.tables import cell
 
-from report.test_report import TINY, run_sweep
-from report.test_report_reading import ESSENTIAL
+from reports.test_report import TINY, run_sweep
+from reports.test_report_reading import ESSENTIAL
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from ferrosim.config import parse_run_config
 from ferrosim.crossbar.devices import DeviceArrays
 from ferrosim.device.models import PowStepDevice, SoftBoundsDevice
 from ferrosim.io.datasets import load_dataset
-from ferrosim.training.updaters import make_updater
+from ferrosim.training.algorithms import make_updater
 
 ASYM = {"model": "softbounds", "a_up": 0.03, "a_down": 0.01, "w_min": -1.0, "w_max": 1.0}
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from ferrosim.config import parse_run_config
-from ferrosim.training.updaters import make_updater
+from ferrosim.training.algorithms import make_updater
 
 REF = json.loads((Path(__file__).resolve().parents[1] / "reference" / "aihwkit_tiki_taka.json").read_text())
 X = np.array(REF["x"], dtype=np.float32)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from ferrosim.errors import InputError
-from ferrosim.io.device_file import load_device_file
+from ferrosim.device.file import load_device_file
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "devices" / "example-hzo.yaml"
 

@@ -1,15 +1,91 @@
-"""Files of `ferrosim energy`: the re-priced tables, the claims per model, the scan figure."""
+"""`ferrosim energy`: finished sweeps re-priced under other energy models, without retraining.
+
+This module reads the sweep folders and writes the command's files; the pricing itself (models,
+claims, scans) is the energy package's engine, `ferrosim.energy.reprice`.
+
+Outputs (in `<results>/energy/` unless told otherwise):
+- `energy_by_run.csv`: one row per run and model, the summary's energy columns;
+- `energy_by_pulse_width.csv`: mean and std over seeds per model, algorithm and pulse width;
+- `energy.md`: one table per model and, per model, whether the paper's energy claims hold;
+- with a scan, `scan_<key>.csv` and `figures/scan_<key>.png|svg`: energy vs pulse width across
+  the scanned values, and the value at which the shortest width becomes the cheapest.
+"""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+from pydantic import ValidationError
 
+from ferrosim.config import DeviceConfig, apply_overrides
+from ferrosim.energy.model import EnergyConfig
+from ferrosim.energy.reprice import (METRICS, PricedRun, Repricing, Scan, check_overrides, crossing_points,
+                                     parse_scan, reprice_runs, shortest_ratios, validated)
+from ferrosim.errors import InputError
+from ferrosim.reports.collect import load_sweeps
 from ferrosim.reports.formatting import format_si
-from ferrosim.reports.reprice import METRICS, Repricing, Scan, crossing_points, shortest_ratios
-from ferrosim.sweeps.outputs import atomic_write
+from ferrosim.sweeps.outputs import atomic_write, epoch_counts
 from ferrosim.units import format_pulse_width
+
+# -- reading the runs ---------------------------------------------------------------------------
+
+def load_runs(folders: list[Path]) -> tuple[list[PricedRun], EnergyConfig | dict]:
+    """The device runs of every folder, and the `energy:` section the (first) sweep was run with."""
+    sweeps = load_sweeps(folders)
+    raw_energy: dict = {}
+    runs: list[PricedRun] = []
+    for s in sweeps:
+        config = s.meta.get("config") if isinstance(s.meta.get("config"), dict) else {}
+        if not raw_energy and isinstance(config.get("energy"), dict):
+            raw_energy = config["energy"]
+        by_run = {rid: g for rid, g in s.epochs.groupby("run_id", sort=False)}
+        for row in s.summary.itertuples(index=False):
+            if row.algorithm == "ideal":
+                continue
+            cfg = s.configs.get(row.run_id, {})
+            try:
+                device = DeviceConfig.model_validate(cfg.get("device", {}))
+            except ValidationError as exc:
+                raise InputError(f"{s.folder}/runs/{row.run_id}/run.json: device section unreadable "
+                                 f"({' '.join(str(exc).split())[:120]})") from None
+            ep = by_run[row.run_id]
+            info = s.infos.get(row.run_id, {})
+            batch = int(cfg.get("training", {}).get("batch_size", 1))
+            counts = epoch_counts(ep, info, batch)
+            e2t = row.epochs_to_target
+            runs.append(PricedRun(
+                run_id=row.run_id, sweep=s.label, algorithm=row.algorithm, pulse_width_s=float(row.pulse_width_s),
+                seed=row.seed, device_name=str(device.name or device.response.model), device=device,
+                counts=counts,
+                epochs_to_target=None if e2t is None or pd.isna(e2t) else int(e2t),
+                n_updates=math.ceil(int(info.get("n_train", 0)) / batch) * len(ep),
+                final_accuracy=float(row.final_accuracy),
+            ))
+    if not runs:
+        raise InputError(f"{', '.join(str(f) for f in folders)}: no device runs to price (only `ideal`)")
+    return runs, raw_energy
+
+
+def energy_config(raw: dict, overrides: list[str]) -> EnergyConfig:
+    """The sweep's `energy:` section with `--set energy.K=V` applied, validated."""
+    check_overrides(overrides)
+    data = apply_overrides({"energy": dict(raw or {})}, overrides)["energy"]
+    return validated(data, "--set")
+
+
+
+def reprice(folders: list[Path], overrides: list[str], scan: str | None = None) -> Repricing:
+    """Everything `ferrosim energy` computes, checked before anything is written."""
+    check_overrides(overrides)  # the command line first: its errors need no sweep read
+    scan_spec = parse_scan(scan) if scan else None
+    runs, raw = load_runs(folders)
+    return reprice_runs(runs, energy_config(raw, overrides), scan_spec)
+
+
+# -- the files ----------------------------------------------------------------------------------
 
 _METRIC_NAMES = {"energy_per_pulse_J": "energy per pulse", "energy_per_update_J": "energy per update",
                  "total_energy_J": "total update energy", "energy_to_target_J": "energy to target"}
@@ -157,4 +233,4 @@ def terminal_lines(r: Repricing) -> list[str]:
     return out
 
 
-__all__ = ["markdown", "scan_figure", "terminal_lines", "write_repricing"]
+__all__ = ["energy_config", "load_runs", "markdown", "reprice", "scan_figure", "terminal_lines", "write_repricing"]

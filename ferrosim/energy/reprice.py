@@ -1,34 +1,31 @@
-"""Re-price finished sweeps under other energy models, without retraining (`ferrosim energy`).
+"""Re-pricing finished runs under other energy models, without retraining: the engine behind
+`ferrosim energy` (the command reads sweep folders and writes its outputs in
+`ferrosim.reports.energy_report`).
 
 Training never depends on the energy model: every run keeps its pulses per direction, digital
 operations and epochs (epochs.csv) and its device's electrical facts (run.json), so the same
 pricing function the training loop used (`ferrosim.energy.model.summary_energy`) prices them
 again under any `energy:` settings; the numbers equal a fresh run's under those settings.
 
-Outputs (in `<results>/energy/` unless told otherwise):
-- `energy_by_run.csv`: one row per run and model, the summary's energy columns;
-- `energy_by_pulse_width.csv`: mean and std over seeds per model, algorithm and pulse width;
-- `energy.md`: one table per model and, per model, whether the paper's energy claims hold;
-- with a scan, `scan_<key>.csv` and `figures/scan_<key>.png|svg`: energy vs pulse width across
-  the scanned values, and the value at which the shortest width becomes the cheapest.
+Public entry: `reprice_runs(runs, base, scan)` with `PricedRun`s, an `EnergyConfig` and an
+optional `parse_scan` spec; it returns a `Repricing` (per-run prices, means over seeds per
+pulse width, the claims and the scan).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
+from ferrosim.energy.claims import shortest_width_standing
 from ferrosim.energy.model import EnergyConfig, EnergyConfigError, resolve, summary_energy
 from ferrosim.energy.terms import CONDUCTION_MODELS
 from ferrosim.errors import InputError
-from ferrosim.reports.aggregate import shortest_width_standing
-from ferrosim.sweeps.outputs import epoch_counts
 from ferrosim.units import format_pulse_width
 
 METRICS = ("energy_per_pulse_J", "energy_per_update_J", "total_energy_J", "energy_to_target_J")
@@ -78,58 +75,7 @@ class Scan:
     log: bool = False
 
 
-# -- reading the runs ---------------------------------------------------------------------------
-
-def load_runs(folders: list[Path]) -> tuple[list[PricedRun], EnergyConfig | dict]:
-    """The device runs of every folder, and the `energy:` section the (first) sweep was run with."""
-    from ferrosim.config import DeviceConfig
-    from ferrosim.reports.collect import load_sweeps
-
-    sweeps = load_sweeps(folders)
-    raw_energy: dict = {}
-    runs: list[PricedRun] = []
-    for s in sweeps:
-        config = s.meta.get("config") if isinstance(s.meta.get("config"), dict) else {}
-        if not raw_energy and isinstance(config.get("energy"), dict):
-            raw_energy = config["energy"]
-        by_run = {rid: g for rid, g in s.epochs.groupby("run_id", sort=False)}
-        for row in s.summary.itertuples(index=False):
-            if row.algorithm == "ideal":
-                continue
-            cfg = s.configs.get(row.run_id, {})
-            try:
-                device = DeviceConfig.model_validate(cfg.get("device", {}))
-            except ValidationError as exc:
-                raise InputError(f"{s.folder}/runs/{row.run_id}/run.json: device section unreadable "
-                                 f"({' '.join(str(exc).split())[:120]})") from None
-            ep = by_run[row.run_id]
-            info = s.infos.get(row.run_id, {})
-            batch = int(cfg.get("training", {}).get("batch_size", 1))
-            counts = epoch_counts(ep, info, batch)
-            e2t = row.epochs_to_target
-            runs.append(PricedRun(
-                run_id=row.run_id, sweep=s.label, algorithm=row.algorithm, pulse_width_s=float(row.pulse_width_s),
-                seed=row.seed, device_name=str(device.name or device.response.model), device=device,
-                counts=counts,
-                epochs_to_target=None if e2t is None or pd.isna(e2t) else int(e2t),
-                n_updates=math.ceil(int(info.get("n_train", 0)) / batch) * len(ep),
-                final_accuracy=float(row.final_accuracy),
-            ))
-    if not runs:
-        raise InputError(f"{', '.join(str(f) for f in folders)}: no device runs to price (only `ideal`)")
-    return runs, raw_energy
-
-
 # -- settings -----------------------------------------------------------------------------------
-
-def energy_config(raw: dict, overrides: list[str]) -> EnergyConfig:
-    """The sweep's `energy:` section with `--set energy.K=V` applied, validated."""
-    from ferrosim.config import apply_overrides
-
-    check_overrides(overrides)
-    data = apply_overrides({"energy": dict(raw or {})}, overrides)["energy"]
-    return validated(data, "--set")
-
 
 def check_overrides(overrides: list[str]) -> None:
     for item in overrides:
@@ -355,11 +301,10 @@ def _crossing_sentence(key: str, values: list[float], margin: list[float], than:
     return f"the shortest width is cheaper {than} " + " and ".join(parts) + f" (scanned {lo:.3g}-{hi:.3g})"
 
 
-def reprice(folders: list[Path], overrides: list[str], scan: str | None = None) -> Repricing:
-    check_overrides(overrides)  # the command line first: its errors need no sweep read
-    scan_spec = parse_scan(scan) if scan else None
-    runs, raw = load_runs(folders)
-    base = energy_config(raw, overrides)
+def reprice_runs(runs: list[PricedRun], base: EnergyConfig,
+                 scan: tuple[str, list[float], bool] | None = None) -> Repricing:
+    """Price `runs` under `base`, under it without the digital term and under every other
+    conduction model their devices can price; with `scan` (`parse_scan`'s result), across it."""
     models = models_for(base, runs)
     by_run = pd.concat([price_runs(runs, m.config, m.label) for m in models], ignore_index=True)
     keys = ["model", "algorithm", "pulse_width_s"]
@@ -368,9 +313,10 @@ def reprice(folders: list[Path], overrides: list[str], scan: str | None = None) 
     by_width = by_width.sort_values(["model", "algorithm", "pulse_width_s"],
                                     key=lambda c: c.map(order) if c.name == "model" else c).reset_index(drop=True)
     result = Repricing(runs, models, by_run, by_width, claims(by_width, ["model", "algorithm"]), base=base)
-    if scan_spec is not None:
-        result.scan = run_scan(runs, base, *scan_spec)
+    if scan is not None:
+        result.scan = run_scan(runs, base, *scan)
     return result
 
 
-__all__ = ["Repricing", "Scan", "crossing_points", "energy_config", "parse_scan", "reprice", "shortest_ratios"]
+__all__ = ["METRICS", "Model", "PricedRun", "Repricing", "Scan", "check_overrides", "crossing_points", "parse_scan",
+           "reprice_runs", "shortest_ratios", "validated"]
