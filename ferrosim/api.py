@@ -58,14 +58,17 @@ def fit_device(paths: str | Path | list, output: str | Path | None = None, *, mo
                device: str | None = None, refine: str = "steps", figures: bool = True,
                columns: Mapping[str, str] | Iterable[str] | None = None,
                units: Mapping[str, str] | Iterable[str] | None = None,
-               sweep_config: str | Path | None = None, command: str | None = None):
+               sweep_config: str | Path | None = None, command: str | None = None,
+               iv: str | Path | None = None, warn: bool = True):
     """Fit device response models to measured pulse responses (`ferrosim fit-device`).
 
     `paths`: a measurement file or folder, or a list of them. `columns` maps a lab export's
     columns (`{"conductance": "G (uS)", ...}` or `["conductance=G (uS)", ...]`, docs/lab-data.md),
     `units` the units its names do not say. Writes the device file (`output`, default
-    devices/<name>.yaml), its figures and, with `sweep_config`, a ready sweep config. Returns a
-    `FitRun` (`.results`, `.device_file`, `.output`, `.figures`, `.sweep_config`).
+    devices/<name>.yaml), its figures and, with `sweep_config`, a ready sweep config. `iv`: DC I-V
+    sweeps (a file or folder; default measurements.yaml `iv:`), paired with the devices by name
+    for the measured conduction during a pulse. Returns a `FitRun` (`.results`, `.device_file`,
+    `.output`, `.figures`, `.sweep_config`, `.warnings`: each also raised as a Python warning).
     """
     from ferrosim.device.fit_run import fit_path
     from ferrosim.device.fitting import MODEL_CHOICES
@@ -86,9 +89,15 @@ def fit_device(paths: str | Path | list, output: str | Path | None = None, *, mo
         from ferrosim.device.sweep_config import check_sweep_config_path
 
         check_sweep_config_path(Path(sweep_config))
-    return fit_path(paths, output, model=model, fmt=format, pulse_width=pulse_width, read_voltage_V=read_voltage,
-                    device=device, refine=refine, figures=figures, columns=mapping, command=command,
-                    sweep_config=Path(sweep_config) if sweep_config is not None else None)
+    run = fit_path(paths, output, model=model, fmt=format, pulse_width=pulse_width, read_voltage_V=read_voltage,
+                   device=device, refine=refine, figures=figures, columns=mapping, command=command,
+                   sweep_config=Path(sweep_config) if sweep_config is not None else None, iv=iv)
+    if warn:
+        import warnings
+
+        for line in run.warnings:
+            warnings.warn(line, UserWarning, stacklevel=2)
+    return run
 
 
 def sweep(config: str | Path, *, out: str | Path | None = None, overrides: Iterable[str] = (),

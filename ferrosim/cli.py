@@ -175,6 +175,9 @@ def fit_device_cmd(
                                      "docs/lab-data.md."),
     unit: list[str] = typer.Option([], "--unit", metavar="ROLE=UNIT", help="Unit of a mapped column whose "
                                    "name does not say it, e.g. --unit conductance=uS."),
+    iv: Optional[Path] = typer.Option(None, "--iv", metavar="FILE|DIR", help="DC I-V sweeps of the devices "
+                                      "(a file or a folder; default: iv: in measurements.yaml), paired by device "
+                                      "name: the measured conduction during a pulse (docs/physics.md)."),
     sweep_config: Optional[Path] = typer.Option(None, "--sweep-config", metavar="FILE", help="Also write a "
                                                 "ready-to-run sweep config for the device file (one device; its "
                                                 "fitted pulse widths x ideal, sgd, mixed_precision, "
@@ -190,7 +193,8 @@ def fit_device_cmd(
 
     run = fit_device(paths, output, model=model, format=format, pulse_width=pulse_width, read_voltage=read_voltage,
                      device=device, refine=refine, figures=figures, columns=column, units=unit,
-                     sweep_config=sweep_config, command="ferrosim fit-device " + " ".join(sys.argv[2:]))
+                     sweep_config=sweep_config, command="ferrosim fit-device " + " ".join(sys.argv[2:]),
+                     iv=iv, warn=False)
     _print_fits(run)
 
 
@@ -233,15 +237,15 @@ def _print_fits(run) -> None:
             err_console.print(f"note: {res.device} {format_pulse_width(res.pulse_width_s)}: {note}", markup=False)
     from ferrosim.device.energy_gaps import energy_warnings
 
-    for line in energy_warnings(run.device_file):
+    for line in [*run.warnings, *energy_warnings(run.device_file)]:
         err_console.print(f"warning: {line}", markup=False)
+    estimated = sorted({e.energy_per_pulse_J.model for d in run.device_file.devices.values()
+                        for e in d.pulse_widths.values() if e.energy_per_pulse_J.source == "estimated"})
     out_console.print(f"wrote {run.output}" + (f" and {len(run.figures)} figures in {run.figures[0].parent}"
                                                if run.figures else "")
-                      + ("; ~ = estimated energy per pulse under the default model (capacitive + "
-                         "conduction at the read conductance + switching; runs reprice it under their "
-                         "`energy:` section, docs/physics.md)" if any(
-                          e.energy_per_pulse_J.source == "estimated" for d in run.device_file.devices.values()
-                          for e in d.pulse_widths.values()) else ""), markup=False)
+                      + (f"; ~ = estimated energy per pulse under the default model ({'; '.join(estimated)}; "
+                         "runs reprice it under their `energy:` section, docs/physics.md)" if estimated else ""),
+                      markup=False)
     if run.sweep_config is not None:
         out_console.print(f"wrote {run.sweep_config}: run it with `ferrosim sweep {run.sweep_config}`", markup=False)
 
@@ -457,9 +461,10 @@ def energy_cmd(
     set_: list[str] = typer.Option([], "--set", metavar="energy.KEY=VALUE",
                                    help="Change an energy setting, e.g. --set energy.conduction=schottky "
                                    "--set energy.polarization_uC_per_cm2=40 (repeatable)."),
-    scan: Optional[str] = typer.Option(None, "--scan", metavar="energy.KEY=START:STOP:N[:log]",
+    scan: Optional[str] = typer.Option(None, "--scan", metavar="energy.KEY=START:STOP:N[:log] | energy.KEY=A,B,...",
                                        help="Re-price at N values of one setting and draw where the shortest "
-                                       "pulse width becomes the cheapest, e.g. energy.conduction_scale=1:1000:31:log."),
+                                       "pulse width becomes the cheapest, e.g. energy.conduction_scale=1:1000:31:log, "
+                                       "or at named values, e.g. energy.digital.node=45nm_fp32,16nm_fp32,7nm_fp32,7nm_int8."),
     out: Optional[Path] = typer.Option(None, "--out", help="Where to write (default <first folder>/energy)."),
 ) -> None:
     """Re-price finished sweeps under other energy models, without retraining.

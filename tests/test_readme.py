@@ -80,6 +80,15 @@ def check_options(tokens: list[str]) -> None:
             assert tok.split("=")[0] in known, f"{tok} is not an option of ferrosim {tokens[1]}"
 
 
+def _shell_glob(token: str, cwd: Path) -> list[str]:
+    """A word with * expanded as the shell would (sorted matches; unchanged without a match)."""
+    if "*" not in token:
+        return [token]
+    matches = sorted(str(p.relative_to(cwd)) if not Path(token).is_absolute() else str(p)
+                     for p in (cwd.glob(token) if not Path(token).is_absolute() else Path("/").glob(token[1:])))
+    return matches or [token]
+
+
 @pytest.fixture(scope="module")
 def scratch(tmp_path_factory) -> Path:
     """A copy of the repository's inputs (configs, measurements, devices, docs) with shared/ beside it."""
@@ -111,8 +120,8 @@ def test_every_readme_command_is_run_or_listed_with_a_reason(scratch):
                 listed += 1
                 continue
             assert tokens[0] in ("ferrosim", "python"), f"README.md:{line}: unclassified command {' '.join(tokens)}"
-            argv = [sys.executable, "-m", "ferrosim", *tokens[1:]] if tokens[0] == "ferrosim" else \
-                [sys.executable, *tokens[1:]]
+            args = [a for t in tokens[1:] for a in _shell_glob(t, scratch)]
+            argv = [sys.executable, "-m", "ferrosim", *args] if tokens[0] == "ferrosim" else [sys.executable, *args]
             proc = subprocess.run(argv, cwd=scratch, capture_output=True, text=True, timeout=600)
             assert proc.returncode == 0, f"README.md:{line}: {' '.join(tokens)}\n{proc.stderr[-3000:]}"
             ran += 1

@@ -215,7 +215,11 @@ def apply_overrides(data: dict, overrides: list[str]) -> dict:
         node = data
         parts = key.strip().split(".")
         for part in parts[:-1]:
+            parent = node
             node = node.setdefault(part, {})
+            if isinstance(node, bool) and parts[:2] == ["energy", "digital"]:
+                # `digital: true|false` is the short form of the section {enabled: ...}
+                node = parent[part] = {"enabled": node}
             if not isinstance(node, dict):
                 raise InputError(f"--set {key}: '{part}' is not a section")
         node[parts[-1]] = value

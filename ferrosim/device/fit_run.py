@@ -33,18 +33,23 @@ class FitRun:
     output: Path
     figures: list[Path] = field(default_factory=list)
     sweep_config: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+    """One line each, for the person running the fit (the CLI prints them as `warning: ...`)."""
 
 
 def fit_path(path: str | Path | list, output: str | Path | None = None, *, model: str = "auto",
              fmt: str | None = None, pulse_width: str | None = None, read_voltage_V: float | None = None,
              device: str | None = None, refine: str = "steps", figures: bool = True,
-             command: str | None = None, columns=None, sweep_config: str | Path | None = None) -> FitRun:
+             command: str | None = None, columns=None, sweep_config: str | Path | None = None,
+             iv: str | Path | None = None) -> FitRun:
     """Fit every (device, pulse width) found in `path` (a file, a folder, or a list of them:
     cycles and repeats of one device and pulse width are pooled across all) and write one
     device file. The sidecar of the first path's folder applies. `columns`
     (ferrosim.io.readers.lab_columns.ColumnMap) maps the columns of lab exports, over the sidecar's.
     `sweep_config`: also write a sweep config for the device file (ferrosim.device.sweep_config);
-    a single device only, and never over an existing file."""
+    a single device only, and never over an existing file. `iv`: a DC I-V sweep file or folder
+    (default: measurements.yaml `iv:`), paired with the devices by name
+    (ferrosim.device.iv_pairing): their measured conduction during a pulse."""
     from ferrosim.io.measurements import read_path
 
     paths = [Path(p) for p in (path if isinstance(path, (list, tuple)) else [path])]
@@ -74,13 +79,19 @@ def fit_path(path: str | Path | list, output: str | Path | None = None, *, model
         for m in measurements:
             widths[m.device].append(m.pulse_width_s)
         check_one_device(widths)
+    root = path if path.is_dir() else path.parent
+    pairing = _iv_pairing(iv, root, measurements, sidecar)
+    files += [f for f in pairing.files if f not in files]
     results = _fit_all(measurements, model, refine)
     entries: dict[str, dict[str, PulseWidthEntry]] = defaultdict(dict)
     by_width: dict[str, list[FitResult]] = defaultdict(list)
-    root = path if path.is_dir() else path.parent
+    windows = _polarization_windows(results)
     for res in results:
         label = format_pulse_width(res.pulse_width_s)
         electrical = _electrical(res, measurements, sidecar, label, root)
+        if electrical is not None:
+            electrical = electrical.model_copy(update={"iv_curve": pairing.curves.get(res.device),
+                                                       "polarization_window_S": windows.get(res.device)})
         entries[res.device][label] = PulseWidthEntry(
             pulse_width_s=res.pulse_width_s, response=res.model,
             conductance_range_S=list(res.range_S) if res.range_S else None,
@@ -125,7 +136,33 @@ def fit_path(path: str | Path | list, output: str | Path | None = None, *, model
         from ferrosim.device.fit_plots import plot_fits
 
         figs = plot_fits(results, data, out.with_suffix("").with_name(out.stem + "-figures"))
-    return FitRun(results, data, out, figs, sweep_config)
+    return FitRun(results, data, out, figs, sweep_config, pairing.warnings)
+
+
+def _iv_pairing(iv: str | Path | None, root: Path, measurements, sidecar: Sidecar):
+    """The devices' I-V curves from `--iv` (relative to the working directory) or the sidecar's
+    `iv:` (relative to its folder); an empty pairing when neither names one."""
+    from ferrosim.device.iv_pairing import IVPairing, pair_iv
+
+    if iv is None and sidecar.iv is None:
+        return IVPairing()
+    where = Path(iv) if iv is not None else root / sidecar.iv
+    traces = [m for m in measurements if isinstance(m, Trace)]
+    return pair_iv(where, traces, sidecar)
+
+
+def _polarization_windows(results: list[FitResult]) -> dict[str, list[float]]:
+    """Per device, the widest measured conductance range over its pulse widths: the window a full
+    polarization reversal spans (the switching charge's normalisation, docs/physics.md)."""
+    out: dict[str, list[float]] = {}
+    for res in results:
+        if res.range_units != "S" or not res.range_S:
+            continue
+        lo, hi = (float(x) for x in res.range_S)
+        best = out.get(res.device)
+        if best is None or hi - lo > best[1] - best[0]:
+            out[res.device] = [lo, hi]
+    return out
 
 
 def _input_files(paths: list[Path], files: list[Path], sidecar: Sidecar) -> set[Path]:

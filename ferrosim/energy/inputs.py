@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from pydantic import ConfigDict, Field, model_validator
 
+from ferrosim.energy.iv_curve import IVCurve
 from ferrosim.io.strict_model import StrictInputModel
 
 
@@ -81,7 +82,10 @@ class PulseElectrical(_Strict):
     area_note: str = ""
     """Where the area came from."""
     thickness_nm: float = Field(10.0, gt=0)
-    """Ferroelectric film thickness for the capacitance (measurements.yaml `geometry`)."""
+    """Ferroelectric film thickness (measurements.yaml `geometry`): the one thickness of every
+    term (capacitance, and the field E = V/t of the Schottky terms unless `energy.schottky.
+    thickness_nm` overrides it). Device files written before issue 24 say 10 nm; fit-device's
+    default is now 5 nm (docs/physics.md, "One geometry")."""
     permittivity: float = Field(30.0, gt=0)
     """Static relative permittivity for the capacitance (measurements.yaml `geometry`)."""
     read_voltage_V: float | None = Field(None, gt=0)
@@ -92,14 +96,22 @@ class PulseElectrical(_Strict):
     """A conductance under the programming pulse stated in measurements.yaml (an assumption of
     the person who wrote it, not a measurement unless they say so)."""
     iv_table: IVTable | None = None
+    iv_curve: IVCurve | None = None
+    """The device's measured DC I-V sweep per polarity with its Schottky fits (fit-device `--iv`
+    or measurements.yaml `iv:`): the `measured` conduction during a pulse (docs/physics.md)."""
+    polarization_window_S: list[float] | None = None
+    """[G_min, G_max] of the device's widest measured conductance range over all its pulse
+    widths: the window a full polarization reversal spans, which normalises the switching charge
+    (None in device files before issue 24: the width's own `conductance_range_S` is used)."""
     up: DirectionPulses
     down: DirectionPulses
 
     @model_validator(mode="after")
     def _range(self) -> "PulseElectrical":
-        r = self.conductance_range_S
-        if r is not None and (len(r) != 2 or not 0 <= r[0] < r[1]):
-            raise ValueError("conductance_range_S must be [G_min, G_max] with 0 <= G_min < G_max")
+        for name in ("conductance_range_S", "polarization_window_S"):
+            r = getattr(self, name)
+            if r is not None and (len(r) != 2 or not 0 <= r[0] < r[1]):
+                raise ValueError(f"{name} must be [G_min, G_max] with 0 <= G_min < G_max")
         return self
 
     def direction(self, up: bool) -> DirectionPulses:
@@ -107,4 +119,9 @@ class PulseElectrical(_Strict):
 
     def has_current(self) -> bool:
         return (self.up.current_A is not None and self.down.current_A is not None) \
-            or self.iv_table is not None or self.conductance_during_pulse_S is not None
+            or self.iv_table is not None or self.iv_curve is not None or self.conductance_during_pulse_S is not None
+
+    @property
+    def switching_window_S(self) -> list[float] | None:
+        """The conductance window of a full polarization reversal (see polarization_window_S)."""
+        return self.polarization_window_S or self.conductance_range_S

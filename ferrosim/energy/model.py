@@ -7,8 +7,9 @@ the lower and upper models, plus the price of the digital accumulator operations
 multiplies a run's counted pulses and operations by it. Training never depends on any of this,
 so a finished run is re-priced by calling `price` again (`ferrosim energy`).
 
-Lower: capacitive + conduction at the read conductance, no switching (what the data say at
-least). Upper: capacitive + the most conductive of the configured conduction models
+Lower: capacitive + conduction at the read conductance, or, where the device has a measured
+I-V curve, that curve with the conductance held at its last measured point above it; no
+switching (what the data say at least). Upper: capacitive + the most conductive of the configured conduction models
 (`conduction` and `upper`) + switching.
 """
 
@@ -19,9 +20,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
 
 from ferrosim.energy import terms
+from ferrosim.energy.digital import DEFAULT_NODE, NODES, node_names
 from ferrosim.energy.inputs import PulseElectrical
 from ferrosim.io.strict_model import StrictInputModel
 
@@ -42,8 +44,10 @@ class SchottkyParams(_Section):
     eps_r: float = Field(18.2, gt=0)
     """Relative permittivity of the image-force lowering (the film's optical/dynamic value)."""
     temperature_K: float = Field(300.0, gt=0)
-    thickness_nm: float = Field(5.0, gt=0)
-    """Film thickness that sets the field E = |V|/t."""
+    thickness_nm: float | None = Field(None, gt=0)
+    """Film thickness that sets the field E = |V|/t; null (the default): the device's own film
+    thickness (`electrical.thickness_nm`), the same one the capacitance uses. Set it only to
+    scan the law's sensitivity; the plan's name then says it differs from the film's."""
     alpha: float = Field(3e-4, gt=0)
     """Prefactor alpha (A s cm^-3 K^-3/2); Simmons/Chiu give ~3e-4."""
     mu: float = Field(8.9e-3, gt=0)
@@ -51,13 +55,14 @@ class SchottkyParams(_Section):
 
 
 class DigitalParams(_Section):
-    """Digital arithmetic and memory at 45 nm, 0.9 V (M. Horowitz, ISSCC 2014, 'Computing's
-    energy problem', table of energies)."""
+    """The per-operation energies a plan prices digital work with (J). Defaults: 45 nm, 0.9 V
+    (M. Horowitz, ISSCC 2014, 'Computing's energy problem', table of energies); other
+    technologies: `ferrosim.energy.digital.NODES`, chosen by `energy.digital.node`."""
 
     fp_mult_J: float = Field(3.7e-12, ge=0)
-    """32-bit floating-point multiply."""
+    """One multiply (32-bit floating point at 45 nm; the node's arithmetic elsewhere)."""
     fp_add_J: float = Field(0.9e-12, ge=0)
-    """32-bit floating-point add."""
+    """One add of the accumulating width (32-bit floating point at 45 nm)."""
     sram_access_J: float = Field(5e-12, ge=0)
     """32-bit access of an 8 KB SRAM: half of Horowitz's 10 pJ for a 64-bit access (as in
     Han et al., NeurIPS 2015); reads and writes priced alike."""
@@ -73,11 +78,45 @@ class DigitalParams(_Section):
         return 2.0 * self.sram_access_J + self.fp_add_J
 
 
+class DigitalCosts(_Section):
+    """`energy.digital_costs`: per-operation figures (J) that replace the node's; null (the
+    default) keeps the node's figure. Configs of earlier ferrosim write all three (Horowitz's
+    45 nm figures, the default node's): they price as before."""
+
+    fp_mult_J: float | None = Field(None, ge=0)
+    fp_add_J: float | None = Field(None, ge=0)
+    sram_access_J: float | None = Field(None, ge=0)
+
+
+class DigitalSection(_Section):
+    """`energy.digital`: `true` | `false` | {enabled, node} (docs/physics.md, "Energy")."""
+
+    enabled: bool = True
+    """Price the digital work of mixed precision (gradient products, accumulator) and of the
+    Tiki-Taka buffers."""
+    node: str = DEFAULT_NODE
+    """Technology preset of the per-operation energies (`ferrosim.energy.digital.NODES`):
+    45nm_fp32 (default), 16nm_fp32, 7nm_fp32, 7nm_int8."""
+
+    @field_validator("node")
+    @classmethod
+    def _known_node(cls, value: str) -> str:
+        if value not in NODES:
+            raise ValueError(f"unknown node '{value}'; valid nodes: {node_names()}")
+        return value
+
+    def __bool__(self) -> bool:  # `if cfg.digital:` reads as before: on or off
+        return self.enabled
+
+
 class EnergyConfig(_Section):
     """How a pulse and a digital operation are priced (docs/physics.md, "Energy")."""
 
-    capacitive: bool | None = None
-    """C*V^2 term; default on when the device area is known."""
+    capacitive: bool | Literal["cv2", "half_cv2"] | None = None
+    """Capacitive term: `cv2` (C V^2, what the supply delivers per pulse when the charge is not
+    recovered; `true` is the same) or `half_cv2` (1/2 C V^2, only the stored energy: a lower
+    bound); `false` leaves it out; default `cv2` when the device area is known
+    (docs/physics.md, "Capacitive term")."""
     conduction: Conduction | None = None
     """Conduction during the pulse: none | read | scaled | schottky | schottky_read | measured;
     default `measured` where the data give a current during the pulse, else `read` (a lower bound)."""
@@ -89,9 +128,11 @@ class EnergyConfig(_Section):
     """Remanent polarization P_r (uC/cm^2); 20 is typical of HZO films (Mueller et al., Nano
     Lett. 12, 4318 (2012)); HfO2/ZrO2 superlattices reach 2P_r ~ 84 (van Gent et al. 2025)."""
     schottky: SchottkyParams = Field(default_factory=SchottkyParams)
-    digital: bool = True
-    """Price the digital accumulator operations of mixed precision."""
-    digital_costs: DigitalParams = Field(default_factory=DigitalParams)
+    digital: DigitalSection = Field(default_factory=DigitalSection)
+    """Price the digital work of mixed precision and the Tiki-Taka buffers: `true` | `false` |
+    {enabled: true, node: 7nm_int8} (a technology preset; default 45nm_fp32)."""
+    digital_costs: DigitalCosts = Field(default_factory=DigitalCosts)
+    """Per-operation figures (J) replacing the node's: fp_mult_J, fp_add_J, sram_access_J."""
     upper: list[Conduction] | None = None
     """Conduction models priced for the upper estimate (with switching); the most expensive one
     counts. Default [schottky_read, measured] where the data allow them: the published Schottky
@@ -99,8 +140,51 @@ class EnergyConfig(_Section):
     `schottky` law with the precursor's parameters is not a default: it predicts ~1.7 kOhm at the
     0.1 V read of a 15 um device that reads 15 MOhm (docs/physics.md); name it here to use it."""
 
+    @field_validator("digital", mode="before")
+    @classmethod
+    def _digital_on_off(cls, value):
+        if isinstance(getattr(value, "value", None), bool):  # a boolean the strict base marked
+            value = value.value
+        if isinstance(value, bool):
+            return {"enabled": value}
+        if not isinstance(value, dict | DigitalSection):
+            raise ValueError("expected true, false or a section {enabled: true, node: NAME}")
+        return value
+
+    @field_validator("digital_costs")
+    @classmethod
+    def _node_not_masked(cls, value: DigitalCosts, info) -> DigitalCosts:
+        digital = info.data.get("digital")
+        full = all(getattr(value, k) is not None for k in ("fp_mult_J", "fp_add_J", "sram_access_J"))
+        if full and digital is not None and digital.node != DEFAULT_NODE:
+            raise ValueError(f"sets every figure, so node '{digital.node}' would change nothing; set "
+                             "only the figures that differ from the node's (or energy.digital_costs={})")
+        return value
+
+    def digital_params(self) -> DigitalParams | None:
+        """The per-operation energies of the configured node with `digital_costs` applied;
+        None when the digital term is off."""
+        if not self.digital.enabled:
+            return None
+        node = NODES[self.digital.node]
+        given = self.digital_costs
+        return DigitalParams(**{k: getattr(node, k) if getattr(given, k) is None else getattr(given, k)
+                                for k in ("fp_mult_J", "fp_add_J", "sram_access_J")})
+
+    def digital_tail(self) -> str:
+        """What a model's name says of the digital term: ` + digital` at the default node (the
+        name every earlier run carries), ` + digital[7nm_int8]` at another, '' when off."""
+        if not self.digital.enabled:
+            return ""
+        return " + digital" if self.digital.node == DEFAULT_NODE else f" + digital[{self.digital.node}]"
+
     def explicit_terms(self) -> bool:
         return self.capacitive is not None or self.conduction is not None or self.switching is not None
+
+    @property
+    def capacitive_mode(self) -> str:
+        """cv2 | half_cv2: how a capacitive term, when priced, is priced."""
+        return self.capacitive if isinstance(self.capacitive, str) else "cv2"
 
 
 @dataclass(frozen=True)
@@ -110,6 +194,9 @@ class PerPulse:
     capacitive: tuple[float, float] = (0.0, 0.0)
     conduction: tuple[float, float] = (0.0, 0.0)
     switching: tuple[float, float] = (0.0, 0.0)
+    extrapolated: tuple[float, float] = (0.0, 0.0)
+    """The part of `conduction` priced beyond measured data (a measured I-V curve carried above
+    its highest voltage), per pulse."""
     given: tuple[float, float] | None = None
     """A per-pulse energy stated for the device (measured or written in the config)."""
 
@@ -144,19 +231,23 @@ class EnergyConfigError(ValueError):
 
 
 def _per_pulse(e: PulseElectrical, capacitive: bool, conduction: str, switching: bool,
-               cfg: EnergyConfig) -> PerPulse:
+               cfg: EnergyConfig, bound: str = "central") -> PerPulse:
     def both(fn):
         return (fn(e.up), fn(e.down))
 
+    cond = (terms.conduction_parts(conduction, e, e.up, cfg, True, bound),
+            terms.conduction_parts(conduction, e, e.down, cfg, False, bound))
     return PerPulse(
-        capacitive=both(lambda d: terms.capacitive_J(e, d)) if capacitive else (0.0, 0.0),
-        conduction=both(lambda d: terms.conduction_J(conduction, e, d, cfg)),
+        capacitive=both(lambda d: terms.capacitive_J(e, d, cfg.capacitive_mode)) if capacitive else (0.0, 0.0),
+        conduction=(cond[0][0], cond[1][0]),
         switching=both(lambda d: terms.switching_J(e, d, cfg.polarization_uC_per_cm2)) if switching else (0.0, 0.0),
+        extrapolated=(cond[0][1], cond[1][1]),
     )
 
 
 def model_name(capacitive: bool, conduction: str, switching: bool, cfg: EnergyConfig | None = None) -> str:
-    parts = (["capacitive"] if capacitive else []) + (
+    half = cfg is not None and cfg.capacitive_mode == "half_cv2"
+    parts = ([f"capacitive{'[half_cv2]' if half else ''}"] if capacitive else []) + (
         [] if conduction == "none" else [f"conduction[{conduction}"
                                          + (f" x{cfg.conduction_scale:g}" if conduction == "scaled" and cfg else "")
                                          + "]"]) + (["switching"] if switching else [])
@@ -167,17 +258,17 @@ def resolve(cfg: EnergyConfig, electrical: PulseElectrical | None, given: tuple[
             given_source: str = "given") -> EnergyPlan:
     """The energy plan of one device at one pulse width; EnergyConfigError names a setting the
     data cannot price."""
-    digital = cfg.digital_costs if cfg.digital else None
+    digital = cfg.digital_params()
     if not cfg.explicit_terms() and given[0] is not None and given[1] is not None:
         pp = PerPulse(given=(float(given[0]), float(given[1])))
-        name = f"{given_source} energy per pulse" + (" + digital" if cfg.digital else "")
+        name = f"{given_source} energy per pulse" + cfg.digital_tail()
         return EnergyPlan(name, pp, pp, pp, name, digital)
     e = electrical
     area = e is not None and e.area_um2 is not None
     if cfg.capacitive and not area:
         raise EnergyConfigError("capacitive", "needs the device area (measurements.yaml geometry.area_um2)"
                                 if e is not None else terms.conduction_needs("read", None))
-    capacitive = area if cfg.capacitive is None else cfg.capacitive
+    capacitive = area if cfg.capacitive is None else bool(cfg.capacitive)
     can_switch = area and e.conductance_range_S is not None
     if cfg.switching and not can_switch:
         raise EnergyConfigError("switching", "needs the device area and its conductance range in siemens"
@@ -199,7 +290,9 @@ def resolve(cfg: EnergyConfig, electrical: PulseElectrical | None, given: tuple[
                 raise EnergyConfigError("upper", f"'{m}' {why}")
         candidates = list(cfg.upper)
     central = _per_pulse(e, capacitive, conduction, switching, cfg)
-    lower = _per_pulse(e, capacitive, "read", False, cfg)
+    # what the data say at least: a measured I-V curve with G held above its last point, else the read
+    lower = (_per_pulse(e, capacitive, "measured", False, cfg, bound="lower") if e.iv_curve is not None
+             else _per_pulse(e, capacitive, "read", False, cfg))
     if sum(lower.total) > sum(central.total):
         lower = central  # e.g. `conduction: none`: the lower estimate never exceeds the configured one
     upper_switching = bool(can_switch) or switching  # the upper estimate counts the switching charge
@@ -209,7 +302,7 @@ def resolve(cfg: EnergyConfig, electrical: PulseElectrical | None, given: tuple[
             _per_pulse(e, capacitive, m, upper_switching, cfg)
         if upper is None or sum(pp.total) > sum(upper.total):
             upper, upper_name = pp, model_name(capacitive, m, upper_switching, cfg)
-    tail = " + digital" if cfg.digital else ""
+    tail = cfg.digital_tail()
     return EnergyPlan(model_name(capacitive, conduction, switching, cfg) + tail, central, lower, upper,
                       upper_name + tail, digital)
 
@@ -241,7 +334,8 @@ class RunEnergy:
     cumulative_lower_J: np.ndarray
     cumulative_upper_J: np.ndarray
     terms_J: dict[str, float]
-    """Total per term: capacitive, conduction, switching (NaN for a given per-pulse energy), digital."""
+    """Total per term: capacitive, conduction, switching (NaN for a given per-pulse energy), digital;
+    `extrapolated`: the part of conduction priced beyond measured data."""
     per_pulse_J: dict[str, float]
     """Mean of the up and down energies per pulse: central, lower, upper."""
 
@@ -268,13 +362,16 @@ def price(plan: EnergyPlan, pulses_up, pulses_down, macs, accumulator_updates) -
     pulse = [epoch_energy(plan.central, u, d) for u, d in zip(up, down)]
     n_up, n_down = sum(up), sum(down)
     terms_J: dict[str, float] = {}
-    for name in ("capacitive", "conduction", "switching"):
+    for name in ("capacitive", "conduction", "switching", "extrapolated"):
         if plan.central is None or plan.central.given is not None:
             terms_J[name] = math.nan
         else:
             e_up, e_down = getattr(plan.central, name)
             terms_J[name] = n_up * e_up + n_down * e_down
     terms_J["digital"] = float(sum(dig))
+    d = plan.digital  # its two parts: the gradient products and the accumulator's read-add-writes
+    terms_J["digital_products"] = 0.0 if d is None else float(sum(o * d.mac_J for o in ops))
+    terms_J["digital_accumulator"] = 0.0 if d is None else float(sum(a * d.accumulator_update_J for a in acc))
     per_pulse = {k: (0.5 * sum(pp.total) if pp is not None else math.nan)
                  for k, pp in (("central", plan.central), ("lower", plan.lower), ("upper", plan.upper))}
     return RunEnergy(np.asarray(pulse, dtype=float), cumulative(plan.central), cumulative(plan.lower),
@@ -283,7 +380,8 @@ def price(plan: EnergyPlan, pulses_up, pulses_down, macs, accumulator_updates) -
 
 ENERGY_COLUMNS = (
     "energy_model", "pulse_energy_J", "energy_capacitive_J", "energy_conduction_J",
-    "energy_switching_J", "energy_digital_J", "energy_per_pulse_lower_J", "energy_per_pulse_upper_J",
+    "energy_switching_J", "energy_conduction_extrapolated_J", "energy_digital_J", "energy_per_pulse_lower_J",
+    "energy_per_pulse_upper_J", "energy_digital_products_J", "energy_digital_accumulator_J",
     "total_energy_lower_J", "total_energy_upper_J", "energy_to_target_lower_J",
     "energy_to_target_upper_J", "energy_upper_model",
 )
@@ -321,7 +419,10 @@ def summary_energy(plan: EnergyPlan | None, pulses_up, pulses_down, macs, accumu
         "energy_capacitive_J": known(e.terms_J["capacitive"]),
         "energy_conduction_J": known(e.terms_J["conduction"]),
         "energy_switching_J": known(e.terms_J["switching"]),
+        "energy_conduction_extrapolated_J": known(e.terms_J["extrapolated"]),
         "energy_digital_J": known(e.terms_J["digital"]),
+        "energy_digital_products_J": known(e.terms_J["digital_products"]),
+        "energy_digital_accumulator_J": known(e.terms_J["digital_accumulator"]),
         "energy_per_pulse_lower_J": known(e.per_pulse_J["lower"]),
         "energy_per_pulse_upper_J": known(e.per_pulse_J["upper"]),
         "total_energy_lower_J": known(e.cumulative_lower_J[-1]) if len(e.cumulative_lower_J) else None,

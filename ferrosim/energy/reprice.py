@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -69,10 +69,25 @@ class Repricing:
 @dataclass
 class Scan:
     key: str
-    values: list[float]
+    values: list[Any]  # numbers; for a categorical scan the values as written (e.g. node names)
     table: pd.DataFrame  # value, algorithm, pulse_width_s, metric means
     crossover: dict[tuple[str, str, str], str]  # (algorithm, metric, "all" | "longest") -> a sentence
     log: bool = False
+    categorical: bool = False
+
+
+class ScanSpec(NamedTuple):
+    """What `parse_scan` read: a numeric range (linear or log) or a list of categories."""
+
+    key: str
+    values: list[Any]
+    log: bool = False
+    categorical: bool = False
+
+
+def shown(value: Any) -> str:
+    """A scanned value as a reader sees it: numbers to 3 digits, anything else as written."""
+    return f"{value:.3g}" if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
 
 
 # -- settings -----------------------------------------------------------------------------------
@@ -91,16 +106,42 @@ def validated(data: dict, where: str) -> EnergyConfig:
     except ValidationError as exc:
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"])
-        raise InputError(f"{where} energy.{key}: {err['msg']}", hint="see docs/physics.md, Energy") from None
+        msg = err["msg"].removeprefix("Value error, ")
+        raise InputError(f"{where} energy.{key}: {msg}", hint="see docs/physics.md, Energy") from None
 
 
-def parse_scan(text: str) -> tuple[str, list[float], bool]:
-    """`energy.K=a:b:n` (n values, linear) or `energy.K=a:b:n:log` (geometric)."""
+def _category(text: str) -> Any:
+    """One value of a categorical scan: a number where it reads as one, else the text."""
+    import yaml
+
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    if isinstance(value, str):
+        try:
+            return float(value)  # YAML 1.1 reads `1e-12` as text
+        except ValueError:
+            return value
+    return value
+
+
+def parse_scan(text: str) -> ScanSpec:
+    """`energy.K=a:b:n` (n values, linear), `energy.K=a:b:n:log` (geometric) or
+    `energy.K=a,b,c` (categories, e.g. `energy.digital.node=45nm_fp32,7nm_int8`)."""
     if "=" not in text:
-        raise InputError(f"--scan {text}: expected energy.KEY=START:STOP:N", hint="e.g. energy.conduction_scale=1:1000:31:log")
+        raise InputError(f"--scan {text}: expected energy.KEY=START:STOP:N or energy.KEY=A,B,...",
+                         hint="e.g. energy.conduction_scale=1:1000:31:log")
     key, spec = (t.strip() for t in text.split("=", 1))
     if not key.startswith("energy."):
         raise InputError(f"--scan {text}: only energy.* settings can be scanned")
+    if "," in spec:
+        values = [_category(v.strip()) for v in spec.split(",")]
+        if any(v in (None, "") for v in values):
+            raise InputError(f"--scan {text}: an empty value in the list")
+        if len(values) < 2 or len(values) > 50 or len({repr(v) for v in values}) < len(values):
+            raise InputError(f"--scan {text}: expected 2 to 50 different values")
+        return ScanSpec(key, values, False, True)
     parts = spec.split(":")
     log = len(parts) == 4 and parts[3] == "log"
     if len(parts) not in (3, 4) or (len(parts) == 4 and not log):
@@ -114,7 +155,7 @@ def parse_scan(text: str) -> tuple[str, list[float], bool]:
     if log and (a <= 0 or b <= 0):
         raise InputError(f"--scan {text}: a log scan needs positive START and STOP")
     values = np.geomspace(a, b, n) if log else np.linspace(a, b, n)
-    return key, [float(v) for v in values], log
+    return ScanSpec(key, [float(v) for v in values], log)
 
 
 def _with(cfg: EnergyConfig, key: str, value: Any) -> EnergyConfig:
@@ -128,7 +169,7 @@ def _with(cfg: EnergyConfig, key: str, value: Any) -> EnergyConfig:
     if parts[-1] not in node:
         raise InputError(f"--scan {key}: unknown energy setting", hint="see docs/physics.md, Energy")
     node[parts[-1]] = value
-    return validated(data, f"--scan {key}={value:g}:")
+    return validated(data, f"--scan {key}={shown(value)}:")
 
 
 def models_for(base: EnergyConfig, runs: list[PricedRun]) -> list[Model]:
@@ -137,7 +178,8 @@ def models_for(base: EnergyConfig, runs: list[PricedRun]) -> list[Model]:
     names = sorted({_plan(base, r).name for r in runs})
     models = [Model("configured: " + "; ".join(names), base)]
     if base.digital and any(sum(r.counts[2]) for r in runs):
-        models.append(Model("configured, no digital term", base.model_copy(update={"digital": False})))
+        models.append(Model("configured, no digital term",
+                            base.model_copy(update={"digital": base.digital.model_copy(update={"enabled": False})})))
     current = _plan(base, runs[0]).name
     for m in CONDUCTION_MODELS[1:]:
         cfg = base.model_copy(update={"conduction": m})
@@ -173,7 +215,8 @@ def price_runs(runs: list[PricedRun], cfg: EnergyConfig, label: str) -> pd.DataF
 
 def aggregate(by_run: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     cols = [c for c in (*METRICS, "total_energy_lower_J", "total_energy_upper_J", "pulse_energy_J",
-                        "energy_digital_J") if c in by_run]
+                        "energy_digital_J", "energy_conduction_extrapolated_J", "energy_digital_products_J",
+                        "energy_digital_accumulator_J") if c in by_run]
     g = by_run.groupby(keys, sort=True, dropna=False)
     out = g[cols].mean()
     out.columns = [f"{c}_mean" for c in cols]
@@ -206,23 +249,24 @@ def claims(by_width: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def run_scan(runs: list[PricedRun], base: EnergyConfig, key: str, values: list[float], log: bool = False) -> Scan:
+def run_scan(runs: list[PricedRun], base: EnergyConfig, key: str, values: list[Any], log: bool = False,
+             categorical: bool = False) -> Scan:
     frames = []
     for v in values:
         cfg = _with(base, key, v)
-        priced = price_runs(runs, cfg, f"{key}={v:g}")
+        priced = price_runs(runs, cfg, f"{key}={shown(v)}")
         agg = aggregate(priced, ["algorithm", "pulse_width_s"])
         agg.insert(0, "value", v)
         frames.append(agg)
     table = pd.concat(frames, ignore_index=True)
-    cross = crossovers(table, key, values, log)
+    cross = crossovers(table, key, values, log, categorical)
     first = table[table["value"] == values[0]]["total_energy_J_mean"].to_numpy()
     if all(np.allclose(first, table[table["value"] == v]["total_energy_J_mean"].to_numpy(), rtol=1e-9,
                        atol=0.0, equal_nan=True) for v in values[1:]):
         note = (f"{key} does not change the configured model ({_plan(base, runs[0]).name}): "
                 "scan a setting of a term it uses, or --set the term")
         cross = {k: note for k in cross}
-    return Scan(key, values, table, cross, log)
+    return Scan(key, values, table, cross, log, categorical)
 
 
 COMPARISONS = {"all": "than every other width", "longest": "than the longest width"}
@@ -243,10 +287,12 @@ def shortest_ratios(grp: pd.DataFrame, metric: str, value: float) -> dict[str, f
     return {"all": st["vs_other"], "longest": st["vs_longest"]}
 
 
-def crossovers(table: pd.DataFrame, key: str, values: list[float], log: bool = False) -> dict[tuple[str, str, str], str]:
+def crossovers(table: pd.DataFrame, key: str, values: list[Any], log: bool = False,
+               categorical: bool = False) -> dict[tuple[str, str, str], str]:
     """Where the shortest width becomes cheaper than every other width ("all") and than the
     longest ("longest"), per algorithm and metric: the ratio's crossing of 1, interpolated
-    between scanned values (in log(value) for a log scan)."""
+    between scanned values (in log(value) for a log scan); for categories, at which values it is
+    cheaper (nothing lies between two categories)."""
     out = {}
     for alg, grp in table.groupby("algorithm", sort=True):
         if grp["pulse_width_s"].nunique() < 2:
@@ -255,7 +301,9 @@ def crossovers(table: pd.DataFrame, key: str, values: list[float], log: bool = F
             ratios = [shortest_ratios(grp, m, v) for v in values]
             for comp in COMPARISONS:
                 margin = [1.0 / r[comp] - 1.0 if math.isfinite(r[comp]) and r[comp] > 0 else math.nan for r in ratios]
-                out[(alg, m, comp)] = _crossing_sentence(key, values, margin, COMPARISONS[comp], log)
+                out[(alg, m, comp)] = (_category_sentence(key, values, [r[comp] for r in ratios], COMPARISONS[comp])
+                                       if categorical else
+                                       _crossing_sentence(key, values, margin, COMPARISONS[comp], log))
     return out
 
 
@@ -301,8 +349,25 @@ def _crossing_sentence(key: str, values: list[float], margin: list[float], than:
     return f"the shortest width is cheaper {than} " + " and ".join(parts) + f" (scanned {lo:.3g}-{hi:.3g})"
 
 
-def reprice_runs(runs: list[PricedRun], base: EnergyConfig,
-                 scan: tuple[str, list[float], bool] | None = None) -> Repricing:
+def _category_sentence(key: str, values: list[Any], ratios: list[float], than: str) -> str:
+    """Per scanned category, whether the shortest width is cheaper, with E(shortest) / E(other)."""
+    ok = [(shown(v), r) for v, r in zip(values, ratios) if math.isfinite(r)]
+    if not ok:
+        return "no figure (the target was not reached at every seed)"
+    yes = [f"{v} (x{r:.3g})" for v, r in ok if r < 1.0]
+    no = [f"{v} (x{r:.3g})" for v, r in ok if r >= 1.0]
+    missing = [shown(v) for v, r in zip(values, ratios) if not math.isfinite(r)]
+    if not no:
+        text = f"the shortest width is cheaper {than} at every scanned {key}: " + ", ".join(yes)
+    elif not yes:
+        text = f"the shortest width is cheaper {than} at no scanned {key}: " + ", ".join(no)
+    else:
+        text = (f"the shortest width is cheaper {than} at {key} = " + ", ".join(yes)
+                + "; not at " + ", ".join(no))
+    return text + (f"; no figure at {', '.join(missing)}" if missing else "")
+
+
+def reprice_runs(runs: list[PricedRun], base: EnergyConfig, scan: ScanSpec | None = None) -> Repricing:
     """Price `runs` under `base`, under it without the digital term and under every other
     conduction model their devices can price; with `scan` (`parse_scan`'s result), across it."""
     models = models_for(base, runs)
@@ -318,5 +383,5 @@ def reprice_runs(runs: list[PricedRun], base: EnergyConfig,
     return result
 
 
-__all__ = ["METRICS", "Model", "PricedRun", "Repricing", "Scan", "check_overrides", "crossing_points", "parse_scan",
-           "reprice_runs", "shortest_ratios", "validated"]
+__all__ = ["METRICS", "Model", "PricedRun", "Repricing", "Scan", "ScanSpec", "check_overrides", "crossing_points",
+           "parse_scan", "reprice_runs", "shortest_ratios", "shown", "validated"]

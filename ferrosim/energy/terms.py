@@ -20,6 +20,7 @@ from typing import Callable
 import numpy as np
 
 from ferrosim.energy.inputs import DirectionPulses, PulseElectrical
+from ferrosim.energy.iv_curve import conduction_current
 
 EPS0 = 8.8541878128e-12  # vacuum permittivity, F/m (CODATA 2018)
 Q_E = 1.602176634e-19  # elementary charge, C (exact, SI 2019)
@@ -63,39 +64,59 @@ def schottky_barrier_collapse_V(*, phi_B_eV: float, eps_r: float, thickness_nm: 
 
 
 # -- conduction current during the pulse, per pulse (A) ----------------------------------------
+# Each function returns (central, lower, beyond): the current of every measured pulse of one
+# direction, the lower bound of that current, and which pulses lie beyond measured data (their
+# current is an extrapolation). Only a measured I-V curve has a band; the other models give
+# central = lower and nothing beyond.
 
-def _read_current(e: PulseElectrical, d: DirectionPulses, p) -> np.ndarray:
+def _plain(current: np.ndarray):
+    return current, current, np.zeros(current.shape, dtype=bool)
+
+
+def _read_current(e: PulseElectrical, d: DirectionPulses, p, up: bool):
     g = d.read_conductance_same_polarity_S or d.read_conductance_S
-    return np.asarray(d.amplitude_V) * np.asarray(g)
+    return _plain(np.asarray(d.amplitude_V) * np.asarray(g))
 
 
-def _scaled_current(e: PulseElectrical, d: DirectionPulses, p) -> np.ndarray:
-    return p.conduction_scale * _read_current(e, d, p)
+def _scaled_current(e: PulseElectrical, d: DirectionPulses, p, up: bool):
+    return _plain(p.conduction_scale * _read_current(e, d, p, up)[0])
 
 
-def _schottky_current(e: PulseElectrical, d: DirectionPulses, p) -> np.ndarray:
+def schottky_params(e: PulseElectrical, p) -> dict:
+    """The Schottky law's parameters, the film thickness the device's own (one geometry for every
+    term) unless `energy.schottky.thickness_nm` sets one."""
+    s = p.schottky.model_dump()
+    if s.get("thickness_nm") is None:
+        s["thickness_nm"] = e.thickness_nm
+    return s
+
+
+def _schottky_current(e: PulseElectrical, d: DirectionPulses, p, up: bool):
     area_cm2 = e.area_um2 * 1e-8
-    return schottky_current_density(d.amplitude_V, **p.schottky.model_dump()) * area_cm2
+    return _plain(schottky_current_density(d.amplitude_V, **schottky_params(e, p)) * area_cm2)
 
 
-def _schottky_read_current(e: PulseElectrical, d: DirectionPulses, p) -> np.ndarray:
+def _schottky_read_current(e: PulseElectrical, d: DirectionPulses, p, up: bool):
     """G_read * (J(V)/V) / (J(V_read)/V_read) * V: the measured read, carried to the pulse
     amplitude by the Schottky law's shape (its prefactor cancels)."""
-    s = p.schottky.model_dump()
+    s = schottky_params(e, p)
     v = np.asarray(d.amplitude_V)
     vr = e.read_voltage_V
     per_volt = schottky_current_density(v, **s) / np.where(v > 0, v, 1.0)
     per_volt_read = float(schottky_current_density(np.array([vr]), **s)[0]) / vr
-    return _read_current(e, d, p) * per_volt / per_volt_read
+    return _plain(_read_current(e, d, p, up)[0] * per_volt / per_volt_read)
 
 
-def _measured_current(e: PulseElectrical, d: DirectionPulses, p) -> np.ndarray:
+def _measured_current(e: PulseElectrical, d: DirectionPulses, p, up: bool):
     v = np.asarray(d.amplitude_V)
     if d.current_A is not None:
-        return np.abs(np.asarray(d.current_A))
+        return _plain(np.abs(np.asarray(d.current_A)))
+    if e.iv_curve is not None:  # the DC sweep of the pulse's own polarity (iv_curve.conduction_current)
+        branch = e.iv_curve.potentiating if up else e.iv_curve.depressing
+        return conduction_current(branch, v)
     if e.iv_table is not None:
-        return np.interp(v, e.iv_table.voltage_V, e.iv_table.current_A)
-    return v * e.conductance_during_pulse_S
+        return _plain(np.interp(v, e.iv_table.voltage_V, e.iv_table.current_A))
+    return _plain(v * e.conductance_during_pulse_S)
 
 
 CONDUCTION_CURRENT: dict[str, Callable] = {
@@ -117,7 +138,7 @@ def conduction_needs(model: str, e: PulseElectrical | None) -> str | None:
     if model == "measured" and not e.has_current():
         return ("the measurement files give no current during the pulse (a pulse_current_A column, "
                 "an iv_table or conductance_during_pulse_S in measurements.yaml)")
-    if model == "measured" and e.iv_table is not None and not (
+    if model == "measured" and e.iv_curve is None and e.iv_table is not None and not (
             e.up.current_A is not None and e.down.current_A is not None):
         top = max(max(e.up.amplitude_V), max(e.down.amplitude_V))
         lo, hi = e.iv_table.voltage_V[0], e.iv_table.voltage_V[-1]
@@ -130,21 +151,40 @@ def conduction_needs(model: str, e: PulseElectrical | None) -> str | None:
 
 # -- energy per pulse of each term, per direction (J) -------------------------------------------
 
-def capacitive_J(e: PulseElectrical, d: DirectionPulses) -> float:
+CAPACITIVE_MODES = {"cv2": 1.0, "half_cv2": 0.5}
+"""`cv2`: the energy the driver draws from the supply to charge the device to V (Q V = C V^2; half
+is stored, half lost in the driver, and the stored half is lost too when the pulse ends, since
+nothing recovers it); `half_cv2`: only the energy stored in the capacitor (a lower bound, reached
+only if the charge were recovered). docs/physics.md, "Capacitive term"."""
+
+
+def capacitive_J(e: PulseElectrical, d: DirectionPulses, mode: str = "cv2") -> float:
     c = capacitance_F(e.area_um2, e.thickness_nm, e.permittivity)
-    return float(np.mean(c * np.square(d.amplitude_V)))
+    return float(CAPACITIVE_MODES[mode] * np.mean(c * np.square(d.amplitude_V)))
 
 
-def conduction_J(model: str, e: PulseElectrical, d: DirectionPulses, params) -> float:
+def conduction_parts(model: str, e: PulseElectrical, d: DirectionPulses, params, up: bool,
+                     bound: str = "central") -> tuple[float, float]:
+    """(energy per pulse, the part of it from pulses beyond measured data) of one direction (J);
+    `up` says which branch of a measured I-V curve applies; `bound` "lower" prices the lower bound
+    of a measured I-V curve's extrapolation."""
     if model == "none":
-        return 0.0
-    current = CONDUCTION_CURRENT[model](e, d, params)
-    return float(np.mean(np.asarray(d.amplitude_V) * current * e.pulse_width_s))
+        return 0.0, 0.0
+    central, lower, beyond = CONDUCTION_CURRENT[model](e, d, params, up)
+    current = lower if bound == "lower" else central
+    energy = np.asarray(d.amplitude_V) * current * e.pulse_width_s
+    return float(np.mean(energy)), float(np.sum(energy[beyond]) / len(energy))
+
+
+def conduction_J(model: str, e: PulseElectrical, d: DirectionPulses, params, up: bool | None = None) -> float:
+    """Conduction energy per pulse of one direction (J), central; `d` is `e.up` or `e.down`."""
+    return conduction_parts(model, e, d, params, d is e.up if up is None else up)[0]
 
 
 def switching_J(e: PulseElectrical, d: DirectionPulses, polarization_uC_per_cm2: float) -> float:
-    """Q*|V| with Q = 2*P_r*A*|dG|/(G_max - G_min): a full sweep of the range reverses 2*P_r*A."""
-    g_min, g_max = e.conductance_range_S
+    """Q*|V| with Q = 2*P_r*A*|dG|/(G_max - G_min): a reversal across the device's polarization
+    window (its widest measured conductance range, `switching_window_S`) moves 2*P_r*A."""
+    g_min, g_max = e.switching_window_S
     p_r = polarization_uC_per_cm2 * 1e-2  # uC/cm^2 -> C/m^2
     q = 2.0 * p_r * e.area_um2 * 1e-12 * np.asarray(d.step_S) / (g_max - g_min)
     return float(np.mean(q * np.asarray(d.amplitude_V)))

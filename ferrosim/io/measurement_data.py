@@ -137,14 +137,17 @@ class PulseWidthInfo(_Strict):
 class DeviceGeometry(_Strict):
     """Physical device parameters for the capacitive energy term C*V^2, C = eps0*eps_r*A/t.
 
-    Defaults: thickness 10 nm and relative permittivity 30 are typical of HfO2/ZrO2 ferroelectric
-    films (HZO eps_r ~ 25-40, e.g. Mueller et al., Nano Lett. 12, 4318 (2012); Boescke et al.,
+    Defaults: film thickness 5 nm, the published stack of the HfO2/ZrO2 superlattice devices this
+    tool is about ("WOx / HZO-SL (5 nm) bilayers", nanoGe MATSUS Fall 2025 abstract of the group
+    that measured ../shared/data/hzo; the precursor study's code also uses 5 nm), one thickness
+    for every energy term (docs/physics.md, "One geometry"); relative permittivity 30, typical of
+    HZO films (eps_r ~ 25-40, e.g. Mueller et al., Nano Lett. 12, 4318 (2012); Boescke et al.,
     APL 99, 102903 (2011)). The area has no default: it comes from here or, for names like
     ID161ZR15000 (circle of radius 15000 nm), from the device name.
     """
 
     area_um2: float | None = Field(None, gt=0)
-    thickness_nm: float = Field(10.0, gt=0)
+    thickness_nm: float = Field(5.0, gt=0)
     permittivity: float = Field(30.0, gt=0)
 
 
@@ -177,6 +180,10 @@ class Sidecar(_Strict):
     iv_table: str | None = None
     """A CSV file (beside this sidecar) with columns voltage_V, current_A: the measured current
     of the device at programming voltages (magnitudes), for `energy.conduction: measured`."""
+    iv: str | None = None
+    """A DC I-V sweep file or a folder of them (beside this sidecar; fit-device `--iv` overrides):
+    the devices' measured conduction per polarity, paired with the pulse files by device name
+    (ferrosim.device.iv_pairing), for `energy.conduction: measured`."""
     pulse_widths: dict[str, PulseWidthInfo] = Field(default_factory=dict)
     """Per pulse width (keys like 20ns): measured energies or the amplitude for the estimate."""
     files: dict[str, FileInfo] = Field(default_factory=dict)

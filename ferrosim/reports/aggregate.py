@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,16 @@ class Metric:
     column: str  # summary.csv column
     title: str  # for tables and axes
     unit: str  # "J", "%" (fractions shown as percent), "count" (k/M/G prefixes), "" (plain number)
+    derived: Callable[[pd.DataFrame], pd.Series] | None = None  # per run, from other summary columns
+
+
+def _extrapolated_share(runs: pd.DataFrame) -> pd.Series:
+    """Share of each run's pulse energy priced beyond measured data (a measured I-V curve carried
+    above its highest voltage); NaN where the summary predates the column or has no pulse energy."""
+    if "energy_conduction_extrapolated_J" not in runs or "pulse_energy_J" not in runs:
+        return pd.Series([math.nan] * len(runs), index=runs.index)
+    pulse = pd.to_numeric(runs["pulse_energy_J"], errors="coerce")
+    return pd.to_numeric(runs["energy_conduction_extrapolated_J"], errors="coerce") / pulse.where(pulse > 0)
 
 
 METRICS = (
@@ -39,12 +49,15 @@ METRICS = (
     Metric("energy_to_target_J", "energy to target", "J"),
     Metric("pulses_total", "pulses", "count"),
     Metric("energy_digital_J", "digital accumulator energy", "J"),
+    Metric("energy_digital_products_J", "digital energy, gradient products", "J"),
+    Metric("energy_digital_accumulator_J", "digital energy, accumulator read-add-writes", "J"),
     Metric("energy_per_pulse_lower_J", "energy per pulse, lower estimate", "J"),
     Metric("energy_per_pulse_upper_J", "energy per pulse, upper estimate", "J"),
     Metric("total_energy_lower_J", "total update energy, lower estimate", "J"),
     Metric("total_energy_upper_J", "total update energy, upper estimate", "J"),
     Metric("energy_to_target_lower_J", "energy to target, lower estimate", "J"),
     Metric("energy_to_target_upper_J", "energy to target, upper estimate", "J"),
+    Metric("extrapolated_share", "pulse energy beyond the measured I-V range", "%", _extrapolated_share),
 )
 """The energy bands (lower/upper) and the digital term are in summaries of ferrosim with energy
 models; older summaries lack them and their cells are empty."""
@@ -116,7 +129,8 @@ def aggregate(summary: pd.DataFrame) -> pd.DataFrame:
         row["runs_reaching_target"] = int(grp["epochs_to_target"].notna().sum())
         row["synthetic_device"] = bool(grp["synthetic_device"].fillna(False).astype(bool).any())
         for m in METRICS:
-            column = grp[m.column] if m.column in grp else pd.Series([math.nan] * len(grp))
+            column = (m.derived(grp) if m.derived is not None else
+                      grp[m.column] if m.column in grp else pd.Series([math.nan] * len(grp)))
             for stat, value in describe(column).items():
                 row[f"{m.column}_{stat}"] = value
         rows.append(row)

@@ -8,7 +8,8 @@ Outputs (in `<results>/energy/` unless told otherwise):
 - `energy_by_pulse_width.csv`: mean and std over seeds per model, algorithm and pulse width;
 - `energy.md`: one table per model and, per model, whether the paper's energy claims hold;
 - with a scan, `scan_<key>.csv` and `figures/scan_<key>.png|svg`: energy vs pulse width across
-  the scanned values, and the value at which the shortest width becomes the cheapest.
+  the scanned values, and the value at which the shortest width becomes the cheapest (for a
+  categorical scan, e.g. `energy.digital.node=45nm_fp32,7nm_int8`, at which values it is).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pydantic import ValidationError
 from ferrosim.config import DeviceConfig, apply_overrides
 from ferrosim.energy.model import EnergyConfig
 from ferrosim.energy.reprice import (METRICS, PricedRun, Repricing, Scan, check_overrides, crossing_points,
-                                     parse_scan, reprice_runs, shortest_ratios, validated)
+                                     parse_scan, reprice_runs, shortest_ratios, shown, validated)
 from ferrosim.errors import InputError
 from ferrosim.reports.collect import load_sweeps
 from ferrosim.reports.formatting import format_si
@@ -72,7 +73,10 @@ def load_runs(folders: list[Path]) -> tuple[list[PricedRun], EnergyConfig | dict
 def energy_config(raw: dict, overrides: list[str]) -> EnergyConfig:
     """The sweep's `energy:` section with `--set energy.K=V` applied, validated."""
     check_overrides(overrides)
-    data = apply_overrides({"energy": dict(raw or {})}, overrides)["energy"]
+    raw = dict(raw or {})
+    if isinstance(raw.get("digital"), bool) and any(o.strip().startswith("energy.digital.") for o in overrides):
+        raw["digital"] = {"enabled": raw["digital"]}  # `digital: true` is the section {enabled: true}
+    data = apply_overrides({"energy": raw}, overrides)["energy"]
     return validated(data, "--set")
 
 
@@ -111,7 +115,10 @@ def markdown(r: Repricing) -> str:
              f"{len(r.runs)} device runs re-priced from their pulse counts (no training). Every joule "
              "below names the model that made it; docs/physics.md gives each term's formula, "
              "parameters and sources. Mean over seeds; `lower` is capacitive + conduction at the read "
-             "conductance without switching, `upper` the most conductive configured model with switching.",
+             "conductance (or, where the device has a measured I-V sweep, that sweep with its conductance "
+             "held above its highest voltage) without switching, `upper` the most conductive configured "
+             "model with switching; `beyond measured I-V`: the share of the pulse energy priced from "
+             "conduction above the sweep's highest voltage (an extrapolation).",
              "", "Settings: `" + r.base.model_dump_json(exclude_defaults=True) + "` (all else default).", ""]
     if any(run.device.synthetic for run in r.runs):
         lines += ["**SYNTHETIC device data**: these energies describe no real device.", ""]
@@ -125,18 +132,21 @@ def markdown(r: Repricing) -> str:
         sub = r.by_width[r.by_width["model"] == m.label]
         lines += [f"## {m.label}", "",
                   "| algorithm | pulse width | energy per pulse | energy per update | total (lower .. upper) "
-                  "| energy to target (reached) | digital |", "|---|---|---|---|---|---|---|"]
+                  "| energy to target (reached) | digital | beyond measured I-V |", "|---|---|---|---|---|---|---|---|"]
         for row in sub.itertuples(index=False):
+            pulse = getattr(row, "pulse_energy_J_mean", float("nan"))
+            beyond = getattr(row, "energy_conduction_extrapolated_J_mean", float("nan"))
+            share = f"{beyond / pulse:.0%}" if pulse and pulse > 0 and beyond == beyond else "-"
             lines.append(
                 f"| {row.algorithm} | {format_pulse_width(row.pulse_width_s)} | {format_si(row.energy_per_pulse_J_mean, 'J')} "
                 f"| {format_si(row.energy_per_update_J_mean, 'J')} | {format_si(row.total_energy_J_mean, 'J')} "
                 f"({format_si(row.total_energy_lower_J_mean, 'J')} .. {format_si(row.total_energy_upper_J_mean, 'J')}) "
                 f"| {format_si(row.energy_to_target_J_mean, 'J')} ({row.reached}/{row.n}) "
-                f"| {format_si(row.energy_digital_J_mean, 'J')} |")
+                f"| {_digital_cell(row)} | {share} |")
         lines.append("")
     if r.scan is not None:
         lines += [f"## Scan of {r.scan.key}", "",
-                  f"Values: {', '.join(f'{v:.3g}' for v in r.scan.values)}. Figure: "
+                  f"Values: {', '.join(shown(v) for v in r.scan.values)}. Figure: "
                   f"`figures/scan_{r.scan.key.replace('.', '_')}.png`.", ""]
         for (alg, metric, _), sentence in sorted(r.scan.crossover.items()):
             lines.append(f"- {alg}, {_METRIC_NAMES[metric]}: {sentence}.")
@@ -144,10 +154,22 @@ def markdown(r: Repricing) -> str:
     return "\n".join(lines)
 
 
+def _digital_cell(row) -> str:
+    """The digital energy; where it is not zero, split into the gradient products and the
+    accumulator's read-add-writes."""
+    total = row.energy_digital_J_mean
+    products = getattr(row, "energy_digital_products_J_mean", float("nan"))
+    accumulator = getattr(row, "energy_digital_accumulator_J_mean", float("nan"))
+    if not (total and total > 0) or products != products or accumulator != accumulator:
+        return format_si(total, "J")
+    return (f"{format_si(total, 'J')} (products {format_si(products, 'J')}, "
+            f"accumulator {format_si(accumulator, 'J')})")
+
+
 def scan_figure(scan: Scan, stem: Path) -> list[Path]:
     """Per algorithm (rows): energy per pulse, total energy and energy to target vs pulse width,
     one line per scanned value; the last panel the margin of the shortest width with the
-    crossover marked."""
+    crossover marked (for a categorical scan, one point per category on a categorical axis)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -159,23 +181,25 @@ def scan_figure(scan: Scan, stem: Path) -> list[Path]:
     metrics = ("energy_per_pulse_J", "total_energy_J", "energy_to_target_J")
     fig, axes = plt.subplots(len(algorithms), 4, figsize=(18, 4.2 * len(algorithms)), squeeze=False,
                              layout="constrained")
-    values = np.asarray(scan.values)
-    log = scan.log
+    categorical = scan.categorical
+    values = np.arange(len(scan.values)) if categorical else np.asarray(scan.values)
+    log = scan.log and not categorical
     norm = (colors.LogNorm if log else colors.Normalize)(vmin=values.min(), vmax=values.max())
     cmap = cm.viridis
+    palette = {v: (cm.tab10(k % 10) if categorical else cmap(norm(v))) for k, v in enumerate(scan.values)}
     for i, alg in enumerate(algorithms):
         grp = table[table["algorithm"] == alg]
         widths = sorted(grp["pulse_width_s"].unique())
         for j, m in enumerate(metrics):
             ax = axes[i, j]
-            shown = False
+            drawn = False
             for v in scan.values:
                 at = grp[grp["value"] == v].sort_values("pulse_width_s")
                 y = at[f"{m}_mean"].where(at["reached"] == at["n"]) if m == "energy_to_target_J" else at[f"{m}_mean"]
-                ax.plot(at["pulse_width_s"], y, "-o", ms=3, lw=1, color=cmap(norm(v)))
-                shown = shown or bool((y > 0).any())
+                ax.plot(at["pulse_width_s"], y, "-o", ms=3, lw=1, color=palette[v], label=shown(v))
+                drawn = drawn or bool((y > 0).any())
             ax.set_xscale("log")
-            if shown:
+            if drawn:
                 ax.set_yscale("log")
             else:
                 ax.set_axis_off()
@@ -192,25 +216,33 @@ def scan_figure(scan: Scan, stem: Path) -> list[Path]:
             ratios = [shortest_ratios(grp, m, v) for v in scan.values]
             for comp, style in (("all", "-"), ("longest", "--")):
                 y = np.array([r[comp] for r in ratios], dtype=float)
-                if np.isfinite(y).any():
-                    ax.plot(values, y, style, color=colours[m], lw=1.4,
+                if np.isfinite(y).any():  # categories: points only, nothing lies between two of them
+                    ax.plot(values, y, ("o" if comp == "all" else "s") if categorical else style, color=colours[m],
+                            lw=1.4, mfc="none" if comp == "longest" else colours[m],
                             label=f"{_METRIC_NAMES[m]}, vs {'cheapest other' if comp == 'all' else 'longest'}")
                 margin = [1.0 / r[comp] - 1.0 if np.isfinite(r[comp]) and r[comp] > 0 else np.nan for r in ratios]
-                for at, _ in crossing_points(scan.values, margin, scan.log):
+                for at, _ in ([] if categorical else crossing_points(scan.values, margin, scan.log)):
                     ax.axvline(at, color=colours[m], lw=1, ls=":")
                     ax.annotate(f"{at:.3g}", (at, 1.0), textcoords="offset points", xytext=(3, 6 + 10 * (comp == "all")),
                                 fontsize=9, color=colours[m])
         ax.axhline(1.0, color="#D55E00", lw=1)
         if log:
             ax.set_xscale("log")
+        if categorical:
+            ax.set_xticks(values, [shown(v) for v in scan.values], rotation=20, fontsize=9)
+            ax.set_xlim(-0.5, len(values) - 0.5)
         ax.set_yscale("log")
         ax.set_xlabel(scan.key, fontsize=10)
         ax.set_ylabel(f"E({format_pulse_width(widths[0])}) / E(other width)", fontsize=10)
         ax.set_title(f"{alg}\nbelow the red line the shortest width is cheaper", fontsize=10)
         ax.legend(fontsize=7)
         ax.grid(True, which="both", alpha=0.3)
-    sm = cm.ScalarMappable(norm=norm, cmap=cmap)
-    fig.colorbar(sm, ax=axes[:, 3].tolist(), label=scan.key, shrink=0.8, location="right")
+    if categorical:  # the line colours of the first three panels name the categories
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        fig.legend(handles, labels, title=scan.key, loc="outside right upper", fontsize=9)
+    else:
+        sm = cm.ScalarMappable(norm=norm, cmap=cmap)
+        fig.colorbar(sm, ax=axes[:, 3].tolist(), label=scan.key, shrink=0.8, location="right")
     fig.suptitle(f"Update energy vs pulse width across {scan.key} (re-priced, mean over seeds)", fontsize=12)
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = []

@@ -96,7 +96,8 @@ def summary_tables(agg: pd.DataFrame, variants: list, target_of: dict[str, float
                              cell(r, "pulses_total")]
                   for _, r in sub.iterrows()],
             note=(f"{STAT_NOTE}. Joules under the energy model named in the title (docs/physics.md); lower: "
-                  "capacitive + conduction at the read conductance, no switching; upper: "
+                  "capacitive + conduction at the read conductance (or at a measured I-V curve, its "
+                  "conductance held above its highest voltage), no switching; upper: "
                   f"{models['upper']}. Energy per pulse: mean of the up and down pulse energies; per "
                   "update: total over the number of mini-batch updates; total: all programming pulses of "
                   "the training plus the digital accumulator of mixed precision (its own column); to "
@@ -105,10 +106,36 @@ def summary_tables(agg: pd.DataFrame, variants: list, target_of: dict[str, float
         device = sub[sub["algorithm"] != "ideal"]
         if not device.empty and all_missing(device["total_energy_J_mean"]):
             energy.note = f"{no_energy_text(models['central'])}. {energy.note}"
+        if _digital_split_shown(sub):  # mixed precision or Tiki-Taka: what the digital joules are
+            at = energy.headers.index("digital") + 1
+            energy.headers[at:at] = ["digital: products", "digital: accumulator"]
+            for row, (_, r) in zip(energy.rows, sub.iterrows()):
+                row[at:at] = [cell(r, "energy_digital_products_J", interval=False),
+                              cell(r, "energy_digital_accumulator_J", interval=False)]
+            energy.note += (" Digital: products, one multiply-add per weight and sample (the rank-1 "
+                            "update's gradient products); accumulator, one read-add-write in SRAM per weight "
+                            "and mini-batch (docs/physics.md, the digital term and its technology node).")
+        share = "extrapolated_share_mean"
+        if share in sub and not all_missing(sub[share]):  # a measured I-V curve priced the conduction
+            energy.headers.append("beyond measured I-V")
+            for row, (_, r) in zip(energy.rows, sub.iterrows()):
+                row.append(cell(r, "extrapolated_share", interval=False))
+            energy.note += (" Beyond measured I-V: the share of the pulse energy priced from conduction above "
+                            "the highest voltage of the device's DC I-V sweep (the fitted Schottky law; the "
+                            "lower estimate holds the last measured conductance instead).")
         for t in (acc, energy):
             t.align = ["l"] * (len(headers) - 1) + ["r"] * (len(t.headers) - len(headers) + 1)
         out.append((label, [acc, energy]))
     return out
+
+
+def _digital_split_shown(sub: pd.DataFrame) -> bool:
+    """The digital energy's split has its columns where a row has digital energy and the summary
+    records the split (summaries of earlier ferrosim do not)."""
+    cols = ("energy_digital_J_mean", "energy_digital_products_J_mean", "energy_digital_accumulator_J_mean")
+    if any(c not in sub for c in cols) or all_missing(sub[cols[1]]):
+        return False
+    return bool((pd.to_numeric(sub[cols[0]], errors="coerce").fillna(0.0) > 0).any())
 
 
 CLAIM_METRICS = (("energy_per_pulse", "energy per pulse"), ("total_energy", "total update energy"),

@@ -15,6 +15,7 @@ REPO = Path(__file__).resolve().parents[2]
 DEVICE_FILE = REPO / "devices" / "example-hzo.yaml"
 HZO = REPO / ".." / "shared" / "data" / "hzo"
 HZO_FILE = REPO / "docs" / "paper" / "hzo-ID161ZR15000.yaml"
+POPULATION_FILE = REPO / "docs" / "population" / "hzo-devices.yaml"  # ID180ZR1000: no I-V sweep, no current
 
 RUN = "training: {epochs: 1}\ndataset: {train_subset: 20, test_subset: 10}\n"
 SWEEP = f"""name: s
@@ -197,7 +198,8 @@ CASES = [
          ["sweep", "{tmp}/s.yaml", "--out", "{tmp}/out"], "energy.digital_op_J", "s.yaml", 9),
     Case("area needed, none known", {"c.yaml": RUN + "device: {model: softbounds}\nenergy: {capacitive: true}\n"},
          ["train", "{tmp}/c.yaml"], "energy.capacitive", "c.yaml", 4),
-    Case("measured with no current", {"c.yaml": RUN + f"device: {{file: {HZO_FILE}, pulse_width: 20ns}}\n"
+    Case("measured with no current", {"c.yaml": RUN + f"device: {{file: {POPULATION_FILE}, name: ID180ZR1000, "
+                                      "pulse_width: 20ns}\n"
                                       "energy: {conduction: measured}\n"},
          ["train", "{tmp}/c.yaml"], "energy.conduction: 'measured' the measurement files give no current", "c.yaml", 4),
     Case("energy --set outside energy", {}, ["energy", "{tmp}/none", "--set", "training.lr=1"],

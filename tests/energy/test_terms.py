@@ -90,10 +90,13 @@ def test_schottky_values_and_validity_limit():
 def test_schottky_current_uses_the_area_and_the_anchored_variant_equals_the_read_at_v_read():
     e = electrical(up=DirectionPulses(amplitude_V=[0.1, 2.0], read_conductance_S=[2e-7, 2e-7], step_S=[1e-8, 1e-8]))
     cfg = EnergyConfig()
-    j = terms.schottky_current_density(np.array([0.1, 2.0]), **cfg.schottky.model_dump())
+    # one geometry (issue 24): the law's field E = V/t uses the device's film thickness
+    assert terms.schottky_params(e, cfg)["thickness_nm"] == e.thickness_nm
+    j = terms.schottky_current_density(np.array([0.1, 2.0]), **terms.schottky_params(e, cfg))
     assert terms.conduction_J("schottky", e, e.up, cfg) == pytest.approx(
         np.mean(np.array([0.1, 2.0]) * j * 100e-8 * 1e-6), rel=1e-14)
-    anchored = terms.CONDUCTION_CURRENT["schottky_read"](e, e.up, cfg)
+    anchored, lower, beyond = terms.CONDUCTION_CURRENT["schottky_read"](e, e.up, cfg, True)
+    assert np.array_equal(anchored, lower) and not beyond.any()  # only a measured I-V curve has a band
     assert anchored[0] == pytest.approx(0.1 * 2e-7, rel=1e-12)  # at the read voltage: the read current
     gain = (j[1] / 2.0) / (j[0] / 0.1)  # the law's conductance ratio between 2 V and 0.1 V
     assert anchored[1] == pytest.approx(2.0 * 2e-7 * gain, rel=1e-12)
