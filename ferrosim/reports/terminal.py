@@ -163,6 +163,10 @@ class SummaryView:
                  "report.md, `ferrosim energy`); full statistics in summary_by_pulse_width.csv"]
         if (self.agg["algorithm"] == "ideal").any():
             parts.append("ideal: floating point, no device (pulse width -)")
+        share = self.agg.get("extrapolated_share_mean")
+        if share is not None and share.notna().any():
+            parts.append(f"{share.min():.0%}-{share.max():.0%} of the pulse energy is priced beyond the devices' "
+                         "measured I-V range (an extrapolation; report.md has it per row)")
         if cols is not None and len(cols) < len(COLUMNS):
             left_out = [c.name for c in COLUMNS if c not in cols]
             parts.append(f"not shown at this width: {', '.join(left_out)} (--wide shows every column)")

@@ -20,7 +20,7 @@ import pandas as pd
 from ferrosim.energy.model import ENERGY_COLUMNS, summary_energy
 from ferrosim.errors import InputError
 from ferrosim.io.atomic import atomic_write
-from ferrosim.sweeps.plan import FIXED_AXES
+from ferrosim.sweeps.plan import FIXED_AXES, PRICING_DEVICE_KEYS
 from ferrosim.units import parse_pulse_width
 
 SUMMARY_COLUMNS = (
@@ -168,10 +168,17 @@ def reprice_complete(run, out: Path) -> bool:
     counts = epoch_counts(pd.read_csv(folder / "epochs.csv"), record["info"], cfg.training.batch_size)
     energy = energy_cells(cfg, counts, int(record["info"]["n_train"]), None if e2t is None else int(e2t))
     wanted = cfg.energy.model_dump(mode="json")
-    if record.get("config", {}).get("energy") == wanted and all(_same(row.get(k), v) for k, v in energy.items()):
+    # the device's pricing facts too (a refit device file, e.g. with a measured I-V curve): what
+    # `ferrosim energy` re-prices from must be what priced the summary row
+    device = cfg.device.model_dump(mode="json")
+    facts = {k: device.get(k) for k in PRICING_DEVICE_KEYS}
+    stored = record.get("config", {}).get("device", {})
+    if (record.get("config", {}).get("energy") == wanted and all(stored.get(k) == v for k, v in facts.items())
+            and all(_same(row.get(k), v) for k, v in energy.items())):
         return False
     row.update(energy)
     record["config"]["energy"] = wanted
+    record["config"].setdefault("device", {}).update(facts)
     record["info"]["energy_model"] = energy["energy_model"]
     record["summary"] = row
     atomic_write(folder / "run.json", json.dumps(record, indent=1, sort_keys=False))

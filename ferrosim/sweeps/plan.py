@@ -115,6 +115,11 @@ _LATER_SETTINGS = {("io",): RunConfig().io.model_dump(mode="json"),
                    ("update", "d_res_implicit"): 0.0}
 
 
+PRICING_DEVICE_KEYS = ("energy_up_J", "energy_down_J", "energy_source", "electrical", "fitted")
+"""What a run's device section holds for pricing and provenance only: left out of its run_id, and
+brought up to the device file when a complete run is re-priced (sweeps.outputs.reprice_complete)."""
+
+
 def run_id_of(cfg: RunConfig) -> str:
     """Hash of what determines the run's numbers (not its name or where the data lie)."""
     data = cfg.model_dump(mode="json")
@@ -122,7 +127,7 @@ def run_id_of(cfg: RunConfig) -> str:
     data["dataset"].pop("data_dir", None)
     # Training never reads the energy model: a run re-priced under other physics is the same run.
     data.pop("energy", None)
-    for key in ("energy_up_J", "energy_down_J", "energy_source", "electrical", "fitted"):
+    for key in PRICING_DEVICE_KEYS:
         data["device"].pop(key, None)
     for section in _IRRELEVANT.get(cfg.algorithm, ()):
         data.pop(section, None)

@@ -163,3 +163,37 @@ def test_crossings_are_interpolated_and_every_interval_is_named():
     assert crossing_points([10.0, 1000.0], [-1.0, 1.0], log=True)[0][0] == pytest.approx(100.0)
     assert "never cheaper" in _crossing_sentence("k", values, [-1.0] * 5, "than x")
     assert "at every scanned k" in _crossing_sentence("k", values, [1.0] * 5, "than x")
+
+
+def test_a_refitted_device_file_reprices_and_energy_prices_from_it(sweeps, tmp_path, capsys):
+    """A sweep resumed on a device file whose energy facts changed (e.g. refitted with an I-V
+    sweep) re-prices its complete runs, and their run.json carries the new facts, so `ferrosim
+    energy` prices what the summary priced (it read the old facts before issue 24)."""
+    import yaml
+
+    tmp, _ = sweeps
+    device = tmp_path / "device.yaml"
+    device.write_text(DEVICE_FILE.read_text())
+    config = tmp_path / "s.yaml"
+    config.write_text(SWEEP.replace(str(DEVICE_FILE), str(device)))
+    out = tmp_path / "resumed"
+    cli("sweep", config, "--out", out, "--workers", "1")
+    old = pd.read_csv(out / "summary.csv").set_index("run_id")
+    data = yaml.safe_load(device.read_text())
+    for entry in data["devices"]["SYN-HZO-A"]["pulse_widths"].values():
+        entry["electrical"]["thickness_nm"] = 5.0  # half the thickness: twice the capacitance
+    device.write_text(yaml.safe_dump(data, sort_keys=False))  # the same file, refitted
+    capsys.readouterr()
+    cli("sweep", config, "--out", out, "--workers", "1")
+    assert "0 to train" in capsys.readouterr().err
+    summary = pd.read_csv(out / "summary.csv").set_index("run_id")
+    device_runs = summary[summary["algorithm"] != "ideal"].index
+    assert all(summary.loc[r, "energy_capacitive_J"] == pytest.approx(2 * old.loc[r, "energy_capacitive_J"],
+                                                                       rel=1e-12) for r in device_runs)
+    record = json.loads((out / "runs" / device_runs[0] / "run.json").read_text())
+    assert record["config"]["device"]["electrical"]["thickness_nm"] == 5.0
+    cli("energy", out)
+    by_run = pd.read_csv(out / "energy" / "energy_by_run.csv")
+    priced = by_run[by_run["model"].str.startswith("configured: ")].set_index("run_id")
+    for r in device_runs:
+        assert rel_equal(priced.loc[r, "total_energy_J"], summary.loc[r, "total_energy_J"]), r
