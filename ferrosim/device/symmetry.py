@@ -257,7 +257,8 @@ class _Direction:
         for off, n in self.spans:
             starts = np.arange(0, n, BLOCK)
             keep = np.arange(len(starts) * BLOCK) < n
-            self.blocks.append((starts, np.full(len(starts), max(n - BLOCK, 0)), np.full(len(starts), off), keep))
+            top, offset = np.full(len(starts), max(n - BLOCK, 0)), np.full(len(starts), off)
+            self.blocks.append((starts, top, offset, keep))
 
 
 def _structure(ramps: list[NormRamp]):

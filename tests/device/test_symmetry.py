@@ -40,8 +40,9 @@ def ramps(model, cycles: int, n: int, rng: np.random.Generator, c2c: float = C2C
             for k in range(n):
                 xi = rng.standard_normal()
                 if isinstance(model, TableDevice):
-                    table = (model.mean_up, model.std_up) if direction == "up" else (model.mean_down, model.std_down)
-                    step = float(np.interp(g, model.g, table[0]) + np.interp(g, model.g, table[1]) * xi)
+                    mean, std = ((model.mean_up, model.std_up) if direction == "up"
+                                 else (model.mean_down, model.std_down))
+                    step = float(np.interp(g, model.g, mean) + np.interp(g, model.g, std) * xi)
                 else:
                     mean = model.step_up(g) if direction == "up" else model.step_down(g)
                     step = float(mean) * (1 + c2c * xi)
@@ -136,8 +137,8 @@ def test_deterministic_for_a_seed_or_a_generator():
 
 
 def test_files_are_units_and_one_cycle_resamples_pulses_only():
-    two = symmetry_from_traces([trace(SOFT, 1, 50, seed=1, name="a.csv"), trace(SOFT, 1, 50, seed=2, name="b.csv")],
-                               n_boot=50)
+    files = [trace(SOFT, 1, 50, seed=1, name="a.csv"), trace(SOFT, 1, 50, seed=2, name="b.csv")]
+    two = symmetry_from_traces(files, n_boot=50)
     assert two.n_units == 2 and two.scheme.startswith("the 2 (file, cycle) units")
     one = symmetry_from_traces([trace(SOFT, 1, 50, seed=1)], n_boot=50)
     assert one.n_units == 1 and one.scheme.startswith("the pulses of each ramp")
@@ -154,8 +155,8 @@ def test_no_crossing_returns_none_with_the_reason():
 
 
 def test_too_few_steps_returns_none():
-    tr = Trace("d", 1e-6, [Ramp("up", np.array([0.0, 0.1, 0.2]), start=-0.1), Ramp("down", np.array([0.1, 0.0]))],
-               Path("d.csv"), units="normalised")
+    few = [Ramp("up", np.array([0.0, 0.1, 0.2]), start=-0.1), Ramp("down", np.array([0.1, 0.0]))]
+    tr = Trace("d", 1e-6, few, Path("d.csv"), units="normalised")
     est = symmetry_from_traces([tr])
     assert est.value is None and "at least 4 distinct states" in est.reason
 
