@@ -86,8 +86,17 @@ def fit_path(path: str | Path | list, output: str | Path | None = None, *, model
     entries: dict[str, dict[str, PulseWidthEntry]] = defaultdict(dict)
     by_width: dict[str, list[FitResult]] = defaultdict(list)
     windows = _polarization_windows(results)
+    warnings = list(pairing.warnings)
     for res in results:
         label = format_pulse_width(res.pulse_width_s)
+        fit = _fit_record(res, path)
+        agrees = _with_data_symmetry(fit, res, measurements)
+        if agrees is False:
+            iv = ["open" if x is None else f"{x:+.2f}" for x in fit["symmetry_point_data"]["interval_68"]]
+            warnings.append(f"{res.device} {label}: the fitted {res.model.model} model's symmetry point "
+                            f"{fit['symmetry_point']:+.2f} lies outside the data's 68% interval "
+                            f"{iv[0]}..{iv[1]} (data estimate {fit['symmetry_point_data']['data']:+.2f}); "
+                            "plain SGD's accuracy turns on it (docs/fitting.md)")
         electrical = _electrical(res, measurements, sidecar, label, root)
         if electrical is not None:
             electrical = electrical.model_copy(update={"iv_curve": pairing.curves.get(res.device),
@@ -97,7 +106,7 @@ def fit_path(path: str | Path | list, output: str | Path | None = None, *, model
             conductance_range_S=list(res.range_S) if res.range_S else None,
             energy_per_pulse_J=_energy(res, measurements, sidecar, label, electrical),
             electrical=electrical,
-            fit=_fit_record(res, path),
+            fit=fit,
         )
         by_width[label].append(res)
     d2d = {}
@@ -136,7 +145,37 @@ def fit_path(path: str | Path | list, output: str | Path | None = None, *, model
         from ferrosim.device.fit_plots import plot_fits
 
         figs = plot_fits(results, data, out.with_suffix("").with_name(out.stem + "-figures"))
-    return FitRun(results, data, out, figs, sweep_config, pairing.warnings)
+    return FitRun(results, data, out, figs, sweep_config, warnings)
+
+
+SYMMETRY_BOOT = 500
+"""Bootstrap draws of the data's symmetry point per fitted width (ferrosim.device.symmetry; about
+0.1-0.5 s each): enough for the 68% and 95% percentile intervals to two decimals."""
+
+
+def _with_data_symmetry(fit: dict, res: FitResult, measurements) -> bool | None:
+    """Record the symmetry point from the measured steps beside the model's (issue 25): the
+    estimate, its 68% and 95% bootstrap intervals; and whether the model's lies inside the 68%
+    interval (None when there is no interval: a step table, or no crossing in the data)."""
+    from ferrosim.device.symmetry import symmetry_from_traces
+
+    traces = [m for m in measurements if isinstance(m, Trace) and m.device == res.device
+              and m.pulse_width_s == res.pulse_width_s]
+    if not traces or "symmetry_point" not in fit:
+        return None
+    est = symmetry_from_traces(traces, n_boot=SYMMETRY_BOOT, rng=0)
+    record = est.record()
+    fit["symmetry_point_data"] = {"model": fit["symmetry_point"], **record}
+    iv = record["interval_68"]
+    if record["data"] is None or iv is None:
+        return None
+    lo = -np.inf if iv[0] is None else iv[0]  # None: draws without a crossing left that side open
+    hi = np.inf if iv[1] is None else iv[1]
+    agrees = bool(lo <= fit["symmetry_point"] <= hi)
+    fit["symmetry_point_data"]["model_inside_68"] = agrees
+    if not agrees:
+        fit["quality_flags"] = [*fit.get("quality_flags", []), "model symmetry point outside the data's 68% interval"]
+    return agrees
 
 
 def _iv_pairing(iv: str | Path | None, root: Path, measurements, sidecar: Sidecar):

@@ -1,0 +1,43 @@
+"""fit-device records the symmetry point from the data beside the model's, and says when they
+disagree (issue 25, items 1 and 2: the record and the warning; the estimator itself is tested in
+test_symmetry.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ferrosim.device.file import load_device_file
+from ferrosim.device.fit_run import fit_path
+
+REPO = Path(__file__).resolve().parents[2]
+HZO = REPO / ".." / "shared" / "data" / "hzo"
+
+
+def test_a_fit_that_agrees_with_its_data_is_quiet(tmp_path):
+    """The SYNTHETIC example set is soft-bounds steps with noise: the model's g* is inside the
+    data's 68% interval at every width, and no warning is printed."""
+    run = fit_path(REPO / "measurements", tmp_path / "ex.yaml", figures=False)
+    assert run.warnings == []
+    for entry in load_device_file(tmp_path / "ex.yaml").devices["SYN-HZO-A"].pulse_widths.values():
+        sp = entry.fit["symmetry_point_data"]
+        assert sp["model"] == entry.fit["symmetry_point"]
+        lo, hi = sp["interval_68"]
+        assert lo <= sp["data"] <= hi and lo <= sp["model"] <= hi and sp["model_inside_68"] is True
+        assert sp["interval_95"][0] <= lo and hi <= sp["interval_95"][1]
+        assert "quality_flags" not in entry.fit
+
+
+@pytest.mark.skipif(not HZO.is_dir(), reason="../shared/data/hzo not present")
+def test_a_model_outside_the_data_interval_is_flagged_with_one_warning(tmp_path):
+    """ID161ZR15000 at 200 us: the table model puts g* at +0.36, the steps at about +0.31."""
+    file = next(HZO.glob("ID161ZR15000_run1_20241024113236_Summary.dat"))
+    run = fit_path(file, tmp_path / "d.yaml", figures=False)
+    fit = run.device_file.devices["ID161ZR15000"].pulse_widths["200us"].fit
+    sp = fit["symmetry_point_data"]
+    assert sp["model"] == pytest.approx(0.36, abs=0.01)
+    assert 0.2 < sp["data"] < 0.34 and sp["interval_68"][1] < sp["model"]
+    assert sp["model_inside_68"] is False
+    assert fit["quality_flags"] == ["model symmetry point outside the data's 68% interval"]
+    assert len(run.warnings) == 1 and "200us" in run.warnings[0] and "outside the data's 68% interval" in run.warnings[0]
