@@ -148,6 +148,10 @@ def fit_path(path: str | Path | list, output: str | Path | None = None, *, model
     return FitRun(results, data, out, figs, sweep_config, warnings)
 
 
+SYMMETRY_MAX_STEPS = 5000
+"""Above this many measured steps per device and width (a long CrossSim trace: 13,000) the data's
+symmetry point is not estimated at fit time: each bootstrap draw refits both mean-step curves
+(O(steps x 200 states)), which would take minutes; every HZO file has a few hundred."""
 SYMMETRY_BOOT = 500
 """Bootstrap draws of the data's symmetry point per fitted width (ferrosim.device.symmetry; about
 0.1-0.5 s each): enough for the 68% and 95% percentile intervals to two decimals."""
@@ -162,6 +166,13 @@ def _with_data_symmetry(fit: dict, res: FitResult, measurements) -> bool | None:
     traces = [m for m in measurements if isinstance(m, Trace) and m.device == res.device
               and m.pulse_width_s == res.pulse_width_s]
     if not traces or "symmetry_point" not in fit:
+        return None
+    steps = sum(len(r.values) for t in traces for r in t.ramps)
+    if steps > SYMMETRY_MAX_STEPS:
+        fit["symmetry_point_data"] = {"model": fit["symmetry_point"], "data": None,
+                                      "reason": f"not estimated: {steps} steps, more than {SYMMETRY_MAX_STEPS} "
+                                      "(the bootstrap's cost grows with the steps; call "
+                                      "ferrosim.device.symmetry.symmetry_from_traces on them directly)"}
         return None
     est = symmetry_from_traces(traces, n_boot=SYMMETRY_BOOT, rng=0)
     record = est.record()

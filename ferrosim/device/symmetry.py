@@ -180,10 +180,17 @@ class Curve:
         return np.interp(g, self.knots, self.values)
 
 
+MAX_KNOTS = 200
+"""Most states a curve is fitted at. Ramps of a few hundred pulses (every HZO file) have fewer
+distinct states and are fitted at each; long traces (a CrossSim set: 13,000 steps) at this many
+quantiles of their states, so the local fit costs O(n * MAX_KNOTS), not O(n^2) in time and memory."""
+
+
 def curve(x: np.ndarray, y: np.ndarray, bandwidth: float) -> Curve:
     """The mean step of one direction against the state (`x` states, `y` steps)."""
-    knots = np.unique(x)
-    return Curve(knots, local_linear(x, y, knots, bandwidth, knots))
+    distinct = np.unique(x)
+    knots = distinct if len(distinct) <= MAX_KNOTS else np.unique(np.quantile(distinct, np.linspace(0, 1, MAX_KNOTS)))
+    return Curve(knots, local_linear(x, y, knots, bandwidth, distinct))
 
 
 def block_length(n: int) -> int:

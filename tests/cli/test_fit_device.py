@@ -159,9 +159,11 @@ def test_a_poor_fit_says_so(tmp_path):
                     "--no-figures")
     assert proc.returncode == 0, proc.stderr
     warnings = [ln for ln in proc.stderr.splitlines() if ln.startswith("warning:")]
-    # the poor fit in one line; the second line is the energy warning (normalised data, no width)
-    assert len(warnings) == 2 and "poor fit, trace R^2 -0.14 < 0.5" in warnings[0]
-    assert "no energy per pulse" in warnings[1] and "poor fit" not in warnings[1]
+    # the poor fit in one line; then its symmetry point against the data's (issue 25) and the
+    # energy warning (normalised data, no width)
+    assert len(warnings) == 3 and "poor fit, trace R^2 -0.14 < 0.5" in warnings[0]
+    assert "symmetry point" in warnings[1] and "outside the data's 68% interval" in warnings[1]
+    assert "no energy per pulse" in warnings[2] and "poor fit" not in warnings[2]
     entry = next(iter(next(iter(load_device_file(tmp_path / "g.yaml").devices.values())).pulse_widths.values()))
     assert entry.fit["quality"] == "poor"
     hzo = fit_path(sorted((SHARED / "hzo").glob("ID161ZR15000_*113236_Summary.dat")), tmp_path / "h.yaml", figures=False)
