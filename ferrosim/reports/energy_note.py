@@ -24,9 +24,22 @@ def no_energy_text(energy_model: str) -> str:
     return f"no energy estimate under the energy model {energy_model}"
 
 
+UNMEASURED_CONDUCTION = ("conduction during the pulse unmeasured: priced at the read conductance, a "
+                         "lower bound (a DC I-V sweep of the device, fit-device --iv, measures it)")
+
+
+def unmeasured_conduction_text(energy_model: str) -> str | None:
+    """What to say when (some) runs priced conduction at the read conductance because their
+    device has no measured I-V (issue 24); None when every run's conduction was measured or set."""
+    if "conduction[read]" not in energy_model:
+        return None
+    several = ";" in energy_model  # runs of several devices, some with a measured I-V
+    return f"for the runs priced with conduction[read], {UNMEASURED_CONDUCTION}" if several else UNMEASURED_CONDUCTION
+
+
 def all_missing(values: Iterable) -> bool:
     """True when no value is a number (every energy of a panel or table column is empty)."""
     return all(is_missing(v) for v in values)
 
 
-__all__ = ["NO_DEVICE_ENERGIES", "all_missing", "no_energy_text"]
+__all__ = ["NO_DEVICE_ENERGIES", "UNMEASURED_CONDUCTION", "all_missing", "no_energy_text", "unmeasured_conduction_text"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ferrosim.reports.aggregate import METRICS, STATS, pulse_width_shown, select, shortest_width_standing
-from ferrosim.reports.energy_note import all_missing, no_energy_text
+from ferrosim.reports.energy_note import all_missing, no_energy_text, unmeasured_conduction_text
 from ferrosim.reports.formatting import format_stat, is_missing
 from ferrosim.units import pulse_width_text
 
@@ -106,6 +106,9 @@ def summary_tables(agg: pd.DataFrame, variants: list, target_of: dict[str, float
         device = sub[sub["algorithm"] != "ideal"]
         if not device.empty and all_missing(device["total_energy_J_mean"]):
             energy.note = f"{no_energy_text(models['central'])}. {energy.note}"
+        elif unmeasured_conduction_text(models["central"]):
+            text = unmeasured_conduction_text(models["central"])
+            energy.note += f" {text[0].upper()}{text[1:]}."
         if _digital_split_shown(sub):  # mixed precision or Tiki-Taka: what the digital joules are
             at = energy.headers.index("digital") + 1
             energy.headers[at:at] = ["digital: products", "digital: accumulator"]

@@ -24,7 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ferrosim.reports.aggregate import select, variants
-from ferrosim.reports.energy_note import all_missing, no_energy_text
+from ferrosim.reports.energy_note import all_missing, no_energy_text, unmeasured_conduction_text
 from ferrosim.reports.plotting import SYNTHETIC_TAG
 from ferrosim.reports.formatting import is_missing
 from ferrosim.reports.tables import cell, reached
@@ -163,6 +163,8 @@ class SummaryView:
                  "report.md, `ferrosim energy`); full statistics in summary_by_pulse_width.csv"]
         if (self.agg["algorithm"] == "ideal").any():
             parts.append("ideal: floating point, no device (pulse width -)")
+        if unmeasured_conduction_text(self.energy_model):
+            parts.append(unmeasured_conduction_text(self.energy_model))
         share = self.agg.get("extrapolated_share_mean")
         if share is not None and share.notna().any():
             parts.append(f"{share.min():.0%}-{share.max():.0%} of the pulse energy is priced beyond the devices' "

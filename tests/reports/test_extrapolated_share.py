@@ -40,3 +40,13 @@ def test_summaries_without_the_column_keep_their_tables():
     assert math.isnan(agg["extrapolated_share_mean"].iloc[0])
     [(_, [_, energy])] = summary_tables(agg, [("all", {"sweep": "s"})], {"s": 0.9})
     assert "beyond measured I-V" not in energy.headers
+
+
+def test_the_tables_say_when_the_conduction_is_unmeasured():
+    agg = aggregate(_summary(False))
+    read = {"central": "capacitive + conduction[read] + switching + digital", "upper": "x"}
+    [(_, [_, energy])] = summary_tables(agg, [("all", {"sweep": "s"})], {"s": 0.9}, read)
+    assert "Conduction during the pulse unmeasured: priced at the read conductance" in energy.note
+    measured = {"central": "capacitive + conduction[measured] + switching + digital", "upper": "x"}
+    [(_, [_, energy])] = summary_tables(agg, [("all", {"sweep": "s"})], {"s": 0.9}, measured)
+    assert "unmeasured" not in energy.note
