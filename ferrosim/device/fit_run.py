@@ -81,6 +81,8 @@ def fit_path(path: str | Path | list, output: str | Path | None = None, *, model
         check_one_device(widths)
     root = path if path.is_dir() else path.parent
     pairing = _iv_pairing(iv, root, measurements, sidecar)
+    if out.resolve() in {Path(f).resolve() for f in pairing.files}:
+        raise InputError(f"-o {out}: is an I-V sweep read by this fit", hint="name another file, e.g. devices/<device>.yaml")
     files += [f for f in pairing.files if f not in files]
     results = _fit_all(measurements, model, refine)
     entries: dict[str, dict[str, PulseWidthEntry]] = defaultdict(dict)

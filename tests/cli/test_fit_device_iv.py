@@ -173,3 +173,14 @@ def test_a_sweep_folder_without_any_fitted_device_is_bad_input(tmp_path):
     with pytest.raises(InputError, match="no I-V sweep in the folder is of a fitted device"):
         fit_path(ID161[:2], tmp_path / "d.yaml", figures=False, iv=folder)
     assert not (tmp_path / "d.yaml").exists()
+
+
+def test_the_output_never_replaces_an_iv_sweep(tmp_path):
+    if not ID161_IV.is_file():
+        pytest.skip("../shared/data not present")
+    sweep = tmp_path / ID161_IV.name
+    shutil.copy(ID161_IV, sweep)
+    before = sweep.read_bytes()
+    with pytest.raises(InputError, match="is an I-V sweep read by this fit"):
+        fit_path(ID161[:2], sweep, figures=False, iv=sweep)
+    assert sweep.read_bytes() == before

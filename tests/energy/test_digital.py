@@ -20,12 +20,13 @@ from ferrosim.energy.reprice import _category_sentence, parse_scan
 from ferrosim.errors import InputError
 from ferrosim.sweeps.outputs import energy_cells, epoch_counts
 
+from .test_reprice import DEVICE_FILE, cli
+
 REPO = Path(__file__).resolve().parents[2]
 LEGACY = Path(__file__).resolve().parent / "data" / "digital_legacy"
 """A sweep run by ferrosim before the presets (commit 941c392): a config-defined device with
 stated pulse energies, sgd / mixed_precision / tiki_taka_v2 at two widths, and the energy section
 written out as earlier configs had it (`digital: true, digital_costs: {3.7e-12, 0.9e-12, 5e-12}`)."""
-DEVICE_FILE = REPO / "devices" / "example-hzo.yaml"
 SWEEP = f"""\
 name: digital_nodes
 seed: [0]
@@ -39,12 +40,6 @@ sweep:
 """
 SCAN = "energy.digital.node=45nm_fp32,16nm_fp32,7nm_fp32,7nm_int8"
 COUNTS = ([100, 50], [80, 40], [7000, 3500], [300, 150])  # pulses up, down, products, accumulator per epoch
-
-
-def cli(*argv) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        main([str(a) for a in argv])
-    assert exit_info.value.code == 0
 
 
 def one_error(capsys, *argv) -> str:
