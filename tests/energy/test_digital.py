@@ -20,24 +20,18 @@ from ferrosim.energy.reprice import _category_sentence, parse_scan
 from ferrosim.errors import InputError
 from ferrosim.sweeps.outputs import energy_cells, epoch_counts
 
-from .test_reprice import DEVICE_FILE, cli
+from .test_reprice import SWEEP as REPRICE_SWEEP
+from .test_reprice import cli
 
 REPO = Path(__file__).resolve().parents[2]
 LEGACY = Path(__file__).resolve().parent / "data" / "digital_legacy"
 """A sweep run by ferrosim before the presets (commit 941c392): a config-defined device with
 stated pulse energies, sgd / mixed_precision / tiki_taka_v2 at two widths, and the energy section
 written out as earlier configs had it (`digital: true, digital_costs: {3.7e-12, 0.9e-12, 5e-12}`)."""
-SWEEP = f"""\
-name: digital_nodes
-seed: [0]
-dataset: {{name: digits, train_subset: 150, test_subset: 80}}
-network: {{hidden: [8]}}
-training: {{epochs: 2, batch_size: 4, lr: 0.1, target_accuracy: 0.15}}
-device: {{file: {DEVICE_FILE}, name: SYN-HZO-A}}
-sweep:
-  pulse_width: [20ns, 2us]
-  algorithm: [sgd, mixed_precision]
-"""
+SWEEP = (REPRICE_SWEEP.replace("name: energy_small", "name: digital_nodes")
+         .replace("pulse_width: [20ns, 2us, 200us]", "pulse_width: [20ns, 2us]")
+         .replace("algorithm: [ideal, sgd, mixed_precision]", "algorithm: [sgd, mixed_precision]"))
+"""test_reprice's small sweep at two widths, device runs only."""
 SCAN = "energy.digital.node=45nm_fp32,16nm_fp32,7nm_fp32,7nm_int8"
 COUNTS = ([100, 50], [80, 40], [7000, 3500], [300, 150])  # pulses up, down, products, accumulator per epoch
 
