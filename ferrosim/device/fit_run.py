@@ -94,10 +94,10 @@ def fit_path(path: str | Path | list, output: str | Path | None = None, *, model
         fit = _fit_record(res, path)
         agrees = _with_data_symmetry(fit, res, measurements)
         if agrees is False:
-            iv = ["open" if x is None else f"{x:+.2f}" for x in fit["symmetry_point_data"]["interval_68"]]
+            iv = fit["symmetry_point_data"]["interval_68"]
             warnings.append(f"{res.device} {label}: the fitted {res.model.model} model's symmetry point "
                             f"{fit['symmetry_point']:+.2f} lies outside the data's 68% interval "
-                            f"{iv[0]}..{iv[1]} (data estimate {fit['symmetry_point_data']['data']:+.2f}); "
+                            f"{iv[0]:+.2f}..{iv[1]:+.2f} (data estimate {fit['symmetry_point_data']['data']:+.2f}); "
                             "plain SGD's accuracy turns on it (docs/fitting.md)")
         electrical = _electrical(res, measurements, sidecar, label, root)
         if electrical is not None:
@@ -165,8 +165,7 @@ def _with_data_symmetry(fit: dict, res: FitResult, measurements) -> bool | None:
     interval (None when there is no interval: a step table, or no crossing in the data)."""
     from ferrosim.device.symmetry import symmetry_from_traces
 
-    traces = [m for m in measurements if isinstance(m, Trace) and m.device == res.device
-              and m.pulse_width_s == res.pulse_width_s]
+    traces = _traces_of(res, measurements)
     if not traces or "symmetry_point" not in fit:
         return None
     steps = sum(len(r.values) for t in traces for r in t.ramps)
@@ -179,16 +178,20 @@ def _with_data_symmetry(fit: dict, res: FitResult, measurements) -> bool | None:
     est = symmetry_from_traces(traces, n_boot=SYMMETRY_BOOT, rng=0)
     record = est.record()
     fit["symmetry_point_data"] = {"model": fit["symmetry_point"], **record}
-    iv = record["interval_68"]
+    iv = record["interval_68"]  # +-inf on a side where draws had no crossing
     if record["data"] is None or iv is None:
         return None
-    lo = -np.inf if iv[0] is None else iv[0]  # None: draws without a crossing left that side open
-    hi = np.inf if iv[1] is None else iv[1]
-    agrees = bool(lo <= fit["symmetry_point"] <= hi)
+    agrees = bool(iv[0] <= fit["symmetry_point"] <= iv[1])
     fit["symmetry_point_data"]["model_inside_68"] = agrees
     if not agrees:
         fit["quality_flags"] = [*fit.get("quality_flags", []), "model symmetry point outside the data's 68% interval"]
     return agrees
+
+
+def _traces_of(res: FitResult, measurements) -> list[Trace]:
+    """The measured traces behind one fit (its device and pulse width, every file and cycle)."""
+    return [m for m in measurements if isinstance(m, Trace) and m.device == res.device
+            and m.pulse_width_s == res.pulse_width_s]
 
 
 def _iv_pairing(iv: str | Path | None, root: Path, measurements, sidecar: Sidecar):
@@ -272,8 +275,7 @@ def _electrical(res: FitResult, measurements, sidecar: Sidecar, label: str, root
     """The measured facts the energy model prices (None without siemens, width or amplitudes)."""
     if res.range_units != "S" or res.pulse_width_s is None:
         return None
-    traces = [m for m in measurements if isinstance(m, Trace) and m.device == res.device
-              and m.pulse_width_s == res.pulse_width_s]
+    traces = _traces_of(res, measurements)
     info = sidecar.pulse_widths.get(label)
     area, area_note = device_area(sidecar.geometry, res.device)
     directions = {}
@@ -316,8 +318,7 @@ def _electrical(res: FitResult, measurements, sidecar: Sidecar, label: str, root
 
 def _energy(res: FitResult, measurements, sidecar: Sidecar, label: str,
             electrical: PulseElectrical | None) -> EnergyEntry:
-    traces = [m for m in measurements if isinstance(m, Trace) and m.device == res.device
-              and m.pulse_width_s == res.pulse_width_s]
+    traces = _traces_of(res, measurements)
     measured_up = [t.energy_up_J for t in traces if t.energy_up_J is not None]
     measured_down = [t.energy_down_J for t in traces if t.energy_down_J is not None]
     if measured_up and measured_down:
