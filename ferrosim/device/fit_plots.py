@@ -123,7 +123,7 @@ def _device_figures(plt, device: str, fits: list[FitResult], data: DeviceFile, t
         fig, axes = plt.subplots(rows, cols, figsize=(_PANEL_IN[0] * cols, _PANEL_IN[1] * rows + 0.4),
                                  squeeze=False, layout="constrained")
         for ax, res in zip(axes.flat, fits):
-            draw(ax, res, device)
+            draw(ax, res, device, _fit_record(data, device, res))
         for ax in list(axes.flat)[len(fits):]:
             ax.set_visible(False)
         fig.suptitle(f"{device}: {what}{tag}")
@@ -132,7 +132,15 @@ def _device_figures(plt, device: str, fits: list[FitResult], data: DeviceFile, t
     return out
 
 
-def _traces(ax, res: FitResult, device: str) -> None:
+def _fit_record(data: DeviceFile, device: str, res: FitResult) -> dict:
+    """The device file's fit record of `res` (empty when the file has none for it)."""
+    for entry in data.devices[device].pulse_widths.values():
+        if entry.pulse_width_s == res.pulse_width_s:
+            return entry.fit or {}
+    return {}
+
+
+def _traces(ax, res: FitResult, device: str, fit: dict) -> None:
     sc = _scale(res)
     offset = 0
     labelled = set()
@@ -163,7 +171,7 @@ def _traces(ax, res: FitResult, device: str) -> None:
     _legend_below(ax)
 
 
-def _steps(ax, res: FitResult, device: str) -> None:
+def _steps(ax, res: FitResult, device: str, fit: dict) -> None:
     sc = _scale(res)
     grid = np.linspace(res.model.w_min if res.model.model == "table" else -1.0,
                        res.model.w_max if res.model.model == "table" else 1.0, 200)
@@ -177,7 +185,18 @@ def _steps(ax, res: FitResult, device: str) -> None:
             label=f"down, fit ({res.model.model})")
     g_star = res.stats["symmetry_point"]
     ax.axvline(float(sc.state(g_star)), color="gray", ls=":", lw=1.2,
-               label=f"symmetry point (g* = {g_star:.2f})")
+               label=f"model's symmetry point (g* = {g_star:.2f})")
+    sp = fit.get("symmetry_point_data") or {}
+    if sp.get("data") is not None:
+        lo, hi = (sp.get("interval_95") or [None, None])
+        lo68, hi68 = (sp.get("interval_68") or [None, None])
+        edge = lambda v, far: float(sc.state(far if v is None else v))  # noqa: E731 (open side: to the end)
+        ax.axvspan(edge(lo, -1.0), edge(hi, 1.0), color="tab:green", alpha=0.10, lw=0,
+                   label="data's g*: 95% interval")
+        ax.axvspan(edge(lo68, -1.0), edge(hi68, 1.0), color="tab:green", alpha=0.22, lw=0,
+                   label="68% interval")
+        ax.axvline(float(sc.state(sp["data"])), color="tab:green", lw=1.2,
+                   label=f"data's symmetry point ({sp['data']:.2f}, from the steps)")
     ax.axhline(0, color="gray", lw=0.5)
     ax.set_title(_title(device, res, "step_r2", "step"))
     ax.set_xlabel(f"conductance before the pulse ({sc.unit})")
@@ -207,7 +226,17 @@ def _summary(plt, device: str, data: DeviceFile, tag: str):
     axes[0].loglog(pw, step_down, "s-", color="tab:blue", label="down (depression)")
     axes[0].set_ylabel("conductance step per pulse at g = 0\n(normalised)")
     axes[0].set_title("step size")
-    axes[1].semilogx(pw, [f.get("symmetry_point") for f in fits], "o-", color="black", label="symmetry point g*")
+    axes[1].semilogx(pw, [f.get("symmetry_point") for f in fits], "o-", color="black", label="model's g*")
+    data_sp = [(f.get("symmetry_point_data") or {}) for f in fits]
+    have = [k for k, d in enumerate(data_sp) if d.get("data") is not None and d.get("interval_68")]
+    if have:
+        centre = np.array([data_sp[k]["data"] for k in have])
+        lo = np.array([np.nan if data_sp[k]["interval_68"][0] is None else data_sp[k]["interval_68"][0] for k in have])
+        hi = np.array([np.nan if data_sp[k]["interval_68"][1] is None else data_sp[k]["interval_68"][1] for k in have])
+        # an open end (draws without a crossing) is drawn to the range's end
+        lo, hi = np.where(np.isnan(lo), -1.0, lo), np.where(np.isnan(hi), 1.0, hi)
+        axes[1].errorbar(pw[have] * 1.08, centre, yerr=[centre - lo, hi - centre], fmt="D", ms=4,
+                         color="tab:green", capsize=2, label="data's g* (68% interval)")
     axes[1].axhline(0, color="gray", lw=0.8, ls="--", label="g = 0 (centre of the range)")
     axes[1].set_ylabel("symmetry point g* (normalised)")
     axes[1].set_title("symmetry point")

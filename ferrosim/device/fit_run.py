@@ -84,7 +84,7 @@ def fit_path(path: str | Path | list, output: str | Path | None = None, *, model
     if out.resolve() in {Path(f).resolve() for f in pairing.files}:
         raise InputError(f"-o {out}: is an I-V sweep read by this fit", hint="name another file, e.g. devices/<device>.yaml")
     files += [f for f in pairing.files if f not in files]
-    results = _fit_all(measurements, model, refine)
+    results, estimates = _fit_all(measurements, model, refine)
     entries: dict[str, dict[str, PulseWidthEntry]] = defaultdict(dict)
     by_width: dict[str, list[FitResult]] = defaultdict(list)
     windows = _polarization_windows(results)
@@ -92,7 +92,7 @@ def fit_path(path: str | Path | list, output: str | Path | None = None, *, model
     for res in results:
         label = format_pulse_width(res.pulse_width_s)
         fit = _fit_record(res, path)
-        agrees = _with_data_symmetry(fit, res, measurements)
+        agrees = _with_data_symmetry(fit, estimates.get((res.device, res.pulse_width_s)))
         if agrees is False:
             iv = fit["symmetry_point_data"]["interval_68"]
             warnings.append(f"{res.device} {label}: the fitted {res.model.model} model's symmetry point "
@@ -159,23 +159,28 @@ SYMMETRY_BOOT = 500
 0.1-0.5 s each): enough for the 68% and 95% percentile intervals to two decimals."""
 
 
-def _with_data_symmetry(fit: dict, res: FitResult, measurements) -> bool | None:
-    """Record the symmetry point from the measured steps beside the model's (issue 25): the
-    estimate, its 68% and 95% bootstrap intervals; and whether the model's lies inside the 68%
-    interval (None when there is no interval: a step table, or no crossing in the data)."""
+def _data_symmetry(traces: list[Trace]):
+    """The data's symmetry point estimate of one device and width (ferrosim.device.symmetry), or
+    a reason string where it is not estimated."""
     from ferrosim.device.symmetry import symmetry_from_traces
 
-    traces = _traces_of(res, measurements)
-    if not traces or "symmetry_point" not in fit:
-        return None
     steps = sum(len(r.values) for t in traces for r in t.ramps)
     if steps > SYMMETRY_MAX_STEPS:
-        fit["symmetry_point_data"] = {"model": fit["symmetry_point"], "data": None,
-                                      "reason": f"not estimated: {steps} steps, more than {SYMMETRY_MAX_STEPS} "
-                                      "(the bootstrap's cost grows with the steps; call "
-                                      "ferrosim.device.symmetry.symmetry_from_traces on them directly)"}
+        return (f"not estimated: {steps} steps, more than {SYMMETRY_MAX_STEPS} (the bootstrap's cost "
+                "grows with the steps; call ferrosim.device.symmetry.symmetry_from_traces on them directly)")
+    return symmetry_from_traces(traces, n_boot=SYMMETRY_BOOT, rng=0)
+
+
+def _with_data_symmetry(fit: dict, est) -> bool | None:
+    """Record the symmetry point from the measured steps beside the model's (issue 25): the
+    estimate, its 68% and 95% bootstrap intervals; and whether the model's lies inside the 68%
+    interval (None when there is no interval: a step table, or no crossing in the data).
+    `est`: `_data_symmetry`'s answer, None for a fit without traces."""
+    if est is None or "symmetry_point" not in fit:
         return None
-    est = symmetry_from_traces(traces, n_boot=SYMMETRY_BOOT, rng=0)
+    if isinstance(est, str):
+        fit["symmetry_point_data"] = {"model": fit["symmetry_point"], "data": None, "reason": est}
+        return None
     record = est.record()
     fit["symmetry_point_data"] = {"model": fit["symmetry_point"], **record}
     iv = record["interval_68"]  # +-inf on a side where draws had no crossing
@@ -250,9 +255,12 @@ def _output_path(output: str | Path | None, path: Path, sidecar: Sidecar, inputs
     return out
 
 
-def _fit_all(measurements, model: str, refine: str) -> list[FitResult]:
+def _fit_all(measurements, model: str, refine: str) -> tuple[list[FitResult], dict]:
+    """Every fit, and the data's symmetry point of each (device, width) with traces (an `auto`
+    fit passes over a model whose g* is outside its 68% interval)."""
     groups: dict[tuple[str, float | None], list[Trace]] = defaultdict(list)
     results = []
+    estimates: dict[tuple[str, float | None], object] = {}
     for m in measurements:
         if isinstance(m, StepTable):
             results.append(fit_step_table(m))
@@ -263,12 +271,14 @@ def _fit_all(measurements, model: str, refine: str) -> list[FitResult]:
         if len(units) > 1:
             raise InputError(f"{name} at {format_pulse_width(pw)} mixes conductance and normalised data",
                              file=traces[0].source)
+        est = estimates[(name, pw)] = _data_symmetry(traces)
+        iv = None if isinstance(est, str) or est.value is None else est.interval_68
         try:
-            results.append(fit_traces(traces, model, refine))
+            results.append(fit_traces(traces, model, refine, symmetry_68=iv))
         except ValueError as exc:
             raise InputError(f"cannot fit {name} at {format_pulse_width(pw)}: {exc}", file=traces[0].source) from None
     results.sort(key=lambda r: (r.device, r.pulse_width_s or 0.0))
-    return results
+    return results, estimates
 
 
 def _electrical(res: FitResult, measurements, sidecar: Sidecar, label: str, root: Path) -> PulseElectrical | None:

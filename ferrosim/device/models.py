@@ -34,6 +34,7 @@ import numpy as np
 from pydantic import ConfigDict, Field, model_validator
 from scipy.optimize import brentq
 
+from ferrosim.device.crossing import stable_crossing
 from ferrosim.io.strict_model import StrictInputModel
 
 GranularityMode = Literal["aihwkit", "min", "mean"]
@@ -251,18 +252,20 @@ class TableDevice(_DeviceBase):
         return np.interp(g, self.g, self.mean_down)
 
     def symmetry_point(self) -> float:
-        # The interpolant is piecewise linear: scan a fine grid for the first sign change of
-        # up - down, then solve exactly inside that cell.
-        grid = np.linspace(self.w_min, self.w_max, 20001)
-        diff = self.step_up(grid) - self.step_down(grid)
-        sign_change = np.nonzero(np.diff(np.sign(diff)) != 0)[0]
-        if diff[0] == 0:
-            return float(grid[0])
-        if len(sign_change) == 0:
-            return float(self.w_max if diff[0] > 0 else self.w_min)
-        k = sign_change[0]
-        g0, g1, d0, d1 = grid[k], grid[k + 1], diff[k], diff[k + 1]
-        return float(g0 - d0 * (g1 - g0) / (d1 - d0))
+        """The stable crossing of the two interpolated mean steps (up - down turns from positive
+        to negative; ferrosim.device.crossing), exact: both are linear between the bin centres.
+        Without one, the bound the stronger direction drives the state to (with only an
+        unstable crossing, the bound with the wider basin)."""
+        g = np.asarray(self.g)
+        grid = np.unique(np.concatenate([[self.w_min], g[(g > self.w_min) & (g < self.w_max)], [self.w_max]]))
+        value, side, _ = stable_crossing(grid, self.step_up(grid) - self.step_down(grid), self.w_min, self.w_max)
+        if value is not None:
+            return value
+        if side == 2:
+            diff = self.step_up(grid) - self.step_down(grid)
+            k = int(np.nonzero((diff[:-1] > 0) != (diff[1:] > 0))[0][0])
+            side = 1 if self.w_max - grid[k + 1] > grid[k] - self.w_min else -1
+        return float(self.w_max if side == 1 else self.w_min)
 
     def uniform_grid(self, n: int | None = None) -> tuple[float, float, np.ndarray]:
         """Resample the four tables onto a uniform grid, for O(1) lookup in the kernel.

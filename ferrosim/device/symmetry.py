@@ -74,13 +74,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ferrosim.device.crossing import stable_crossing
 from ferrosim.device.fitting import NormRamp, normalise, steps_of
+from ferrosim.device.smoothing import (BANDWIDTHS, MAX_KNOTS, NEIGHBOURS, Curve, Smoother, block_length,  # noqa: F401
+                                       choose_smoother, curve, local_linear)
 from ferrosim.io.measurement_data import Trace
 
-BANDWIDTHS = tuple(float(h) for h in np.geomspace(0.02, 0.8, 14))
-"""Kernel widths tried per direction (std of the Gaussian kernel, normalised state units)."""
-NEIGHBOURS = 4
-"""The kernel is never narrower than half the distance to this many nearest distinct states."""
 BLOCK = 2
 """Consecutive pulses resampled together within a ramp (the steps correlate at lag 1)."""
 WINDOW = 5
@@ -90,17 +89,6 @@ synthetic SP in 77-82% of the 95% intervals (5: 84-91%); 10 lets draws lose the 
 measured ramp (ID161 200 us: the 95% interval then reaches -0.05, 20 us -0.08; with 5: 0.22, 0.10)."""
 LEVELS_68 = (0.158655, 0.841345)
 LEVELS_95 = (0.025, 0.975)
-
-
-@dataclass(frozen=True)
-class Smoother:
-    """The kernel chosen for one direction and its held-out error."""
-
-    bandwidth: float
-    heldout_rmse: float
-    folds: str
-    """How the held-out error was taken: `ramps` (whole ramps left out) or `blocks` (alternate
-    blocks of consecutive pulses of a single ramp left out)."""
 
 
 @dataclass
@@ -147,102 +135,14 @@ class SymmetryEstimate:
                 "method": f"local linear mean step per direction, their crossing; bootstrap: {self.scheme}"}
 
 
-# -- the mean-step curve of one direction -----------------------------------------------------
-def local_linear(x: np.ndarray, y: np.ndarray, at: np.ndarray, bandwidth: float,
-                 distinct: np.ndarray | None = None) -> np.ndarray:
-    """Local linear regression of `y` on `x` at `at`: Gaussian kernel of std `bandwidth`, never
-    narrower than half the distance to the NEIGHBOURS-th nearest distinct x (`distinct`:
-    np.unique(x) when the caller has it). A tiny ridge on the slope makes a lone point give its
-    own value instead of failing."""
-    at = np.asarray(at, dtype=float)
-    distinct = np.unique(x) if distinct is None else distinct
-    h: float | np.ndarray = bandwidth
-    if len(distinct) > NEIGHBOURS:
-        near = np.partition(np.abs(distinct[None, :] - at[:, None]), NEIGHBOURS - 1, axis=1)[:, NEIGHBOURS - 1]
-        h = np.maximum(bandwidth, 0.5 * near)[:, None]
-    u = (x[None, :] - at[:, None]) / h
-    u2 = u * u
-    w = np.exp(-0.5 * (u2 - u2.min(axis=1, keepdims=True)))  # each row's nearest point weighs 1
-    wu = w * u
-    s0, s1, s2 = w.sum(axis=1), wu.sum(axis=1), (wu * u).sum(axis=1)
-    s2 = s2 + 1e-9 * s0
-    return (s2 * (w @ y) - s1 * (wu @ y)) / (s0 * s2 - s1 * s1)
-
-
-@dataclass(frozen=True)
-class Curve:
-    """A mean-step curve: the local fit at every distinct measured state, linear in between."""
-
-    knots: np.ndarray
-    values: np.ndarray
-
-    def __call__(self, g) -> np.ndarray:
-        return np.interp(g, self.knots, self.values)
-
-
-MAX_KNOTS = 200
-"""Most states a curve is fitted at. Ramps of a few hundred pulses (every HZO file) have fewer
-distinct states and are fitted at each; long traces (a CrossSim set: 13,000 steps) at this many
-quantiles of their states, so the local fit costs O(n * MAX_KNOTS), not O(n^2) in time and memory."""
-
-
-def curve(x: np.ndarray, y: np.ndarray, bandwidth: float) -> Curve:
-    """The mean step of one direction against the state (`x` states, `y` steps)."""
-    distinct = np.unique(x)
-    knots = distinct if len(distinct) <= MAX_KNOTS else np.unique(np.quantile(distinct, np.linspace(0, 1, MAX_KNOTS)))
-    return Curve(knots, local_linear(x, y, knots, bandwidth, distinct))
-
-
-def block_length(n: int) -> int:
-    """Consecutive pulses held out together when a single ramp chooses its kernel: n**(1/3)."""
-    return max(1, int(round(n ** (1 / 3))))
-
-
-def choose_smoother(x: np.ndarray, y: np.ndarray, ramp: np.ndarray, pos: np.ndarray) -> Smoother:
-    """The kernel width with the lowest held-out error of one direction's mean step (`ramp`:
-    which ramp each step is from; `pos`: its pulse number within the ramp)."""
-    ids = np.unique(ramp)
-    if len(ids) >= 2:
-        k = min(len(ids), 5)
-        folds, kind = [np.isin(ramp, ids[i::k]) for i in range(k)], "ramps"
-    else:
-        block = block_length(len(pos))
-        folds, kind = [(pos // block) % 2 == 0, (pos // block) % 2 == 1], "blocks"
-    best = None
-    for h in BANDWIDTHS:
-        sq = sum(float(np.sum((curve(x[~test], y[~test], h)(x[test]) - y[test]) ** 2)) for test in folds)
-        rmse = float(np.sqrt(sq / len(x)))
-        if np.isfinite(rmse) and (best is None or rmse < best.heldout_rmse):
-            best = Smoother(h, rmse, kind)
-    return best
-
-
 # -- the crossing -----------------------------------------------------------------------------
 def crossing(up: Curve, down: Curve, lo: float, hi: float) -> tuple[float | None, int, int]:
-    """Stable crossing of the mean up and down step curves on [lo, hi]: (g*, side, n_stable).
-
-    Stable: up - down turns from positive to negative. Of several, the one with the widest
-    basin (between the unstable crossings or the ends around it). Both curves are linear
-    between knots, so the crossing is exact. side: 0 found; +1 up larger everywhere; -1 down
-    larger everywhere; 2 only unstable crossings."""
+    """Stable crossing of the mean up and down step curves on [lo, hi]: (g*, side, n_stable)
+    (ferrosim.device.crossing.stable_crossing). Both curves are linear between knots, so on the
+    union of their knots the crossing is exact."""
     knots = np.concatenate([[lo], up.knots, down.knots, [hi]])
     grid = np.unique(knots[(knots >= lo) & (knots <= hi)])
-    diff = up(grid) - down(grid)
-    pos = diff > 0
-    if pos.all():
-        return None, 1, 0
-    if not pos.any():
-        return None, -1, 0
-    change = np.nonzero(pos[:-1] != pos[1:])[0]
-    stable = [k for k in change if pos[k]]
-    if not stable:
-        return None, 2, 0
-    unstable = [grid[k] for k in change if not pos[k]]
-    widths = [min([e for e in unstable if e > grid[k]] + [hi]) - max([e for e in unstable if e < grid[k]] + [lo])
-              for k in stable]
-    k = stable[int(np.argmax(widths))]
-    a, b, fa, fb = grid[k], grid[k + 1], diff[k], diff[k + 1]
-    return float((a * fb - b * fa) / (fb - fa)), 0, len(stable)
+    return stable_crossing(grid, up(grid) - down(grid), lo, hi)
 
 
 # -- the data ---------------------------------------------------------------------------------

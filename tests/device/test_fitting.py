@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ferrosim.device.fitting import (PARAMS, choose_model, fit_step_table, fit_table, fit_traces,
+from ferrosim.device.fitting import (PARAMS, TABLE_GRID, choose_model, fit_step_table, fit_table, fit_traces, ramp_index,
                                      normalise, rescaled, steps_of)
 from ferrosim.device.models import PowStepDevice, SoftBoundsDevice
 from ferrosim.io.measurement_data import Ramp, StepTable, Trace
@@ -116,9 +116,23 @@ def test_table_follows_the_mean_step():
     grid = np.linspace(-0.6, 0.6, 13)
     np.testing.assert_allclose(table.step_up(grid), res.model.step_up(grid), rtol=0.08)
     np.testing.assert_allclose(table.step_down(grid), res.model.step_down(grid), rtol=0.08)
-    # the binned std of the steps is the c2c spread: std/mean ~ 0.2 in the middle
+    # the std of the steps about the smoothed mean is the c2c spread: std/mean ~ 0.2 in the middle
     mid = len(table.g) // 2
     assert table.std_up[mid] / table.mean_up[mid] == pytest.approx(0.2, abs=0.05)
+    # and its symmetry point is the true model's, in the same coordinates (issue 25: bins dragged
+    # it toward the sparse end)
+    truth = rescaled(SOFT, *normalise([trace])[1]).symmetry_point()
+    assert table.symmetry_point() == pytest.approx(truth, abs=0.05)
+
+
+def test_table_kernel_is_chosen_per_ramp_when_ramps_are_given():
+    """With ramp ids, whole ramps are held out to choose the kernel; the table still follows
+    the model and has its symmetry point."""
+    trace = make_trace(SOFT, cycles=6, c2c=0.3, seed=5)
+    ramps, span = normalise([trace])
+    table = fit_table(*steps_of(ramps), *ramp_index(ramps))
+    assert len(table.g) == TABLE_GRID
+    assert table.symmetry_point() == pytest.approx(rescaled(SOFT, *span).symmetry_point(), abs=0.05)
 
 
 def test_step_table_is_normalised_onto_minus_one_one():

@@ -215,3 +215,18 @@ def test_closed_form_symmetry_point_stays_in_range_when_one_direction_dominates(
 
     dev = PowStepDevice(a_up=0.0001, a_down=0.3, w_min=-3.0, w_max=1.0, gamma_up=0.2, gamma_down=0.2)
     assert dev.w_min <= dev.symmetry_point() <= dev.w_max
+
+
+def test_table_symmetry_point_is_the_stable_crossing():
+    """Down larger at the low end, up larger in the middle, down larger at the top: the first
+    sign change (-0.5, up - down turns positive) repels the state; the SP is the stable one at
+    +0.5 where up - down turns negative (issue 25: a binned HZO table crossed this way near -1)."""
+    g = [-1.0, 0.0, 1.0]
+    t = TableDevice(g=g, mean_up=[0.0, 2.0, 0.0], mean_down=[1.0, 1.0, 1.0], std_up=[0] * 3, std_down=[0] * 3)
+    assert t.symmetry_point() == pytest.approx(0.5, abs=1e-12)
+    # only an unstable crossing (at -0.5): the bound with the wider basin, w_max
+    u = TableDevice(g=g, mean_up=[0.0, 1.0, 2.0], mean_down=[0.5, 0.5, 0.5], std_up=[0] * 3, std_down=[0] * 3)
+    assert u.symmetry_point() == 1.0
+    # no crossing: the stronger direction's bound
+    w = TableDevice(g=g, mean_up=[1.0] * 3, mean_down=[2.0] * 3, std_up=[0] * 3, std_down=[0] * 3)
+    assert w.symmetry_point() == -1.0
