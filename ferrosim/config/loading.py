@@ -167,7 +167,8 @@ def _with_device_file(data: dict, file: str | Path | None, lines: dict[Loc, int]
     fit = entry.fit or {}
     device["fitted"] = {"symmetry_point": fit.get("symmetry_point"), "step_ratio": fit.get("step_ratio_at_zero"),
                         "n_states": fit.get("n_states"),
-                        "device_area_um2": entry.electrical.area_um2 if entry.electrical is not None else None}
+                        "device_area_um2": entry.electrical.area_um2 if entry.electrical is not None else None,
+                        "mean_state": fit.get("mean_state"), "symmetry_point_data": fit.get("symmetry_point_data")}
     return {**data, "device": device}
 
 

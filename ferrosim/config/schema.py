@@ -402,9 +402,18 @@ class DeviceConfig(_Section):
     """The measured pulses and geometry the energy model prices (copied from the device file)."""
     weight_scale: float = Field(1.0, gt=0)
     """`s` in `W = s*(g - g_ref)`: weight units per normalised conductance unit."""
+    weight_zero: Literal["midrange", "mean_conductance", "symmetry_point"] | float = "midrange"
+    """The state that reads as weight zero, `g_ref` (ferrosim.config.weight_zero): midrange (0, the
+    middle of the fitted range) | mean_conductance (the mean measured read, the precursor study's)
+    | symmetry_point (the fitted model's) | a normalised state. sgd_symmetry_shift puts each
+    device's own symmetry point there instead."""
+    symmetry_point_offset: float | Literal["data", "data_68_low", "data_68_high", "data_95_low", "data_95_high"] = 0.0
+    """Train as if the device's symmetry point were this much above the fitted model's (the weight
+    zero moves down by it), or at the data's estimate or an end of its interval by name (from the
+    device file's fit.symmetry_point_data). A list sweeps it."""
     synthetic: bool = False
     """True when the device parameters do not come from measurements of a real device."""
-    fitted: dict[str, float | None] | None = None
+    fitted: dict[str, Any] | None = None
     """What the device file's fit says of this device at this pulse width (filled from the file,
     for the summary: symmetry_point, step_ratio, n_states, device_area_um2); not part of a run's id."""
     file: str | None = None
@@ -426,6 +435,24 @@ class DeviceConfig(_Section):
         if response:
             data["response"] = _device_response(response)
         return data
+
+    @model_validator(mode="after")
+    def _weight_zero_fits(self) -> "DeviceConfig":
+        if self.weight_zero != "midrange" or self.symmetry_point_offset != 0.0:
+            self.weight_zero_resolved()
+        return self
+
+    def weight_zero_resolved(self):
+        """`g_ref` and how it came about (ferrosim.config.weight_zero.WeightZero)."""
+        from ferrosim.config.weight_zero import resolve_weight_zero
+
+        try:
+            return resolve_weight_zero(self.response, self.weight_zero, self.symmetry_point_offset, self.fitted)
+        except ValueError as exc:
+            key = "weight_zero" if str(exc).startswith("mean_conductance") else "symmetry_point_offset"
+            if str(exc).startswith("puts the weight zero"):
+                key = "weight_zero" if self.symmetry_point_offset == 0.0 else "symmetry_point_offset"
+            raise ValueError(f"device.{key}: {exc}") from None
 
 
 def _default_response():
@@ -467,7 +494,7 @@ def mixed_precision_eps(cfg: RunConfig) -> float:
     the weight zero), else the device's granularity in `update.granularity` mode."""
     mp, model = cfg.mixed_precision, cfg.device.response
     if isinstance(mp.granularity, str):
-        return model.granularity(mp.granularity, 0.0)
+        return model.granularity(mp.granularity, cfg.device.weight_zero_resolved().g_ref)
     if mp.granularity is not None:
         return mp.granularity
     return model.granularity(cfg.update.granularity, 0.0)

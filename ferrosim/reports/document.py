@@ -13,6 +13,7 @@ from ferrosim.reports.plotting import SYNTHETIC_TAG, FigureFile
 from ferrosim.reports.formatting import format_si
 from ferrosim.reports.provenance import config_yaml, software_versions, sweep_facts
 from ferrosim.reports.aggregate import energy_models
+from ferrosim.reports.symmetry_verdicts import symmetry_verdicts
 from ferrosim.reports.tables import TextTable, energy_claim_lines, pareto_lines, summary_tables
 from ferrosim.units import pulse_width_text
 
@@ -122,6 +123,12 @@ def _summary(report: "Report") -> list[Block]:
                                               "mean final accuracy", "range", "energy to target (mean where reached)"],
             size_table_rows(sizes), ["l", "l", "r", "r", "r", "r", "r"],
             note="runs: device x pulse width x seed; area from the device file (sidecar geometry or a radius in the name)"))]
+    sp = symmetry_verdicts(report.summary, {r: i for s in report.sweeps for r, i in s.infos.items()},
+                           report.targets)
+    if sp is not None:
+        table, sentences = sp
+        blocks += [Heading(3, "Within the symmetry point's uncertainty"), Para(f"**{table.title}** ({table.note})"),
+                   TableBlock(table), Bullets(sentences)]
     claims = energy_claim_lines(report.agg, report.variants, models)
     if claims:
         blocks += [Heading(3, "Do shorter pulses cost less? Under which energy model"), Para(claims[0]),

@@ -112,7 +112,8 @@ _LATER_SETTINGS = {("io",): RunConfig().io.model_dump(mode="json"),
                    ("mixed_precision", "transfer"): "deterministic",
                    ("network", "digital_bias"): False,
                    ("update", "pulse_type"): "stochastic_compressed", ("update", "x_res_implicit"): 0.0,
-                   ("update", "d_res_implicit"): 0.0}
+                   ("update", "d_res_implicit"): 0.0,
+                   ("device", "weight_zero"): "midrange", ("device", "symmetry_point_offset"): 0.0}
 
 
 PRICING_DEVICE_KEYS = ("energy_up_J", "energy_down_J", "energy_source", "electrical", "fitted")
@@ -144,6 +145,9 @@ def run_id_of(cfg: RunConfig) -> str:
             node = node.get(part) if isinstance(node, dict) else None
         if isinstance(node, dict) and node.get(path[-1], object()) == default:
             node.pop(path[-1])
+    if cfg.device.weight_zero != "midrange" or cfg.device.symmetry_point_offset != 0.0:
+        # what a named setting came to (from the device file's fit, left out above) counts
+        data["device"]["g_ref"] = cfg.device.weight_zero_resolved().g_ref
     if cfg.algorithm != "ideal":
         # the device file's path does not matter, its content (already in `response`) does
         data["device"].pop("file", None)

@@ -71,11 +71,13 @@ class TikiTakaUpdater(PulsedSGDUpdater):
         self.tt = cfg.tiki_taka.resolved(cfg.algorithm)
         fast_model = self.tt.fast_device or self.model
         self.eps_c = self.eps
-        self.eps_a = fast_model.granularity(cfg.update.granularity, 0.0)
+        # A on the run's own device has the run's weight zero; a fast_device of its own, its middle
+        zero_a = self.weight_zero.g_ref if self.tt.fast_device is None else 0.0
+        self.eps_a = fast_model.granularity(cfg.update.granularity, zero_a)
         scale = cfg.device.weight_scale
         self.fast: list[_FastState] = []
         for k, w in enumerate(w0):
-            layer = CrossbarLayer(DeviceArrays.build(fast_model, w.shape, rng_d2d), 0.0, scale,
+            layer = CrossbarLayer(DeviceArrays.build(fast_model, w.shape, rng_d2d), zero_a, scale,
                                   0.5 * (self.eps_a + self.eps_c))  # aihwkit: the mean granularity counts A's pulses
             layer.program(np.zeros(w.shape))
             columns = w.shape[1] - (1 if self._digital_bias else 0)

@@ -64,8 +64,9 @@ class IdealUpdater:
 class PulsedSGDUpdater:
     """Plain pulsed SGD (aihwkit stochastic-compressed pulse trains) on every layer.
 
-    The weight zero is the centre of the normalised range (`g_ref = 0`). Subclasses move the
-    reference (`sgd_symmetry_shift`) or thin the stronger direction's pulses (`sgd_balanced`).
+    The weight zero `g_ref` is `device.weight_zero` moved by `device.symmetry_point_offset`
+    (ferrosim.config.weight_zero; default the centre of the normalised range, 0). Subclasses move
+    the reference (`sgd_symmetry_shift`) or thin the stronger direction's pulses (`sgd_balanced`).
     """
 
     name = "sgd"
@@ -74,6 +75,7 @@ class PulsedSGDUpdater:
                  threads: int | None = None) -> None:
         self.model = cfg.device.response
         self.cfg = cfg
+        self.weight_zero = cfg.device.weight_zero_resolved()
         self.layers = []
         for w in w0:
             devices = DeviceArrays.build(self.model, w.shape, rng_d2d)
@@ -103,10 +105,10 @@ class PulsedSGDUpdater:
 
     # -- what the variants change ---------------------------------------------------------
     def _reference(self, devices: DeviceArrays) -> float | np.ndarray:
-        return 0.0  # the centre of the normalised range: plain SGD's weight zero
+        return self.weight_zero.g_ref  # default 0, the centre of the normalised range
 
     def _granularity(self) -> float:
-        return self.model.granularity(self.cfg.update.granularity, 0.0)
+        return self.model.granularity(self.cfg.update.granularity, self.weight_zero.g_ref)
 
     def _prepare(self, layer: CrossbarLayer) -> None:
         """Per-layer set-up after the reference and eps are known."""
@@ -189,7 +191,13 @@ class PulsedSGDUpdater:
     def describe(self) -> dict:
         return {"granularity": self.update_cfg.granularity, "eps": self.eps,
                 "pulse_type": self.update_cfg.pulse_type,
-                "symmetry_point": self._symmetry_point, "g_ref": 0.0}
+                "symmetry_point": self._symmetry_point,
+                **self.weight_zero.record(self.cfg.device.weight_zero, self.cfg.device.symmetry_point_offset)}
+
+
+_WEIGHT_ZERO_ONLY = ("weight_zero_state", "symmetry_point_offset", "symmetry_point_offset_value",
+                     "symmetry_point_trained", "symmetry_point_minus_g_ref")
+"""What the weight zero settings record and shifting, which ignores them, leaves out."""
 
 
 class SymmetryShiftUpdater(PulsedSGDUpdater):
@@ -233,7 +241,9 @@ class SymmetryShiftUpdater(PulsedSGDUpdater):
         how = ("closed form per device" if self._method == "analytic" else
                f"{sym.pulse_pairs} alternating up/down pulse pairs from g=0, mean of the last "
                f"{min(sym.average_last, sym.pulse_pairs)} pairs")
-        return {**super().describe(), "g_ref": float(refs.mean()), "g_ref_std": float(refs.std()),
+        info = {k: v for k, v in super().describe().items() if k not in _WEIGHT_ZERO_ONLY}
+        return {**info, "g_ref": float(refs.mean()), "g_ref_std": float(refs.std()),
+                "weight_zero": "not used: each device's own symmetry point is its weight zero",
                 "variant": "reference moved to each device's symmetry point",
                 "symmetry_point_method": how, "eps_at": sym.granularity}
 
@@ -241,15 +251,15 @@ class SymmetryShiftUpdater(PulsedSGDUpdater):
 class BalancedSGDUpdater(PulsedSGDUpdater):
     """`sgd_balanced`: plain pulsed SGD whose stronger direction fires each coincidence only
     with probability (weaker step / stronger step) at the weight zero, per device. The mean
-    up and down steps at g = 0 are then equal (g* moves to 0); eps is the weaker step."""
+    up and down steps at the weight zero are then equal (g* moves there); eps is the weaker step."""
 
     name = "sgd_balanced"
 
     def _granularity(self) -> float:
-        return self.model.granularity("min", 0.0)
+        return self.model.granularity("min", self.weight_zero.g_ref)
 
     def _prepare(self, layer: CrossbarLayer) -> None:
-        up, down = layer.devices.mean_steps(np.zeros_like(layer.g))
+        up, down = layer.devices.mean_steps(np.full_like(layer.g, self.weight_zero.g_ref))
         layer.p_up = np.where(up > down, np.divide(down, up, out=np.ones_like(up), where=up > 0), 1.0)
         layer.p_down = np.where(down > up, np.divide(up, down, out=np.ones_like(down), where=down > 0), 1.0)
 
