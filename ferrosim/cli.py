@@ -440,6 +440,12 @@ def report_cmd(
     print_summary(out_console, summary_view(report.agg, report.axes, "summary by pulse width: "
                                             + ", ".join(s.label for s in report.sweeps), report.synthetic_sweeps,
                                             energy_models(report.summary)["central"], wide=wide))
+    sp = report.symmetry
+    if sp is not None:
+        out_console.print("within the symmetry point's uncertainty (report.md, symmetry_point_verdicts.csv):",
+                          markup=False)
+        for line in sp[1]:
+            out_console.print("  " + line.replace("**", "").replace("`", ""), markup=False)
     for s in report.sweeps:
         n_missing = len(s.missing) + s.missing_unlisted
         if n_missing:

@@ -3,6 +3,8 @@
 <out>/ (default `<first folder>/report`)
   summary_by_pulse_width.csv   statistics over seeds per sweep x pulse width x algorithm (plain J)
   accuracy_by_epoch.csv        the accuracy curves behind the first figure
+  symmetry_point_verdicts.csv  with a device.symmetry_point_offset axis: accuracy at each position
+                               of the symmetry point, its range, holds / fails / undecided
   report.md                    tables (J with SI prefixes), figures linked, provenance
   report.html                  the same, one self-contained page (figures embedded)
   figures/<name>.png|.svg      PNG at 150 dpi and SVG
@@ -11,6 +13,8 @@
 from __future__ import annotations
 
 from pathlib import Path
+
+import pandas as pd
 
 from ferrosim.reports.aggregate import energy_models, pulse_widths
 from ferrosim.reports.document import build_document
@@ -28,6 +32,10 @@ def build_report(folders: list[Path | str], out: Path | str | None = None) -> Re
     report.out.mkdir(parents=True, exist_ok=True)
     atomic_write(report.csv_path, report.agg.to_csv(index=False, float_format=CSV_FLOAT))
     atomic_write(report.curves_path, report.curves.to_csv(index=False, float_format=CSV_FLOAT))
+    sp = report.symmetry
+    if sp is not None:
+        table, _ = sp
+        atomic_write(report.symmetry_csv_path, pd.DataFrame(table.rows, columns=table.headers).to_csv(index=False))
     inputs = FigureInputs(agg=report.agg, curves=report.curves, variants=report.variants,
                           style=PulseWidthStyle(pulse_widths(report.agg)),
                           devices=[(s.label, d) for s in report.sweeps for d in s.devices],

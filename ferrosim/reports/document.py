@@ -13,7 +13,6 @@ from ferrosim.reports.plotting import SYNTHETIC_TAG, FigureFile
 from ferrosim.reports.formatting import format_si
 from ferrosim.reports.provenance import config_yaml, software_versions, sweep_facts
 from ferrosim.reports.aggregate import energy_models
-from ferrosim.reports.symmetry_verdicts import symmetry_verdicts
 from ferrosim.reports.tables import TextTable, energy_claim_lines, pareto_lines, summary_tables
 from ferrosim.units import pulse_width_text
 
@@ -123,8 +122,7 @@ def _summary(report: "Report") -> list[Block]:
                                               "mean final accuracy", "range", "energy to target (mean where reached)"],
             size_table_rows(sizes), ["l", "l", "r", "r", "r", "r", "r"],
             note="runs: device x pulse width x seed; area from the device file (sidecar geometry or a radius in the name)"))]
-    sp = symmetry_verdicts(report.summary, {r: i for s in report.sweeps for r, i in s.infos.items()},
-                           report.targets)
+    sp = report.symmetry
     if sp is not None:
         table, sentences = sp
         blocks += [Heading(3, "Within the symmetry point's uncertainty"), Para(f"**{table.title}** ({table.note})"),

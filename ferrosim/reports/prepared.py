@@ -45,6 +45,19 @@ class Report:
         return [s.label for s in self.sweeps if s.synthetic]
 
     @property
+    def symmetry(self):
+        """(table, sentences) of the runs within the symmetry point's uncertainty, or None
+        (ferrosim.reports.symmetry_verdicts)."""
+        from ferrosim.reports.symmetry_verdicts import symmetry_verdicts
+
+        infos = {r: i for s in self.sweeps for r, i in s.infos.items()}
+        return symmetry_verdicts(self.summary, infos, self.targets)
+
+    @property
+    def symmetry_csv_path(self) -> Path:
+        return self.out / "symmetry_point_verdicts.csv"
+
+    @property
     def csv_path(self) -> Path:
         return self.out / "summary_by_pulse_width.csv"
 

@@ -37,6 +37,15 @@ def _order(value) -> tuple:
         return (2, 0, 0.0)
 
 
+def _heading(position: str) -> str:
+    if position in NAMES:
+        return NAMES[position]
+    try:
+        return "model's g* (offset 0)" if float(position) == 0.0 else f"offset {position}"
+    except ValueError:
+        return position
+
+
 def verdict(reached: list[tuple[int, int]]) -> str:
     """holds / fails / undecided from (runs reaching the target, runs) at each position."""
     if all(k == n and n > 0 for k, n in reached):
@@ -92,7 +101,7 @@ def symmetry_verdicts(summary: pd.DataFrame, infos: dict[str, dict],
                 + f": final accuracy {span} over the symmetry point's positions; reaches "
                 f"{target:.0%}: **{said}**.")
     headers = (["device"] if several_devices else []) + ["pulse width", "algorithm", *others,
-                                                         *[NAMES.get(p, f"offset {p}") for p in positions],
+                                                         *[_heading(p) for p in positions],
                                                          "range", "reaches the target"]
     target_text = ", ".join(sorted({f"{t:.0%}" for t in targets.values() if t is not None and not math.isnan(t)}))
     table = TextTable(

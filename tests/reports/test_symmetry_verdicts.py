@@ -91,3 +91,18 @@ def test_runs_train_at_the_named_positions_and_the_report_judges_them(sp_sweep):
     assert "Within the symmetry point's uncertainty" in text
     assert text.count("| 20 ns | sgd |") >= 1 and "| 20 ns | sgd_symmetry_shift |" in text
     assert any(w in text for w in ("**holds**", "**fails**", "**undecided**"))
+    verdicts = pd.read_csv(report.symmetry_csv_path)
+    assert list(verdicts["algorithm"]) == ["sgd", "sgd_symmetry_shift"]
+    assert set(verdicts["reaches the target"]) <= {"holds", "fails", "undecided"}
+    # shifting finds each device's own g*: the positions change nothing
+    shift = verdicts[verdicts["algorithm"] == "sgd_symmetry_shift"].iloc[0]
+    assert shift["68% low"] == shift["data estimate"] == shift["68% high"]
+
+
+def test_the_report_command_prints_the_verdicts(sp_sweep, tmp_path):
+    from cli.test_cli import ferrosim
+
+    _, out = sp_sweep
+    res = ferrosim("report", str(out), "--out", str(tmp_path / "r"))
+    assert res.returncode == 0
+    assert "within the symmetry point's uncertainty" in res.stdout and "sgd at 20 ns:" in res.stdout
