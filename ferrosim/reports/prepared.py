@@ -48,10 +48,14 @@ class Report:
     def symmetry(self):
         """(table, sentences) of the runs within the symmetry point's uncertainty, or None
         (ferrosim.reports.symmetry_verdicts)."""
-        from ferrosim.reports.symmetry_verdicts import symmetry_verdicts
+        from ferrosim.reports.symmetry_verdicts import energy_claim_verdicts, symmetry_verdicts
 
         infos = {r: i for s in self.sweeps for r, i in s.infos.items()}
-        return symmetry_verdicts(self.summary, infos, self.targets)
+        found = symmetry_verdicts(self.summary, infos, self.targets)
+        if found is None:
+            return None
+        table, sentences = found
+        return table, sentences + energy_claim_verdicts(self.agg, self.axes)
 
     @property
     def symmetry_csv_path(self) -> Path:

@@ -9,6 +9,8 @@ the claim "reaches the target accuracy" within the symmetry point's uncertainty:
 - holds: every seed reached the target at every position;
 - fails: no seed reached it at any position;
 - undecided: it depends on where in the interval the device's symmetry point lies (or on the seed).
+And the paper's energy claims (`energy_claim_verdicts`): at each position, is the shortest pulse
+width the cheapest, per energy figure (central model); holds / fails / undecided across them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import math
 
 import pandas as pd
 
-from ferrosim.reports.aggregate import axis_columns, pulse_width_shown
+from ferrosim.reports.aggregate import axis_columns, pulse_width_shown, shortest_width_standing
 from ferrosim.reports.tables import TextTable
 
 SP_AXIS = "device.symmetry_point_offset"
@@ -113,3 +115,51 @@ def symmetry_verdicts(summary: pd.DataFrame, infos: dict[str, dict],
               + (f" ({target_text})" if target_text else "") + "; verdict: holds where every seed reached it "
               "at every position, fails where none did, undecided otherwise"))
     return table, sentences
+
+
+ENERGY_CLAIMS = (("energy_per_pulse_J", "energy per pulse"), ("total_energy_J", "total update energy"),
+                 ("energy_to_target_J", "energy to target"))
+
+
+def energy_claim_verdicts(agg: pd.DataFrame, axes: list[str]) -> list[str]:
+    """Per sweep, device, algorithm (and other swept setting, `axes`): is the shortest pulse
+    width the cheapest at every position of the symmetry point? One sentence each (empty without
+    the axis or with one width)."""
+    if SP_AXIS not in agg.columns:
+        return []
+    dev = agg[(agg["algorithm"] != "ideal") & agg[SP_AXIS].notna() & agg["pulse_width_s"].notna()].copy()
+    if dev.empty:
+        return []
+    dev["_position"] = dev[SP_AXIS].astype(str)
+    others = [a for a in axes if a not in (SP_AXIS, "device.name", "device.pulse_width") and a in dev.columns]
+    keys = ["sweep", *(["device"] if "device" in dev else []), "algorithm", *others]
+    lines = []
+    for key, grp in dev.groupby(keys, sort=True, dropna=False):
+        key = dict(zip(keys, key))
+        if grp["pulse_width_s"].nunique() < 2:
+            continue
+        shortest = grp["pulse_width_s"].min()
+        parts = []
+        for column, name in ENERGY_CLAIMS:
+            col = f"{column}_mean"
+            if col not in grp:
+                continue
+            answers = []
+            for pos, at in sorted(grp.groupby("_position"), key=lambda kv: _order(kv[0])):
+                y = at.set_index("pulse_width_s")[col].astype(float)
+                if column == "energy_to_target_J":
+                    y = y.where(at.set_index("pulse_width_s")["runs_reaching_target"]
+                                == at.set_index("pulse_width_s")["n_runs"])
+                st = shortest_width_standing(y)
+                if st["cheapest"] is not None:
+                    answers.append((_heading(pos), st["cheapest"]))
+            if not answers:
+                continue
+            said = verdict([(1, 1) if c == shortest else (0, 1) for _, c in answers])
+            cheapest = sorted({pulse_width_shown(c) for _, c in answers})
+            parts.append(f"{name}: **{said}** (cheapest: {', '.join(cheapest)})")
+        if parts:
+            lead = (f"on {key['device']}, " if "device" in key and dev["device"].nunique() > 1 else "")
+            lines.append(f"`{key['algorithm']}` {lead}is {pulse_width_shown(shortest)} the cheapest width at every "
+                         f"position of the symmetry point? " + "; ".join(parts) + ".")
+    return lines

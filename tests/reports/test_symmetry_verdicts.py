@@ -106,3 +106,21 @@ def test_the_report_command_prints_the_verdicts(sp_sweep, tmp_path):
     res = ferrosim("report", str(out), "--out", str(tmp_path / "r"))
     assert res.returncode == 0
     assert "within the symmetry point's uncertainty" in res.stdout and "sgd at 20 ns:" in res.stdout
+
+
+def test_energy_claims_are_judged_at_every_position():
+    from ferrosim.reports.symmetry_verdicts import energy_claim_verdicts
+
+    rows = []
+    # total energy: 20 ns cheaper at both positions (holds); energy to target: only where every
+    # seed reached it, 20 ns cheaper at one position and 2 us at the other (undecided)
+    for pos, (e20, e2u), (t20, t2u) in (("data_68_low", (1.0, 2.0), (1.0, 3.0)), ("data_68_high", (1.5, 2.5), (4.0, 3.0))):
+        for pw, e, t in ((2e-8, e20, t20), (2e-6, e2u, t2u)):
+            rows.append({"sweep": "s", "device": "D", "pulse_width_s": pw, "algorithm": "sgd",
+                         "device.symmetry_point_offset": pos, "total_energy_J_mean": e,
+                         "energy_to_target_J_mean": t, "runs_reaching_target": 3, "n_runs": 3})
+    lines = energy_claim_verdicts(pd.DataFrame(rows), ["device.symmetry_point_offset"])
+    assert len(lines) == 1
+    assert "total update energy: **holds** (cheapest: 20 ns)" in lines[0]
+    assert "energy to target: **undecided** (cheapest: 2 µs, 20 ns)" in lines[0]
+    assert energy_claim_verdicts(pd.DataFrame(rows).drop(columns="device.symmetry_point_offset"), []) == []
