@@ -28,6 +28,7 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from ferrosim.device.models import DeviceModel, PowStepDevice, SoftBoundsDevice, TableDevice
+from ferrosim.device.smoothing import choose_smoother, curve, local_linear
 from ferrosim.io.measurement_data import StepTable, Trace
 
 MODELS = ("softbounds", "powstep", "table")
@@ -304,8 +305,6 @@ def fit_table(g, dg, up, ramp=None, pos=None) -> TableDevice:
     measured state. Replaces bins of n/12 steps smoothed by one bin, which dragged the
     symmetry point toward the sparse end (docs/fitting.md: held-out step RMSE 0.68x of the
     bins' (geometric mean of the 41 HZO fits), every symmetry point inside the data's 68% interval)."""
-    from ferrosim.device.smoothing import choose_smoother, curve, local_linear
-
     ramp = np.zeros(len(g), dtype=int) if ramp is None else np.asarray(ramp)
     pos = np.arange(len(g)) if pos is None else np.asarray(pos)
     grid = np.linspace(-1.0, 1.0, TABLE_GRID)
