@@ -415,7 +415,9 @@ class DeviceConfig(_Section):
     """True when the device parameters do not come from measurements of a real device."""
     fitted: dict[str, Any] | None = None
     """What the device file's fit says of this device at this pulse width (filled from the file,
-    for the summary: symmetry_point, step_ratio, n_states, device_area_um2); not part of a run's id."""
+    for the summary: symmetry_point, step_ratio, n_states, device_area_um2; for the weight zero:
+    mean_state, symmetry_point_data); not part of a run's id (what the weight zero settings take
+    from it enters the id as the `g_ref` it came to)."""
     file: str | None = None
     """A device file written by `fit-device` (path relative to this config); its response
     and energies for `name` at `pulse_width` are used, and response keys written here
@@ -497,4 +499,4 @@ def mixed_precision_eps(cfg: RunConfig) -> float:
         return model.granularity(mp.granularity, cfg.device.weight_zero_resolved().g_ref)
     if mp.granularity is not None:
         return mp.granularity
-    return model.granularity(cfg.update.granularity, 0.0)
+    return model.granularity(cfg.update.granularity, cfg.device.weight_zero_resolved().g_ref)
