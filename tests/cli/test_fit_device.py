@@ -33,8 +33,15 @@ def test_all_44_hzo_files_fit(hzo):
     n_groups = sum(len(d.pulse_widths) for d in hzo.device_file.devices.values())
     assert n_groups == 41  # 44 files; ID161ZR15000 20 ns has 2 repeats, ID294YR 500 us has 3
     assert not hzo.device_file.synthetic
-    for res in hzo.results:
-        assert res.stats["trace_r2"] > 0.5, (res.device, res.pulse_width_s)
+    # Every fit replays its measured traces (trace R^2 > 0.5) but one, which the quality gate
+    # marks poor with a warning: ID301XR1000Oct at 20 ns (62 steps, one ramp each way), whose
+    # model-free table follows a stall of the down ramp near g = +0.1 that a noise-free replay
+    # of the mean steps cannot pass (docs/fitting.md; the binned table before issue 25 gave 0.66).
+    poor = [(r.device, r.pulse_width_s) for r in hzo.results if r.stats["trace_r2"] <= 0.5]
+    assert poor == [("ID301XR1000Oct", 2e-8)]
+    assert all(r.stats["trace_r2"] > 0.8 for r in hzo.results if (r.device, r.pulse_width_s) not in poor)
+    fit = hzo.device_file.devices["ID301XR1000Oct"].pulse_widths["20ns"].fit
+    assert fit["quality"] == "poor"  # which the command prints as a warning (test_a_poor_fit_says_so)
 
 
 @needs_shared
