@@ -29,14 +29,16 @@ NAMES = {"data_95_low": "95% low", "data_68_low": "68% low", "data": "data estim
 
 
 def _order(value) -> tuple:
-    """Named positions low to high, then numbers (offsets) in order."""
+    """Low to high: the interval's low ends, the data's estimate, numbers (offsets, in order),
+    the high ends."""
     text = str(value)
     if text in NAMED_ORDER:
-        return (0, NAMED_ORDER.index(text), 0.0)
+        rank = NAMED_ORDER.index(text)
+        return (rank if rank < 3 else rank + 1, 0.0)
     try:
-        return (1, 0, float(text))
+        return (3, float(text))
     except ValueError:
-        return (2, 0, 0.0)
+        return (6, 0.0)
 
 
 def _heading(position: str) -> str:
@@ -46,6 +48,18 @@ def _heading(position: str) -> str:
         return "model's g* (offset 0)" if float(position) == 0.0 else f"offset {position}"
     except ValueError:
         return position
+
+
+def _with_positions(frame: pd.DataFrame) -> pd.DataFrame:
+    """The device runs (or aggregated rows) of the sweeps that move the symmetry point, with a
+    `_position` column. A run of such a sweep without the axis in its record was trained at the
+    default, offset 0 (it was planned by another sweep first, e.g. copied in to be reused: the
+    offset enters the run id, so the same id is the same setting)."""
+    frame = frame[(frame["algorithm"] != "ideal") & frame["pulse_width_s"].notna()]
+    moved = set(frame.loc[frame[SP_AXIS].notna(), "sweep"])
+    frame = frame[frame["sweep"].isin(moved)].copy()
+    frame["_position"] = [("0.0" if pd.isna(v) else str(v)) for v in frame[SP_AXIS]]
+    return frame
 
 
 def verdict(reached: list[tuple[int, int]]) -> str:
@@ -62,10 +76,9 @@ def symmetry_verdicts(summary: pd.DataFrame, infos: dict[str, dict],
     """The table and one sentence per group, or None when no sweep moved the symmetry point."""
     if SP_AXIS not in summary.columns:
         return None
-    runs = summary[(summary["algorithm"] != "ideal") & summary[SP_AXIS].notna()].copy()
+    runs = _with_positions(summary)
     if runs.empty:
         return None
-    runs["_position"] = runs[SP_AXIS].astype(str)
     positions = sorted(runs["_position"].unique(), key=_order)
     others = [a for a in axis_columns(summary) if a not in (SP_AXIS, "device.name", "device.pulse_width")]
     several_devices = runs["device"].nunique() > 1 if "device" in runs else False
@@ -127,10 +140,9 @@ def energy_claim_verdicts(agg: pd.DataFrame, axes: list[str]) -> list[str]:
     the axis or with one width)."""
     if SP_AXIS not in agg.columns:
         return []
-    dev = agg[(agg["algorithm"] != "ideal") & agg[SP_AXIS].notna() & agg["pulse_width_s"].notna()].copy()
+    dev = _with_positions(agg)
     if dev.empty:
         return []
-    dev["_position"] = dev[SP_AXIS].astype(str)
     others = [a for a in axes if a not in (SP_AXIS, "device.name", "device.pulse_width") and a in dev.columns]
     keys = ["sweep", *(["device"] if "device" in dev else []), "algorithm", *others]
     lines = []

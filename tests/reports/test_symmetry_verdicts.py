@@ -124,3 +124,15 @@ def test_energy_claims_are_judged_at_every_position():
     assert "total update energy: **holds** (cheapest: 20 ns)" in lines[0]
     assert "energy to target: **undecided** (cheapest: 2 µs, 20 ns)" in lines[0]
     assert energy_claim_verdicts(pd.DataFrame(rows).drop(columns="device.symmetry_point_offset"), []) == []
+
+
+def test_a_reused_run_without_the_axis_counts_at_offset_zero():
+    """A run copied in from a sweep without the axis (same run id: offset 0) stands at offset 0;
+    a sweep that never moves the symmetry point stays out of the table."""
+    rows = [{"sweep": "sp", "run_id": f"r{k}", "device": "D", "pulse_width_s": 2e-8, "algorithm": "sgd", "seed": 0,
+             "final_accuracy": acc, "epochs_to_target": float("nan"), "device.symmetry_point_offset": pos}
+            for k, (pos, acc) in enumerate((("data_68_low", 0.5), (None, 0.4), ("data_68_high", 0.3)))]
+    rows.append({**rows[1], "sweep": "other", "run_id": "r9"})
+    table, _ = symmetry_verdicts(pd.DataFrame(rows), {}, {"sp": 0.9, "other": 0.9})
+    assert table.headers[2:5] == ["68% low", "model's g* (offset 0)", "68% high"]
+    assert len(table.rows) == 1 and table.rows[0][2:5] == ["50.0%, 0/1 reached", "40.0%, 0/1 reached", "30.0%, 0/1 reached"]
