@@ -26,7 +26,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-WEIGHT_ZEROS = ("midrange", "mean_conductance", "symmetry_point")
 SYMMETRY_POINT_NAMES = {
     "data": ("data", None), "data_68_low": ("interval_68", 0), "data_68_high": ("interval_68", 1),
     "data_95_low": ("interval_95", 0), "data_95_high": ("interval_95", 1),
