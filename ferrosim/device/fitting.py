@@ -371,13 +371,13 @@ def choose_model(errors: dict[str, float], passed_over: dict[str, float] | None 
     pool = {m: e for m, e in errors.items() if m not in passed_over} or errors
     name = _simplest_within_parsimony(pool)
     listing = ", ".join(f"{m} {errors[m]:.3g}" for m in MODELS)
-    why = (f"lowest held-out step RMSE ({listing})" if pool[name] == min(pool.values()) else
-           f"within {PARSIMONY:.0%} of the best held-out step RMSE and simpler ({listing})")
+    why = ("lowest held-out step RMSE" if pool[name] == min(pool.values()) else
+           f"within {PARSIMONY:.0%} of the best held-out step RMSE and simpler")
     plain = _simplest_within_parsimony(errors)
-    if plain != name:
-        why = (why.replace(" (", " of the models whose symmetry point lies inside the data's 68% interval (", 1)
-               + f"; {plain} passed over: its symmetry point {passed_over[plain]:+.2f} lies outside it")
-    return name, why
+    if plain == name:
+        return name, f"{why} ({listing})"
+    return name, (f"{why} of the models whose symmetry point lies inside the data's 68% interval ({listing}); "
+                  f"{plain} passed over: its symmetry point {passed_over[plain]:+.2f} lies outside it")
 
 
 def _simplest_within_parsimony(errors: dict[str, float]) -> str:
@@ -413,15 +413,24 @@ def fit_traces(traces: list[Trace], model: str = "auto", refine: str = "steps",
         if (mean < 0) if is_up else (mean > 0):
             notes.append(f"the {word} ramps move {'down' if is_up else 'up'} on average: check the "
                          "direction labels (or the amplitude sign convention)")
+    # each model's fit on every step: made once, for the symmetry check of `auto` and the result
+    on_steps: dict[str, object] = {}
+
+    def fit_on_all_steps(name: str):
+        """The table (TableDevice) or the parametric fit's (params, stderr), cached."""
+        if name not in on_steps:
+            on_steps[name] = (fit_table(g, dg, up, *ramp_index(ramps)) if name == "table"
+                              else _fit_on_steps(name, g, dg, up))
+        return on_steps[name]
+
     candidates: dict[str, float] = {}
     if model == "auto":
         candidates = heldout_errors(ramps)
         passed_over = {}
         if symmetry_68 is not None:
-            index = ramp_index(ramps)
             for name in MODELS:
-                fitted = fit_table(g, dg, up, *index) if name == "table" else _device(name, _fit_on_steps(name, g, dg, up)[0])
-                sp = float(fitted.symmetry_point())
+                found = fit_on_all_steps(name)
+                sp = float((found if name == "table" else _device(name, found[0])).symmetry_point())
                 if not symmetry_68[0] <= sp <= symmetry_68[1]:
                     passed_over[name] = sp
         model, reason = choose_model(candidates, passed_over)
@@ -429,9 +438,9 @@ def fit_traces(traces: list[Trace], model: str = "auto", refine: str = "steps",
         reason = "chosen with --model"
     params: dict[str, tuple[float, float]] = {}
     if model == "table":
-        fitted = fit_table(g, dg, up, *ramp_index(ramps))
+        fitted = fit_on_all_steps("table")
     else:
-        p, stderr = _fit_on_steps(model, g, dg, up)
+        p, stderr = fit_on_all_steps(model)
         if refine == "traces":
             p, stderr = _refine_on_traces(model, p, ramps)
         for name, value, (blo, bhi) in zip(PARAMS[model], p, _BOUNDS[model]):

@@ -258,11 +258,11 @@ class TableDevice(_DeviceBase):
         unstable crossing, the bound with the wider basin)."""
         g = np.asarray(self.g)
         grid = np.unique(np.concatenate([[self.w_min], g[(g > self.w_min) & (g < self.w_max)], [self.w_max]]))
-        value, side, _ = stable_crossing(grid, self.step_up(grid) - self.step_down(grid), self.w_min, self.w_max)
+        diff = self.step_up(grid) - self.step_down(grid)
+        value, side, _ = stable_crossing(grid, diff, self.w_min, self.w_max)
         if value is not None:
             return value
         if side == 2:
-            diff = self.step_up(grid) - self.step_down(grid)
             k = int(np.nonzero((diff[:-1] > 0) != (diff[1:] > 0))[0][0])
             side = 1 if self.w_max - grid[k + 1] > grid[k] - self.w_min else -1
         return float(self.w_max if side == 1 else self.w_min)

@@ -7,6 +7,7 @@ read the `Report` defined here, so neither imports the other.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from ferrosim.reports.aggregate import aggregate, axis_columns, combined_summary
 from ferrosim.reports.collect import SweepData, load_sweeps
 from ferrosim.reports.plotting import FigureFile
 from ferrosim.reports.provenance import now_utc
+from ferrosim.reports.symmetry_verdicts import energy_claim_verdicts, symmetry_verdicts
 
 CSV_FLOAT = "%.12g"
 
@@ -44,12 +46,10 @@ class Report:
         """Labels of the sweeps with synthetic inputs (flagged apart when not all are)."""
         return [s.label for s in self.sweeps if s.synthetic]
 
-    @property
+    @cached_property
     def symmetry(self):
         """(table, sentences) of the runs within the symmetry point's uncertainty, or None
-        (ferrosim.reports.symmetry_verdicts)."""
-        from ferrosim.reports.symmetry_verdicts import energy_claim_verdicts, symmetry_verdicts
-
+        (ferrosim.reports.symmetry_verdicts); made once, read by the CSV, report.md and the CLI."""
         infos = {r: i for s in self.sweeps for r, i in s.infos.items()}
         found = symmetry_verdicts(self.summary, infos, self.targets)
         if found is None:
