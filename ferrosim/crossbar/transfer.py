@@ -132,65 +132,105 @@ def accumulate(chi, dw, c):
 
 
 @njit(cache=True, nogil=True)
-def _add_row(chi_row, x, cd, eps):
-    """chi_row += cd * x (float64, one vectorised loop; where x is 0 the add leaves chi exactly
-    as it was). Returns (how many |chi| are at least eps, 1 + the index of the last of them)."""
+def _add_column(chi_col, cd, x_j, eps):
+    """chi_col += cd * x_j over the outputs (float64, one vectorised loop; the product is formed
+    as `(c*d_i) * x_j`, as an output-major add forms it). Returns (how many entries are at
+    |chi| >= eps, 1 + the index of the last of them)."""
     n = 0
     last = 0
-    for j in range(chi_row.shape[0]):
-        v = chi_row[j] + cd * x[j]
-        chi_row[j] = v
+    for i in range(chi_col.shape[0]):
+        v = chi_col[i] + cd[i] * x_j
+        chi_col[i] = v
         hit = abs(v) >= eps
         n += hit
-        last = max(last, (j + 1) * hit)
+        last = max(last, (i + 1) * hit)
     return n, last
+
+
+def rank1_work(n_out: int) -> tuple[np.ndarray, np.ndarray]:
+    """The scratch of `accumulate_rank1_and_transfer` for a layer of `n_out` outputs."""
+    return np.empty(n_out), np.empty(5 * n_out + 1, dtype=np.int64)
+
+
+@njit(cache=True, inline="always")
+def _grown(a, size):
+    b = np.empty(size, dtype=a.dtype)
+    b[:a.shape[0]] = a
+    return b
 
 
 @njit(cache=True, nogil=True)
 def accumulate_rank1_and_transfer(
     g, chi, x, d, c, eps, max_pulses, key, transfer_index,
     model, a_up, a_down, w_min, w_max, gamma_up, gamma_down, c2c, noisy, t_g0, t_dg, t_vals,
-    counts, w, g_ref, scale,
+    counts, w, g_ref, scale, work,
 ):
     """Batch 1, transfer every sample: chi += c * d x^T, then transfer the devices whose input
-    was nonzero (x_j != 0 and d_i != 0), in one pass per row. Valid because after every uncapped
-    transfer all |chi| < eps, so no other device can have reached a whole pulse. Same random
-    stream per row as `transfer_pulses`, walked over the visited columns only.
+    and error were nonzero. `work`: `rank1_work(n_out)`, scratch kept between calls. Valid because after every uncapped transfer all |chi| < eps, so no
+    other device can have reached a whole pulse. Same random stream per row as `transfer_pulses`,
+    walked over the devices that fire, in input order.
 
-    Each row's add runs over the span of nonzero inputs as one vectorised loop (adding c*d_i*0
-    changes nothing), which also counts the devices of the row at eps or beyond and finds the
-    last: most rows of a sample have none, most others one; only rows with several are scanned.
-    (A device at x_j = 0 still at eps after a capped transfer is counted but not fired, as
-    before.)"""
+    Input-major (issue 26): `chi` is (n_out, n_in) as everywhere, best stored column-major
+    (`MixedPrecisionUpdater` does so at batch 1) so that the column of input j is contiguous. A
+    sample adds only the columns of its nonzero inputs (about 150 of MNIST's 784 pixels), each in
+    one vectorised loop over the outputs that also counts the devices it brought to eps and finds
+    the last of them: most columns have none, most others one; only those with several are
+    scanned again. The hits are grouped by row (input order kept) and fired row by row, each
+    row from its own stream. Every entry gets the same
+    single add as in an output-major pass, and every row fires the same devices in the same
+    order, so the result is the same bit for bit whatever the layout. Rows whose error is 0 are
+    not fired (their entries get a zero add, which leaves them as they were). A device still at
+    eps after a capped transfer fires when its input and error are nonzero again."""
     n_out, n_in = g.shape
-    tkey = derive_key(key, uint64(transfer_index))
-    nz = np.empty(n_in, dtype=np.int64)
-    n_nz = 0
-    for j in range(n_in):
-        if x[j] != 0.0:
-            nz[n_nz] = j
-            n_nz += 1
-    if n_nz == 0:
-        return
-    lo = nz[0]
-    hi = nz[n_nz - 1] + 1
-    xs = x[lo:hi]
+    ct = chi.T  # (n_in, n_out): contiguous columns when chi is column-major
+    cd, ints = work
     for i in range(n_out):
-        if d[i] == 0.0:
+        cd[i] = c * d[i]
+    start = ints[:n_out + 1]
+    fill = ints[n_out + 1:2 * n_out + 1]
+    hit_i = ints[2 * n_out + 1:3 * n_out + 1]  # replaced by larger arrays when a sample has more hits
+    hit_j = ints[3 * n_out + 1:4 * n_out + 1]
+    start[:] = 0
+    n_hits = 0
+    for j in range(n_in):
+        if x[j] == 0.0:
             continue
-        n_hit, last = _add_row(chi[i, lo:hi], xs, c * d[i], eps)
-        if n_hit == 0:
+        n, last = _add_column(ct[j], cd, x[j], eps)
+        if n == 0:
+            continue
+        if n_hits + n > hit_i.shape[0]:
+            size = 2 * (n_hits + n)
+            hit_i = _grown(hit_i, size)
+            hit_j = _grown(hit_j, size)
+        if n == 1:  # the common case: the add found it (an entry of a row without error
+            if d[last - 1] == 0.0:  # can be at eps only after a capped transfer)
+                continue
+            hit_i[n_hits] = last - 1
+            hit_j[n_hits] = j
+            start[last] += 1
+            n_hits += 1
+            continue
+        for i in range(last):
+            if abs(ct[j, i]) >= eps and d[i] != 0.0:
+                hit_i[n_hits] = i
+                hit_j[n_hits] = j
+                start[i + 1] += 1
+                n_hits += 1
+    if n_hits == 0:
+        return
+    # the hits grouped by row, input order kept within a row (a counting sort)
+    for i in range(n_out):
+        start[i + 1] += start[i]
+    cols = ints[4 * n_out + 1:] if n_hits <= n_out else np.empty(n_hits, dtype=np.int64)
+    fill[:] = start[:n_out]
+    for h in range(n_hits):
+        cols[fill[hit_i[h]]] = hit_j[h]
+        fill[hit_i[h]] += 1
+    tkey = derive_key(key, uint64(transfer_index))
+    for i in range(n_out):
+        if start[i + 1] == start[i]:
             continue
         rs = seed_state(derive_key(tkey, uint64(i)))
-        if n_hit == 1:  # the common case: no scan for it
-            j = lo + last - 1
-            if x[j] != 0.0:
-                _fire(g, chi, i, j, eps, max_pulses, rs, model, a_up, a_down, w_min, w_max,
-                      gamma_up, gamma_down, c2c, noisy, t_g0, t_dg, t_vals, w, g_ref, scale, counts)
-            continue
-        for m in range(n_nz):
-            j = nz[m]
-            if abs(chi[i, j]) < eps:
-                continue
-            rs = _fire(g, chi, i, j, eps, max_pulses, rs, model, a_up, a_down, w_min, w_max,
+        for m in range(start[i], start[i + 1]):
+            rs = _fire(g, chi, i, cols[m], eps, max_pulses, rs, model, a_up, a_down, w_min, w_max,
                        gamma_up, gamma_down, c2c, noisy, t_g0, t_dg, t_vals, w, g_ref, scale, counts)

@@ -91,65 +91,78 @@ class IOPass:
         return limit
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _abs_max(xr):
+    """max |xr[j]| of a float32 row: |v| orders as its bits without the sign, a max that
+    vectorises."""
+    bits = xr.view(np.uint32)
+    m = np.uint32(0)
+    for j in range(xr.shape[0]):
+        u = bits[j] & np.uint32(0x7FFFFFFF)
+        m = u if u > m else m
+    return np.array([m], dtype=np.uint32).view(np.float32)[0]
+
+
+@njit(cache=True, nogil=True)
+def dac_row(xr, row, noise_management, reduction, step, bound):
+    """The input side of one managed product of the float32 vector `xr`, written to `row`
+    (aihwkit's prepareInput): scale = 1 / (max|xr| * reduction) under noise management
+    (1 / reduction without; 0 for an all-zero vector, whose output is zero), and
+    row = clip(rint(xr * scale / step) * step, -bound, bound) in float32 (no rounding when step
+    is 0). Returns the scale."""
+    s = np.float32(1.0)
+    if noise_management:
+        amax = _abs_max(xr)
+        s = np.float32(s / amax) if amax > 0 else np.float32(0.0)
+    s = np.float32(s / reduction)
+    if step > 0:
+        for j in range(xr.shape[0]):
+            v = np.float32(np.rint(xr[j] * s / step)) * step
+            row[j] = min(max(v, -bound), bound)
+    else:
+        for j in range(xr.shape[0]):
+            row[j] = min(max(xr[j] * s, -bound), bound)
+    return s
+
+
+@njit(cache=True, nogil=True)
+def adc_row(yr, nr, noise_std, step, bound, s):
+    """The output side of one managed product, in place (aihwkit's finalizeOutput and
+    rescaling): yr += noise_std * nr, rounded to the step, clipped to +-bound, then divided by
+    the input's scale `s` (a zero scale, an all-zero input, gives exactly 0). Returns whether an
+    output was beyond the bound."""
+    if s == 0:
+        yr[:] = 0.0
+        return False
+    inv = np.float32(1.0) / s
+    hit = False
+    for i in range(yr.shape[0]):
+        v = yr[i] + noise_std * nr[i] if noise_std > 0 else yr[i]
+        if step > 0:
+            v = np.float32(np.rint(v / step)) * step
+        hit |= (v > bound) | (v < -bound)
+        yr[i] = min(max(v, -bound), bound) * inv
+    return hit
+
+
 @njit(cache=True)
 def _dac(x, noise_management, reduction, step, bound):
-    """The input side of one managed product, per row b of the C-contiguous float32 `x`
-    (aihwkit's prepareInput): scale[b] = 1 / (max|x[b]| * reduction) under noise management
-    (1 / reduction without; 0 for an all-zero row, whose output is zero), and
-    out[b] = clip(rint(x[b] * scale[b] / step) * step, -bound, bound) in float32 (no rounding
-    when step is 0). Returns (out, scale)."""
+    """`dac_row` of every row b of the C-contiguous float32 `x`. Returns (out, scale)."""
     out = np.empty_like(x)
     scale = np.empty(x.shape[0], dtype=np.float32)
-    bits = x.view(np.uint32)  # |v| orders as its bits without the sign: a max that vectorises
-    word = np.empty(1, dtype=np.uint32)
-    as_float = word.view(np.float32)
     for b in range(x.shape[0]):
-        s = np.float32(1.0)
-        if noise_management:
-            m = np.uint32(0)
-            for j in range(x.shape[1]):
-                u = bits[b, j] & np.uint32(0x7FFFFFFF)
-                m = u if u > m else m
-            word[0] = m
-            amax = as_float[0]
-            s = np.float32(s / amax) if amax > 0 else np.float32(0.0)
-        s = np.float32(s / reduction)
-        scale[b] = s
-        row = out[b]
-        xr = x[b]
-        if step > 0:
-            for j in range(x.shape[1]):
-                v = np.float32(np.rint(xr[j] * s / step)) * step
-                row[j] = min(max(v, -bound), bound)
-        else:
-            for j in range(x.shape[1]):
-                row[j] = min(max(xr[j] * s, -bound), bound)
+        scale[b] = dac_row(x[b], out[b], noise_management, reduction, step, bound)
     return out, scale
 
 
 @njit(cache=True)
 def _adc(y, noise, noise_std, step, bound, scale):
-    """The output side, in place per row b (aihwkit's finalizeOutput and rescaling):
-    y += noise_std * noise, rounded to the step, clipped to +-bound, then divided by scale[b]
-    (an all-zero input row gives exactly 0). Returns (clipped, n): clipped[b] says an output
-    of row b was beyond the bound, n how many rows were."""
+    """`adc_row` of every row b of `y`, in place. Returns (clipped, n): clipped[b] says an
+    output of row b was beyond the bound, n how many rows were."""
     clipped = np.zeros(y.shape[0], dtype=np.bool_)
     n = 0
     for b in range(y.shape[0]):
-        s = scale[b]
-        yr = y[b]
-        if s == 0:
-            yr[:] = 0.0
-            continue
-        inv = np.float32(1.0) / s
-        nr = noise[b]
-        hit = False
-        for i in range(y.shape[1]):
-            v = yr[i] + noise_std * nr[i] if noise_std > 0 else yr[i]
-            if step > 0:
-                v = np.float32(np.rint(v / step)) * step
-            hit |= (v > bound) | (v < -bound)
-            yr[i] = min(max(v, -bound), bound) * inv
+        hit = adc_row(y[b], noise[b] if noise_std > 0 else y[b], noise_std, step, bound, scale[b])
         clipped[b] = hit
         n += hit
     return clipped, n
@@ -195,24 +208,50 @@ class GaussianStream:
         """The next rows x cols draws, as an array of that shape."""
         n = shape[0] * shape[1]
         pos = self._pos
-        if self._block is not None and pos + n < self.BLOCK:  # the common case, a view
+        if self._block is not None and pos + n < len(self._block):  # the common case, a view
             self._pos = pos + n
             return self._block[pos : pos + n].reshape(shape)
-        if self._block is None:  # the first request starts the drawing ahead
-            self._block = self._draw()
-            self._next = self._pool().submit(self._draw)
+        self._start()
         parts = []
         while n > 0:
-            k = min(n, self.BLOCK - self._pos)
+            k = min(n, len(self._block) - self._pos)
             parts.append(self._block[self._pos : self._pos + k])
             self._pos += k
             n -= k
-            if self._pos == self.BLOCK:
+            if self._pos == len(self._block):
                 self._block = self._next.result()
                 self._next = self._pool().submit(self._draw)
                 self._pos = 0
         out = parts[0] if len(parts) == 1 else np.concatenate(parts)
         return out.reshape(shape)
+
+    def _start(self) -> None:
+        if self._block is None:  # the first request starts the drawing ahead
+            self._block = self._draw()
+            self._next = self._pool().submit(self._draw)
+
+    def window(self, need: int) -> tuple[np.ndarray, int]:
+        """(block, pos): the coming draws are block[pos:], at least `need` of them (what is
+        left of the current block is joined to the next ones when fewer are left). For a
+        compiled caller that takes them in order and then says how far it got (`advance_to`);
+        `take` goes on from there: the same values in the same order either way."""
+        self._start()
+        if len(self._block) - self._pos < need:
+            parts = [self._block[self._pos:]]
+            have = len(parts[0])
+            while have < need:
+                parts.append(self._next.result())
+                self._next = self._pool().submit(self._draw)
+                have += len(parts[-1])
+            self._block = np.concatenate(parts)
+            self._pos = 0
+        return self._block, self._pos
+
+    def advance_to(self, pos: int) -> None:
+        """The caller of `window` used the block's draws up to `pos`."""
+        if not self._pos <= pos <= len(self._block):
+            raise ValueError(f"position {pos} outside the window [{self._pos}, {len(self._block)}]")
+        self._pos = pos
 
 
 os.register_at_fork(after_in_child=GaussianStream._forget_pool)

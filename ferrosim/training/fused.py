@@ -29,9 +29,11 @@ from ferrosim.crossbar.sgd import pulsed_sgd_update
 from ferrosim.crossbar.tiki_taka import fast_updates_and_transfers
 from ferrosim.crossbar.transfer import (accumulate, accumulate_rank1_and_transfer, stochastic_transfer_pulses,
                                        transfer_pulses)
+from ferrosim.training.fused_periphery import FusedPeriphery, network_minibatch_io
+from ferrosim.training.network_math import act_grad, activate, dot, output_error, softmax_loss
 
 FUSED_MAX_BATCH = 16
-"""Mini-batches up to this size take the fused path (with exact analog I/O; see `uses_fused`).
+"""Mini-batches up to this size take the fused path (see `uses_fused`).
 From 32 samples up, BLAS's matrix products and the layer threads of the batched path win."""
 
 ACTIVATIONS = {"sigmoid": 0, "tanh": 1, "relu": 2}
@@ -39,9 +41,9 @@ ACTIVATIONS = {"sigmoid": 0, "tanh": 1, "relu": 2}
 
 def uses_fused(cfg) -> bool:
     """Whether a run of `cfg` trains on the fused path: a mini-batch of at most
-    FUSED_MAX_BATCH samples and exact products (an `io:` periphery draws its read noise in
-    numpy, so it keeps the batched path)."""
-    return cfg.training.batch_size <= FUSED_MAX_BATCH and cfg.io.is_exact
+    FUSED_MAX_BATCH samples (with or without an `io:` periphery, since issue 26:
+    ferrosim.training.fused_periphery)."""
+    return cfg.training.batch_size <= FUSED_MAX_BATCH
 
 
 @njit(cache=True)
@@ -57,35 +59,6 @@ def rank1_update(w, d, a, lr):
 
 
 # -- the network ------------------------------------------------------------------------------------
-
-@njit(cache=True, nogil=True, fastmath={"reassoc"})
-def _dot(u, v):
-    """sum_j u[j] * v[j], float32, in the vectorised order LLVM picks. (Callers pass slices: a
-    loop from a variable start is not vectorised, 15x slower.)"""
-    s = np.float32(0.0)
-    for j in range(u.shape[0]):
-        s += u[j] * v[j]
-    return s
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _activate(z, act):
-    if act == 0:
-        return np.float32(1.0) / (np.float32(1.0) + np.exp(-z))
-    if act == 1:
-        return np.tanh(z)
-    return z if z > np.float32(0.0) else np.float32(0.0)
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _act_grad(h, act):
-    """The activation's derivative written in terms of its output h (as ferrosim.nn.mlp)."""
-    if act == 0:
-        return h * (np.float32(1.0) - h)
-    if act == 1:
-        return np.float32(1.0) - h * h
-    return np.float32(1.0) if h > np.float32(0.0) else np.float32(0.0)
-
 
 @njit(cache=True, nogil=True)
 def network_minibatch(X, Y, idx, act, Ws, As, Ds, probs, below):
@@ -129,39 +102,21 @@ def network_minibatch(X, Y, idx, act, Ws, As, Ds, probs, below):
             if k < n_layers - 1:
                 nxt = As[k + 1][s]
                 for i in range(n_out):
-                    z = _dot(w[i, lo_k:hi_k], a_span) + w[i, n_in1 - 1] * bias
-                    nxt[i] = _activate(z, act)
+                    z = dot(w[i, lo_k:hi_k], a_span) + w[i, n_in1 - 1] * bias
+                    nxt[i] = activate(z, act)
                 nxt[n_out] = 1.0
             else:
                 p = probs[s]
                 for i in range(n_out):
-                    p[i] = _dot(w[i, lo_k:hi_k], a_span) + w[i, n_in1 - 1] * bias
+                    p[i] = dot(w[i, lo_k:hi_k], a_span) + w[i, n_in1 - 1] * bias
         # softmax, loss, accuracy
         p = probs[s]
-        n_cls = p.shape[0]
-        m = p[0]
-        best = 0
-        for i in range(1, n_cls):
-            if p[i] > m:
-                m = p[i]
-                best = i
-        tot = np.float32(0.0)
-        for i in range(n_cls):
-            e = np.exp(p[i] - m)
-            p[i] = e
-            tot += e
-        for i in range(n_cls):
-            p[i] = p[i] / tot
         y = Y[idx[s]]
-        loss -= np.log(max(p[y], np.float32(1e-12)))
-        correct += best == y
+        l_, hit = softmax_loss(p, y)
+        loss += l_
+        correct += hit
         # backward: the errors at each layer's outputs
-        d = Ds[n_layers - 1][s]
-        for i in range(n_cls):
-            d[i] = p[i]
-        d[y] -= np.float32(1.0)
-        for i in range(n_cls):
-            d[i] = d[i] / np.float32(nb)
+        output_error(Ds[n_layers - 1][s], p, y, nb)
         for k in range(n_layers - 1, 0, -1):
             w = Ws[k]
             n_out, n_in1 = w.shape
@@ -179,7 +134,7 @@ def network_minibatch(X, Y, idx, act, Ws, As, Ds, probs, below):
             h = As[k][s]
             dn = Ds[k - 1][s]
             for j in range(n_in):
-                dn[j] = below[j] * _act_grad(h[j], act)
+                dn[j] = below[j] * act_grad(h[j], act)
     return loss, correct
 
 
@@ -225,17 +180,22 @@ def _outer(ds, xs, dw):
 # -- one driver per algorithm family ---------------------------------------------------------------
 
 @njit(cache=True, nogil=True)
-def _minibatch(X, Y, order, q, batch, act, Ws, As, Ds, probs, below, lr, digital_bias, biases):
+def _minibatch(X, Y, order, q, batch, act, Ws, As, Ds, probs, below, io, lr, digital_bias, biases):
     """Mini-batch q of `order`: the network's forward and backward pass, then the digital bias
-    step when it is on. Returns (sum of losses, number correct)."""
-    out = network_minibatch(X, Y, order[q * batch:(q + 1) * batch], act, Ws, As, Ds, probs, below)
+    step when it is on. `io`: None (exact products) or the periphery's arguments
+    (ferrosim.training.fused_periphery). Returns (sum of losses, number correct)."""
+    idx = order[q * batch:(q + 1) * batch]
+    if io is None:
+        out = network_minibatch(X, Y, idx, act, Ws, As, Ds, probs, below)
+    else:
+        out = network_minibatch_io(X, Y, idx, act, Ws, As, Ds, probs, below, digital_bias, io)
     if digital_bias:
         _digital_bias_step(Ws, As, Ds, biases, lr)
     return out
 
 
 @njit(cache=True, nogil=True)
-def ideal_minibatches(X, Y, order, batch, act, Ws, As, Ds, probs, below, lr, dws):
+def ideal_minibatches(X, Y, order, batch, act, Ws, As, Ds, probs, below, io, lr, dws):
     """Floating-point SGD, W -= lr * d^T x per mini-batch."""
     loss = 0.0
     correct = 0
@@ -258,14 +218,14 @@ def ideal_minibatches(X, Y, order, batch, act, Ws, As, Ds, probs, below, lr, dws
 
 
 @njit(cache=True, nogil=True)
-def sgd_minibatches(X, Y, order, batch, act, Ws, As, Ds, probs, below, lr, eps, bl, um, blm, implicit, x_res,
+def sgd_minibatches(X, Y, order, batch, act, Ws, As, Ds, probs, below, io, lr, eps, bl, um, blm, implicit, x_res,
                     d_res, sample0, digital_bias, biases, layers):
     """Pulsed SGD (sgd, sgd_symmetry_shift, sgd_balanced): each layer's pulse trains per sample.
     layers[k] = (g, scale, key, device, scratch, tail, px), the arguments of the kernels."""
     loss = 0.0
     correct = 0
     for q in range(order.shape[0] // batch):
-        l_, c_ = _minibatch(X, Y, order, q, batch, act, Ws, As, Ds, probs, below, lr, digital_bias, biases)
+        l_, c_ = _minibatch(X, Y, order, q, batch, act, Ws, As, Ds, probs, below, io, lr, digital_bias, biases)
         loss += l_
         correct += c_
         for k in range(len(layers)):
@@ -281,25 +241,25 @@ def sgd_minibatches(X, Y, order, batch, act, Ws, As, Ds, probs, below, lr, eps, 
 
 
 @njit(cache=True, nogil=True)
-def mixed_precision_minibatches(X, Y, order, batch, act, Ws, As, Ds, probs, below, lr, eps, max_pulses,
+def mixed_precision_minibatches(X, Y, order, batch, act, Ws, As, Ds, probs, below, io, lr, eps, max_pulses,
                                 stochastic, transfer_every, eps_device, bl, batches, transfers, digital_bias,
                                 biases, layers):
     """Mixed precision: the accumulator chi of every layer, and its transfers on schedule (as
-    `MixedPrecisionUpdater.update`). layers[k] = (g, chi, scale, key, device, tail, dw, n_row).
+    `MixedPrecisionUpdater.update`). layers[k] = (g, chi, scale, key, device, tail, dw, n_row, work).
     Returns (loss, correct, mini-batches counted, transfers made)."""
     loss = 0.0
     correct = 0
     fused_rank1 = batch == 1 and transfer_every == 1 and not stochastic
     for q in range(order.shape[0] // batch):
-        l_, c_ = _minibatch(X, Y, order, q, batch, act, Ws, As, Ds, probs, below, lr, digital_bias, biases)
+        l_, c_ = _minibatch(X, Y, order, q, batch, act, Ws, As, Ds, probs, below, io, lr, digital_bias, biases)
         loss += l_
         correct += c_
         batches += 1
         if fused_rank1:
             for k in range(len(layers)):
-                g, chi, scale, key, device, tail, dw, n_row = layers[k]
+                g, chi, scale, key, device, tail, dw, n_row, work = layers[k]
                 accumulate_rank1_and_transfer(g, chi, As[k][0], Ds[k][0], -lr / scale, eps, max_pulses, key,
-                                              transfers, *device, *tail)
+                                              transfers, *device, *tail, work)
             transfers += 1
             continue
         if stochastic:  # aihwkit counts from 0 and skips update 0
@@ -307,7 +267,7 @@ def mixed_precision_minibatches(X, Y, order, batch, act, Ws, As, Ds, probs, belo
         else:
             transfer = batches % transfer_every == 0
         for k in range(len(layers)):
-            g, chi, scale, key, device, tail, dw, n_row = layers[k]
+            g, chi, scale, key, device, tail, dw, n_row, work = layers[k]
             _outer(Ds[k], As[k], dw)
             accumulate(chi, dw, -lr / scale)
             if transfer:
@@ -322,7 +282,7 @@ def mixed_precision_minibatches(X, Y, order, batch, act, Ws, As, Ds, probs, belo
 
 
 @njit(cache=True, nogil=True)
-def tiki_taka_minibatches(X, Y, order, batch, act, Ws, As, Ds, probs, below, lr, kind, sample0, digital_bias,
+def tiki_taka_minibatches(X, Y, order, batch, act, Ws, As, Ds, probs, below, io, lr, kind, sample0, digital_bias,
                           biases, layers):
     """The Tiki-Taka family: per layer, A's updates and the transfers due between them, in one
     call of `fast_updates_and_transfers` per mini-batch. layers[k] = (head, tail): its arguments
@@ -330,7 +290,7 @@ def tiki_taka_minibatches(X, Y, order, batch, act, Ws, As, Ds, probs, below, lr,
     loss = 0.0
     correct = 0
     for q in range(order.shape[0] // batch):
-        l_, c_ = _minibatch(X, Y, order, q, batch, act, Ws, As, Ds, probs, below, lr, digital_bias, biases)
+        l_, c_ = _minibatch(X, Y, order, q, batch, act, Ws, As, Ds, probs, below, io, lr, digital_bias, biases)
         loss += l_
         correct += c_
         for k in range(len(layers)):
@@ -343,8 +303,9 @@ def tiki_taka_minibatches(X, Y, order, batch, act, Ws, As, Ds, probs, below, lr,
 class FusedBuffers:
     """The per-run buffers of the fused loop for one network and batch size."""
 
-    def __init__(self, sizes: tuple[int, ...], activation: str, batch: int) -> None:
+    def __init__(self, sizes: tuple[int, ...], activation: str, batch: int, periphery=None) -> None:
         self.batch = batch
+        self.periphery = None if periphery is None else FusedPeriphery(periphery, sizes, batch)
         self.act = ACTIVATIONS[activation]
         self.As = tuple(np.zeros((batch, n + 1), dtype=np.float32) for n in sizes[:-1])
         self.Ds = tuple(np.zeros((batch, n), dtype=np.float32) for n in sizes[1:])
@@ -353,4 +314,13 @@ class FusedBuffers:
 
     def network_args(self, X, Y, order, weights) -> tuple:
         """The leading arguments every driver takes."""
-        return (X, Y, order, self.batch, self.act, tuple(weights), self.As, self.Ds, self.probs, self.below)
+        io = None if self.periphery is None else self.periphery.args
+        return (X, Y, order, self.batch, self.act, tuple(weights), self.As, self.Ds, self.probs, self.below, io)
+
+    def parts(self, order: np.ndarray):
+        """`order` in the parts the drivers take one call each: the whole of it, or with a
+        periphery, parts whose read noise fits one window of its stream."""
+        if self.periphery is None:
+            yield order
+        else:
+            yield from self.periphery.parts(order)

@@ -142,7 +142,7 @@ def _train(config, dataset, on_epoch, threads) -> TrainResult:
     evaluation = None if periphery is None else periphery.with_rng(np.random.default_rng([cfg.seed, 5]))
     n = len(data.y_train)
     # batches of a few samples: one numba call per epoch (ferrosim.training.fused)
-    fused = FusedBuffers(net.sizes, net.activation, t.batch_size) if uses_fused(cfg) else None
+    fused = FusedBuffers(net.sizes, net.activation, t.batch_size, periphery) if uses_fused(cfg) else None
     n_fused = 0 if fused is None else (n // t.batch_size) * t.batch_size
     records: list[EpochRecord] = []
     cumulative = 0.0
@@ -155,7 +155,10 @@ def _train(config, dataset, on_epoch, threads) -> TrainResult:
         loss_sum = 0.0
         correct = 0
         if fused is not None:
-            loss_sum, correct = updater.fused_minibatches(fused, data.x_train, data.y_train, order[:n_fused], lr)
+            for part in fused.parts(order[:n_fused]):
+                part_loss, part_correct = updater.fused_minibatches(fused, data.x_train, data.y_train, part, lr)
+                loss_sum += part_loss
+                correct += part_correct
         for s in range(n_fused, n, t.batch_size):
             idx = order[s : s + t.batch_size]
             xb, yb = data.x_train[idx], data.y_train[idx]

@@ -13,6 +13,7 @@ from ferrosim.config import RunConfig, mixed_precision_eps
 from ferrosim.crossbar.devices import DeviceArrays
 from ferrosim.crossbar.layer import CrossbarLayer
 from ferrosim.crossbar.rng import derive_key, root_key
+from ferrosim.crossbar.transfer import rank1_work
 from ferrosim.errors import InputError
 from ferrosim.nn.mlp import DTYPE
 from ferrosim.training.fused import (ideal_minibatches, mixed_precision_minibatches, rank1_update,
@@ -280,7 +281,16 @@ class MixedPrecisionUpdater(PulsedSGDUpdater):
         return mixed_precision_eps(self.cfg)
 
     def _prepare(self, layer: CrossbarLayer) -> None:
-        layer.chi = np.zeros_like(layer.g)
+        # batch 1 with a transfer after every sample adds one input's column at a time
+        # (`accumulate_rank1_and_transfer`): stored column-major, each column is contiguous
+        order = "F" if self._rank1_fused(self.cfg.training.batch_size) else "C"
+        layer.chi = np.zeros(layer.g.shape, dtype=np.float64, order=order)
+
+    def _rank1_fused(self, batch: int) -> bool:
+        """Whether a mini-batch of `batch` samples takes `accumulate_rank1_and_transfer` (any
+        layout of chi gives the same numbers; column-major is the fast one for it)."""
+        mp = self.cfg.mixed_precision
+        return batch == 1 and mp.transfer_every == 1 and mp.transfer == "deterministic"
 
     def __init__(self, cfg: RunConfig, w0: list[np.ndarray], rng_d2d: np.random.Generator,
                  threads: int | None = None) -> None:
@@ -300,7 +310,7 @@ class MixedPrecisionUpdater(PulsedSGDUpdater):
         for layer in self.layers:
             self._ops += batch * layer.chi.size  # one multiply-accumulate per weight and sample
             self._acc += layer.chi.size  # one accumulator read-add-write per weight and mini-batch
-        if batch == 1 and mp.transfer_every == 1 and mp.transfer == "deterministic":
+        if self._rank1_fused(batch):
             # chi += -lr d x^T and the transfer fused, visiting only the devices that changed
             for k, (layer, a, d) in enumerate(zip(self.layers, inputs, deltas)):
                 layer.accumulate_rank1_and_transfer(layer.chi, a[0], d[0], lr, self.eps, mp.max_pulses,
@@ -330,7 +340,7 @@ class MixedPrecisionUpdater(PulsedSGDUpdater):
             self._fused = tuple(
                 (layer.g, layer.chi, layer.scale, self._layer_key(k), layer.devices.kernel_args,
                  (layer.counts, layer.read(), layer.g_ref, layer.scale),
-                 np.empty(layer.g.shape, dtype=DTYPE), np.empty(layer.g.shape[1]))
+                 np.empty(layer.g.shape, dtype=DTYPE), np.empty(layer.g.shape[1]), rank1_work(layer.g.shape[0]))
                 for k, layer in enumerate(self.layers))
         loss, correct, self._batches, self._transfers = mixed_precision_minibatches(
             *bufs.network_args(X, Y, order, self.weights()), lr, self.eps, mp.max_pulses, mp.transfer == "stochastic",

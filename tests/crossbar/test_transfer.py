@@ -85,7 +85,7 @@ def test_noisy_transfer_is_reproducible_per_key_and_index():
 
 def test_fused_rank1_path_equals_accumulate_then_transfer():
     """Batch 1: the fused kernel gives exactly what a dense accumulate + transfer gives."""
-    from ferrosim.crossbar.transfer import accumulate_rank1_and_transfer
+    from ferrosim.crossbar.transfer import accumulate_rank1_and_transfer, rank1_work
 
     dev = SoftBoundsDevice(a_up=0.02, a_down=0.015)
     arrays = DeviceArrays.build(dev, (5, 7), np.random.default_rng(0))
@@ -102,10 +102,42 @@ def test_fused_rank1_path_equals_accumulate_then_transfer():
                                       arrays.model_code, arrays.a_up, arrays.a_down, arrays.w_min,
                                       arrays.w_max, arrays.gamma_up, arrays.gamma_down, arrays.c2c,
                                       arrays.noisy, arrays.t_g0, arrays.t_dg, arrays.t_vals, c_fused,
-                                      np.zeros((5, 7), dtype=np.float32), np.zeros((5, 7)), 1.0)
+                                      np.zeros((5, 7), dtype=np.float32), np.zeros((5, 7)), 1.0, rank1_work(5))
     np.testing.assert_allclose(g_fused, g_dense, atol=1e-12)
     np.testing.assert_allclose(chi_fused, chi_dense, atol=1e-12)
     assert c_fused.tolist() == c_dense.tolist() and c_fused.sum() > 100
+
+
+@pytest.mark.parametrize("max_pulses", [0, 2])
+def test_fused_rank1_path_is_the_same_in_either_layout(max_pulses):
+    """Issue 26: the batch-1 kernel adds input-major; a column-major accumulator (the fast
+    layout) and a row-major one give the same states, accumulator and counts, bit for bit,
+    with capped transfers too, through samples with more hits than rows (the scratch grows)."""
+    from ferrosim.crossbar.transfer import accumulate_rank1_and_transfer, rank1_work
+
+    dev = SoftBoundsDevice(a_up=0.02, a_down=0.015, c2c=0.3)
+    shape = (6, 40)
+    arrays = DeviceArrays.build(dev, shape, np.random.default_rng(0))
+    out = []
+    for order in ("C", "F"):
+        rng = np.random.default_rng(4)
+        g, chi = np.zeros(shape), np.zeros(shape, order=order)
+        counts, w, work = np.zeros(2, dtype=np.int64), np.zeros(shape, dtype=np.float32), rank1_work(shape[0])
+        most = 0
+        for t in range(200):
+            x = rng.random(40) * (rng.random(40) < 0.4)
+            d = rng.normal(size=6) * (rng.random(6) < 0.8)  # some rows without error
+            before = counts.sum()
+            accumulate_rank1_and_transfer(g, chi, x, d, -0.3, EPS, max_pulses, np.uint64(7), t,
+                                          arrays.model_code, arrays.a_up, arrays.a_down, arrays.w_min,
+                                          arrays.w_max, arrays.gamma_up, arrays.gamma_down, arrays.c2c,
+                                          arrays.noisy, arrays.t_g0, arrays.t_dg, arrays.t_vals, counts, w,
+                                          np.zeros(shape), 1.0, work)
+            most = max(most, counts.sum() - before)
+        out.append((g, np.ascontiguousarray(chi), counts))
+        assert most > shape[0]  # a sample fired more devices than there are rows
+    assert np.array_equal(out[0][0], out[1][0]) and np.array_equal(out[0][1], out[1][1])
+    assert out[0][2].tolist() == out[1][2].tolist()
 
 
 def test_layer_weights_track_every_pulse():

@@ -10,7 +10,9 @@ import ferrosim
 import ferrosim.training.loop as loop
 from ferrosim.config import parse_run_config
 from ferrosim.nn.mlp import MLP
+from ferrosim.nn.periphery import GaussianStream, Periphery
 from ferrosim.training.fused import FUSED_MAX_BATCH, FusedBuffers, network_minibatch, uses_fused
+from ferrosim.training.fused_periphery import network_minibatch_io
 
 ALGORITHMS = ["ideal", "sgd", "sgd_symmetry_shift", "sgd_balanced", "mixed_precision", "tiki_taka_v2",
               "chopped_tt_v2", "agad"]
@@ -110,10 +112,103 @@ def test_digital_bias_on_the_fused_path():
 
 @pytest.mark.parametrize("batch, io, expected", [
     (1, None, True), (FUSED_MAX_BATCH, None, True), (FUSED_MAX_BATCH + 1, None, False), (64, None, False),
-    (1, "aihwkit_default", False),
+    (1, "aihwkit_default", True), (FUSED_MAX_BATCH + 1, "aihwkit_default", False),
 ])
 def test_which_runs_take_the_fused_path(batch, io, expected):
     raw = {"training": {"batch_size": batch}}
     if io:
         raw["io"] = io
     assert uses_fused(parse_run_config(raw)) is expected
+
+
+def _periphery(io, digital_bias, seed):
+    cfg = parse_run_config({"io": io, "network": {"digital_bias": digital_bias}})
+    return Periphery.from_config(cfg.io, digital_bias, np.random.default_rng(seed))
+
+
+# out_bound 2 with weights of std 1 clips many outputs: bound management retries them, and the
+# masks stop their errors; no DAC/ADC rounding, so that only the order of the sums differs
+CLIPPING_IO = {"preset": "aihwkit_default", "forward": {"inp_res": 0, "out_res": 0, "out_bound": 2.0},
+               "backward": {"inp_res": 0, "out_res": 0}}
+
+
+@pytest.mark.parametrize("digital_bias", [False, True])
+@pytest.mark.parametrize("batch", [1, 4])
+@pytest.mark.parametrize("io", [CLIPPING_IO, "aihwkit_default"])
+def test_io_network_matches_the_batched_periphery(io, batch, digital_bias):
+    """The fused network through the periphery (issue 26) against ferrosim.nn.mlp with the
+    batched `Periphery`: the same read-noise draws at the same places (the streams end at the
+    same position), the same bound-management retries and masks, and the same probabilities
+    and errors up to float32 summation order (one ADC step where the ADC rounds)."""
+    rng = np.random.default_rng(5)
+    net = MLP((30, 16, 12, 4), "sigmoid")
+    weights = [w * 3 for w in net.init_weights(rng)]
+    X = rng.random((8, 30), dtype=np.float32)
+    X[:, :4] = 0.0
+    X[2] = 0.0  # an all-zero input: only the bias
+    Y = rng.integers(0, 4, 8)
+    idx = np.array([2, 5, 0, 7][:batch])
+    batched = _periphery(io, digital_bias, 11)
+    fused_side = _periphery(io, digital_bias, 11)
+    ws = [w.copy() for w in weights]
+    if digital_bias:  # the bias column holds the float biases
+        for w in ws:
+            w[:, -1] = 0.1
+    inputs, probs = net.forward(ws, X[idx], batched)
+    deltas = net.backward(ws, inputs, probs, Y[idx], batched)
+    bufs = FusedBuffers(net.sizes, "sigmoid", batch, fused_side)
+    order = idx.copy()
+    parts = list(bufs.parts(order))
+    assert len(parts) == 1
+    loss, correct = network_minibatch_io(X, Y, idx, bufs.act, tuple(ws), bufs.As, bufs.Ds, bufs.probs,
+                                         bufs.below, digital_bias, bufs.periphery.args)
+    for _ in bufs.parts(order[len(parts[0]):]):  # an empty order moves nothing
+        pass
+    step = 0.0 if io is CLIPPING_IO else 24 / 510  # the ADC step
+    np.testing.assert_allclose(bufs.probs, probs, rtol=1e-4, atol=1e-6 + step)
+    for d_fused, d in zip(bufs.Ds, deltas):
+        np.testing.assert_allclose(d_fused, d, rtol=1e-3, atol=1e-6 + step)
+    assert correct == int(np.sum(bufs.probs.argmax(axis=1) == Y[idx]))
+    # the fused loop moved its stream exactly as far as the batched products drew
+    stream = fused_side.rng
+    stream.advance_to(int(bufs.periphery.args[4][0]))
+    assert np.array_equal(stream.take((1, 50)), batched.rng.take((1, 50)))
+    if io is CLIPPING_IO:  # bound management retried clipped rows: more draws than one per output
+        assert bufs.periphery.args[4][0] > batch * (16 + 12 + 4 + 17 + 13)
+
+
+def test_io_runs_take_the_fused_path_and_learn_as_batched():
+    """Digits at batch 1 with aihwkit's default periphery: fused (issue 26) and batched runs
+    follow each other; two fused runs are identical bit for bit."""
+    cfg = {"algorithm": "sgd", "seed": 3, "training": {"epochs": 3}, "io": "aihwkit_default"}
+    fused, again = ferrosim.train(cfg), ferrosim.train(cfg)
+    original = loop.uses_fused
+    loop.uses_fused = lambda c: False
+    try:
+        batched = ferrosim.train(cfg)
+    finally:
+        loop.uses_fused = original
+    assert fused.info["training_path"] == "fused" and batched.info["training_path"] == "batched"
+    for a, b in zip(fused.records, batched.records):
+        assert a.test_accuracy == pytest.approx(b.test_accuracy, abs=0.04)
+        assert a.pulses_up + a.pulses_down == pytest.approx(b.pulses_up + b.pulses_down, rel=0.03)
+    assert fused.records[-1].test_accuracy > 0.4  # well above chance (0.1); 0.57 measured
+    for w, w1 in zip(fused.weights, again.weights):
+        assert np.array_equal(w, w1)
+
+
+def test_a_window_of_the_noise_stream_continues_it():
+    """`window` + `advance_to` hand out the same draws in the same order as `take`, across the
+    stream's blocks."""
+    a, b = GaussianStream(np.random.default_rng(2)), GaussianStream(np.random.default_rng(2))
+    got = []
+    for need, used in [(10, 7), (GaussianStream.BLOCK, GaussianStream.BLOCK - 3), (50, 50), (2 * GaussianStream.BLOCK, 5)]:
+        block, pos = a.window(need)
+        assert len(block) - pos >= need
+        got.append(block[pos:pos + used].copy())
+        a.advance_to(pos + used)
+    got.append(a.take((1, 9)).ravel())
+    want = b.take((1, sum(len(g) for g in got)))
+    assert np.array_equal(np.concatenate(got), want.ravel())
+    with pytest.raises(ValueError):
+        a.advance_to(-1)
