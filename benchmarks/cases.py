@@ -18,6 +18,19 @@ SMALL_BATCHES = (16, 4)
 """Batch sizes timed for the core configurations only (ideal, sgd and mixed_precision on the
 soft-bounds device): the rows of the small-batch ratio line (issue 19)."""
 SMALL_BATCH_COMBOS = (("ideal", "none"), ("sgd", "softbounds"), ("mixed_precision", "softbounds"))
+PRESETS = {"chopped_tt_v2": {"fast_lr": 0.5, "auto_scale": True, "auto_granularity": 1000, "in_chop_prob": 0.01},
+           "agad": {"fast_lr": 0.5, "auto_scale": True, "auto_granularity": 1000, "in_chop_prob": 0.02,
+                    "tail_weightening": 5.0}}
+"""The `tiki_taka:` settings of aihwkit 1.2.0's presets (configs/paper_mnist_tiki_taka.yaml):
+with auto_scale, A's pulse count per sample is about fast_lr x BL = 15.5 per active device pair,
+~10^5 pulses per MNIST sample, so these cases are timed on a slice (PRESET_SAMPLES) and
+measured per pulse (issue 26)."""
+PRESET_SAMPLES = 3_000
+"""Training samples timed for the preset cases (scaled up to an epoch): the first ones of a run,
+where the pulse count is highest (it falls as the errors shrink)."""
+PULSE_HEAVY_K = 15.5
+"""The kernel's pulse-heavy setting: k = lr max|x| max|d| / eps at the median sample, the
+presets' fast_lr x BL, so that its time per pulse is sgd's at the presets' pulse density."""
 PROFILED = (("sgd", 64), ("mixed_precision", 64), ("sgd", 1))
 """(algorithm, batch) of the cProfile listings (`--profile`), on the soft-bounds device."""
 
@@ -37,7 +50,7 @@ def device_config(kind: str, hzo_file: str | None) -> dict:
 
 
 def run_config(algorithm: str, device: dict, batch: int, lr: float, hidden=HIDDEN,
-               io: str | None = None) -> dict:
+               io: str | None = None, preset: bool = False) -> dict:
     """The `ferrosim.train` configuration of one case: one epoch, BL 31, update management."""
     cfg = {"name": "benchmark", "seed": 0, "algorithm": algorithm,
            "network": {"hidden": list(hidden), "activation": "sigmoid"},
@@ -45,7 +58,9 @@ def run_config(algorithm: str, device: dict, batch: int, lr: float, hidden=HIDDE
            "update": {"bl": 31, "update_management": True, "update_bl_management": True}}
     if algorithm != "ideal":
         cfg["device"] = device
-    if algorithm in ("chopped_tt_v2", "agad"):
+    if preset:
+        cfg["tiki_taka"] = dict(PRESETS[algorithm])
+    elif algorithm in ("chopped_tt_v2", "agad"):
         # A's learning rate as sgd's (aihwkit's default for these is fast_lr 1 whatever lr is)
         cfg["tiki_taka"] = {"fast_lr": lr}
     if io:
@@ -66,6 +81,11 @@ def plan_training(quick: bool, have_hzo: bool) -> list[dict]:
     if have_hzo:
         combos.append(("sgd_symmetry_shift", "table"))
     runs = []
+    preset_device = "table" if have_hzo else "softbounds"
+    for algorithm in PRESETS:  # the pulse-heavy presets: a slice, first (issue 26)
+        n_train = PRESET_SAMPLES // 10 if quick else PRESET_SAMPLES
+        runs.append({"kind": "train", "algorithm": algorithm, "device": preset_device, "batch": 64, "lr": 0.5,
+                     "n_train": n_train, "io": None, "preset": True, "n_test": N_TEST_FULL * n_train // N_TRAIN_FULL})
     for batch, lr in SETTINGS.items():
         n_train = timed_samples(quick, batch)
         for algorithm, device, *io in (SMALL_BATCH_COMBOS if batch in SMALL_BATCHES else combos):
@@ -81,13 +101,14 @@ def label(run: dict) -> str:
         return "ideal (float)"
     dev = "softbounds 1%" if run["device"] == "softbounds" else "HZO table"
     io = f" / io {run['io']}" if run.get("io") else ""
-    return f"{run['algorithm']} / {dev}{io}"
+    preset = " / aihwkit preset" if run.get("preset") else ""
+    return f"{run['algorithm']} / {dev}{io}{preset}"
 
 
-def find_run(runs, algorithm, device, batch, io=None):
+def find_run(runs, algorithm, device, batch, io=None, preset=False):
     """The timed run of one case, or None when it was not run or failed."""
     for r in runs:
         if r["algorithm"] == algorithm and r["device"] == device and r["batch"] == batch \
-                and r.get("io") == io and "s_per_epoch" in r:
+                and r.get("io") == io and bool(r.get("preset")) == preset and "s_per_epoch" in r:
             return r
     return None

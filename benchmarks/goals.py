@@ -1,4 +1,4 @@
-"""The goals of issues 7, 17 and 19: each goal, its measured figure or ratio and pass/miss.
+"""The goals of issues 7, 17, 19 and 26: each goal, its measured figure or ratio and pass/miss.
 
 `evaluate_goals` turns the timed runs into the goal list (the report's "Goals" table);
 `row_goal` gives a training row's goal and verdict cells. REFERENCE: figures measured
@@ -7,7 +7,7 @@ elsewhere, printed beside the goals for comparison.
 
 from __future__ import annotations
 
-from cases import TIKI_TAKA, find_run
+from cases import PRESETS, TIKI_TAKA, find_run
 
 # Comparison figures, measured outside this repository (see docs/performance.md).
 REFERENCE_NOTE = ("measured on a 2-core x86-64 machine with aihwkit 1.2.0 and torch 2.13 (CPU); "
@@ -20,7 +20,34 @@ REFERENCE = [
 ]
 
 
-def evaluate_goals(runs: list[dict]) -> list[dict]:
+def sgd_ns_per_pulse(kernels: list[dict] | None, device: str) -> float | None:
+    """sgd's time per pulse on `device`: the kernel's pulse-heavy setting (cases.PULSE_HEAVY_K)."""
+    for k in kernels or []:
+        if k.get("device") == device:
+            for s in k.get("settings", []):
+                if s.get("pulse_heavy"):
+                    return s["ns_per_pulse"]
+    return None
+
+
+def preset_figures(runs: list[dict], kernels: list[dict] | None, algorithm: str) -> dict | None:
+    """A preset case's time per pulse (all its work over the pulses it fired), that over sgd's
+    (pulse-heavy kernel, same device), and its epoch over sgd's batch-64 epoch (same device)."""
+    for device in ("table", "softbounds"):
+        r = find_run(runs, algorithm, device, 64, preset=True)
+        if r is None:
+            continue
+        ns = r["s_per_epoch"] / max(r["pulses_per_epoch"], 1) * 1e9
+        sgd_ns = sgd_ns_per_pulse(kernels, device)
+        sgd = find_run(runs, "sgd", device, 64)
+        return {"device": device, "ns_per_pulse": ns, "sgd_ns_per_pulse": sgd_ns,
+                "per_pulse_ratio": None if sgd_ns is None else ns / sgd_ns,
+                "epoch_ratio": None if sgd is None else r["s_per_epoch"] / sgd["s_per_epoch"],
+                "pulses_per_sample": r["pulses_per_epoch"] / 60_000}
+    return None
+
+
+def evaluate_goals(runs: list[dict], kernels: list[dict] | None = None) -> list[dict]:
     goals = []
 
     def add(name, value, limit, unit, note=""):
@@ -51,6 +78,14 @@ def evaluate_goals(runs: list[dict]) -> list[dict]:
         tt = find_run(runs, alg, "softbounds", 64)
         ratio = (tt["s_per_epoch"] / sgd64["s_per_epoch"]) if tt and sgd64 else None
         add(f"{alg} (softbounds) batch 64 <= 2 x sgd", ratio, 2.0, "x sgd")
+    for alg in PRESETS:
+        f = preset_figures(runs, kernels, alg)
+        note = "" if f is None else (
+            f"{f['ns_per_pulse']:.1f} ns per pulse ({f['pulses_per_sample']:,.0f} pulses per sample) against sgd's "
+            + ("—" if f["sgd_ns_per_pulse"] is None else f"{f['sgd_ns_per_pulse']:.1f} ns")
+            + "; epoch " + ("—" if f["epoch_ratio"] is None else f"{f['epoch_ratio']:.0f}x sgd's"))
+        add(f"{alg} (aihwkit preset) batch 64 time per pulse <= 1.5 x sgd's", f and f["per_pulse_ratio"], 1.5,
+            "x sgd", note)
     rss = [r["peak_rss_mb"] for r in runs if "peak_rss_mb" in r]
     add("peak memory per run < 1 GB (max over runs)", max(rss) if rss else None, 1024.0, "MB")
     return goals
@@ -91,6 +126,10 @@ def row_goal(run: dict, goals: dict) -> tuple[str, str]:
         verdict = "— (no sgd run)" if g["pass"] is None else f"{'pass' if g['pass'] else 'miss'} ({g['measured']:.2f}x sgd)"
     elif key == ("mixed_precision", "softbounds", 64, None):
         verdict = "pass" if goals["mixed_precision (softbounds) batch 64 s/epoch <= 1.5"]["pass"] else "miss"
+    elif run.get("preset"):
+        goal = "time per pulse <= 1.5x sgd's"
+        g = goals[f"{key[0]} (aihwkit preset) batch 64 time per pulse <= 1.5 x sgd's"]
+        verdict = "—" if g["pass"] is None else f"{'pass' if g['pass'] else 'miss'} ({g['measured']:.2f}x): {g['note']}"
     elif key[0] in TIKI_TAKA and key[1:] == ("softbounds", 64, None):
         g = goals[f"{key[0]} (softbounds) batch 64 <= 2 x sgd"]
         verdict = "— (no sgd run)" if g["pass"] is None else f"{'pass' if g['pass'] else 'miss'} ({g['measured']:.2f}x sgd)"

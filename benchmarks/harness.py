@@ -154,15 +154,17 @@ def pulse_kernels(devices: list[str], quick: bool, data_arg: str | None, hzo_fil
                   threads: int, timeout: float) -> list[dict]:
     """Throughput of `CrossbarLayer.pulsed_update` at batch 64 and batch 1, per device."""
     kernels = []
-    n64, n1 = (6_400, 1_000) if quick else (19_200, 3_000)
+    n64, n1, heavy = (6_400, 1_000, 128) if quick else (19_200, 3_000, 640)
     for device in devices:
         print(f"pulse kernel ({device}) ...", flush=True)
+        # lr None: pulse-heavy (cases.PULSE_HEAVY_K), sgd's time per pulse at the presets' density
         k = run_worker({"kind": "kernel", "device": device, "data_dir": data_arg, "hzo_file": hzo_file,
-                        "settings": [[64, 0.5, n64], [1, 0.05, n1]]}, threads, timeout)
+                        "settings": [[64, 0.5, n64], [1, 0.05, n1], [64, None, heavy]]}, threads, timeout)
         k.setdefault("device", device)
         kernels.append(k)
         for s in k.get("settings", []):
-            print(f"  batch {s['batch']}: {eng(s['pulses_per_s'])} pulses/s, "
+            print(f"  batch {s['batch']}{' pulse-heavy' if s.get('pulse_heavy') else ''}: "
+                  f"{eng(s['pulses_per_s'])} pulses/s ({s['ns_per_pulse']:.1f} ns each), "
                   f"{eng(s['weight_sample_updates_per_s'])} weight-sample updates/s", flush=True)
         if "error" in k:
             print(f"  error: {k['error']}", flush=True)

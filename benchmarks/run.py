@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
             runs = [r for r in runs if any(o in label(r) for o in args.only)]
         harness.time_training(runs, args.repeat, data_arg, hzo_file, args.threads, args.timeout)
         report["training"] = runs
-        report["goals"] = evaluate_goals(runs)
+        report["goals"] = evaluate_goals(runs, report.get("kernel"))
 
         if args.profile:
             report["profile"] = harness.profiles(args.quick, data_arg, out_dir, args.threads, args.timeout)

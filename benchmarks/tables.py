@@ -104,20 +104,25 @@ def render_markdown(report: dict) -> str:
     k = report.get("kernel")
     if k:
         lines += ["## Pulse kernel throughput (`CrossbarLayer.pulsed_update`, one layer)", "",
-                  "| device | layer | batch | lr | samples | pulses/sample | pulses/s | weight-sample "
+                  "| device | layer | batch | lr | samples | pulses/sample | pulses/s | ns/pulse | weight-sample "
                   "updates/s | us/sample |",
-                  "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+                  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for kk in k:
             if "error" in kk:
                 lines.append(f"| {kk.get('device')} | | | | | error: {kk['error'][:120]} | | | |")
                 continue
             for s in kk["settings"]:
-                lines.append(f"| {kk['device']} | {kk['shape'][0]}x{kk['shape'][1]} | {s['batch']} | {s['lr']} | "
+                lr = f"{s['lr']:.3g} (pulse-heavy)" if s.get("pulse_heavy") else s["lr"]
+                lines.append(f"| {kk['device']} | {kk['shape'][0]}x{kk['shape'][1]} | {s['batch']} | {lr} | "
                              f"{s['samples']:,} | {s['pulses_per_sample']:.0f} | {eng(s['pulses_per_s'])} | "
+                             f"{s['ns_per_pulse']:.1f} | "
                              f"{eng(s['weight_sample_updates_per_s'])} | {s['us_per_sample']:.0f} |")
         lines += ["", "Inputs: MNIST pixels plus bias and the back-propagated errors of the freshly "
                   "initialised network (1/batch of the mean loss included), so the pulse density is "
-                  "that of early training. weight-sample updates/s = 256 x 785 x samples / s.", ""]
+                  "that of early training. weight-sample updates/s = 256 x 785 x samples / s. The pulse-heavy "
+                  "row sets lr so that the median sample asks for 15.5 pulses per active pair (k = lr "
+                  "max|x| max|d| / eps, the Tiki-Taka presets' fast_lr x BL): sgd's time per pulse at "
+                  "their density, the reference of their per-pulse goal.", ""]
 
     f = report.get("fit")
     if f:
@@ -137,7 +142,7 @@ def render_markdown(report: dict) -> str:
     for g in report["goals"]:
         verdict = "—" if g["pass"] is None else ("pass" if g["pass"] else "miss")
         val = "—" if g["measured"] is None else f"{g['measured']:.2f} {g['unit']}"
-        lines.append(f"| {g['goal']} | {val} | {verdict} |")
+        lines.append(f"| {g['goal']} | {val} | {verdict}{': ' + g['note'] if g.get('note') else ''} |")
     lines += ["", f"## Reference figures (not measured here: {REFERENCE_NOTE})", "",
               "| reference | time |", "|---|---|"]
     for name, value in REFERENCE:

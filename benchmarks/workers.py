@@ -13,7 +13,7 @@ import json
 import time
 from pathlib import Path
 
-from cases import HIDDEN, N_TEST_FULL, N_TRAIN_FULL, device_config, run_config
+from cases import HIDDEN, N_TEST_FULL, N_TRAIN_FULL, PULSE_HEAVY_K, device_config, run_config
 
 
 def _peak_rss_mb() -> float:
@@ -54,14 +54,15 @@ def worker_train(spec: dict) -> dict:
     data, source = _load_data(spec["data_dir"])
     load_s = time.perf_counter() - t0
     cfg = run_config(spec["algorithm"], device_config(spec["device"], spec.get("hzo_file")),
-                     spec["batch"], spec["lr"], io=spec.get("io"))
+                     spec["batch"], spec["lr"], io=spec.get("io"), preset=spec.get("preset", False))
     # Warm-up: a tiny run of the same algorithm/device/batch and depth compiles (or loads from
     # the numba cache) every kernel the timed run calls, so the timing holds no JIT work. (The
     # fused path's drivers are compiled per number of layers: a shallower warm-up would leave
     # the timed run to compile its own, 10-20 s.)
     t0 = time.perf_counter()
     ferrosim.train(run_config(spec["algorithm"], device_config(spec["device"], spec.get("hzo_file")),
-                              spec["batch"], spec["lr"], hidden=[8] * len(HIDDEN), io=spec.get("io")),
+                              spec["batch"], spec["lr"], hidden=[8] * len(HIDDEN), io=spec.get("io"),
+                              preset=spec.get("preset", False)),
                    dataset=_subset(data, 64, 64))
     warmup_s = time.perf_counter() - t0
     rss_before = _peak_rss_mb()
@@ -96,6 +97,7 @@ def worker_kernel(spec: dict) -> dict:
     key = np.uint64(derive_key(root_key(0), np.uint64(0)))
     out = {"data": source, "device": spec["device"], "shape": list(shape), "settings": []}
     for batch, lr, n_samples in spec["settings"]:
+        spec_lr = lr
         # Realistic inputs: MNIST pixels (+ bias) and the back-propagated errors of the freshly
         # initialised network, with the 1/batch of the mean loss as in training.
         rng = np.random.default_rng(1)
@@ -109,6 +111,9 @@ def worker_kernel(spec: dict) -> dict:
         devices = DeviceArrays.build(model, shape, np.random.default_rng([0, 1]))
         layer = CrossbarLayer(devices, 0.0, cfg.device.weight_scale, 1.0)
         layer.eps = model.granularity(cfg.update.granularity, 0.0)
+        if lr is None:  # pulse-heavy: k = PULSE_HEAVY_K at the median sample (the presets' density)
+            xd = [np.abs(xs).max(axis=1) * np.abs(ds).max(axis=1) for xs, ds in batches]
+            lr = float(PULSE_HEAVY_K * layer.eps * layer.scale / np.median(np.concatenate(xd)))
         layer.program(w0[0])
         # warm-up (JIT), then reset the states
         layer.pulsed_update(*batches[0], lr, 31, True, True, key, 0)
@@ -123,7 +128,8 @@ def worker_kernel(spec: dict) -> dict:
         pulses = int(layer.counts.sum())
         out["settings"].append({
             "batch": batch, "lr": lr, "samples": n_samples, "seconds": dt, "pulses": pulses,
-            "pulses_per_s": pulses / dt, "pulses_per_sample": pulses / n_samples,
+            "pulses_per_s": pulses / dt, "pulses_per_sample": pulses / n_samples, "ns_per_pulse": dt / pulses * 1e9,
+            "pulse_heavy": spec_lr is None,
             "weight_sample_updates_per_s": shape[0] * shape[1] * n_samples / dt,
             "us_per_sample": dt / n_samples * 1e6})
     out["peak_rss_mb"] = _peak_rss_mb()
