@@ -381,13 +381,27 @@ def _print_plan(plan, runs, todo, out, workers: int = 1, executor: str = "local"
     out_console.print(f"{len(todo)} of {len(runs)} runs to train: {work:,} sample-updates in all",
                       markup=False)
     if todo:
-        _print_estimate(todo, workers, executor, threads, samples, sum(load_s.values()))
+        _print_estimate(todo, workers, executor, threads, samples, sum(load_s.values()),
+                        _finished_times([r for r in runs if r.run_id not in pending], out))
+
+
+def _finished_times(done, out) -> list:
+    """(run, wall seconds) of the finished runs in `out` (a sibling's time beats a calibration)."""
+    from ferrosim.sweeps.outputs import read_run_record, run_dir
+
+    pairs = []
+    for r in done:
+        try:
+            pairs.append((r, float(read_run_record(run_dir(out, r.run_id) / "run.json")["summary"]["wall_s"])))
+        except (InputError, KeyError, TypeError, ValueError):
+            continue  # no usable time: the run is calibrated like the others
+    return pairs
 
 
 def _print_estimate(todo, workers: int, executor: str, threads: int | None, samples: dict,
-                    data_load_s: float) -> None:
+                    data_load_s: float, done: list | None = None) -> None:
     """`estimated time: ~6 min with 2 workers (calibrated on this machine: ...)`, or why not."""
-    from ferrosim.sweeps.estimate import duration, estimate, micro
+    from ferrosim.sweeps.estimate import duration, estimate, measured_siblings, micro
     from ferrosim.sweeps.runner import pool_threads
 
     if executor == "dask":
@@ -396,16 +410,23 @@ def _print_estimate(todo, workers: int, executor: str, threads: int | None, samp
         n, run_threads, pool = 1, threads, False  # in-process, as the sweep runs them
     else:
         n, run_threads, pool = workers, pool_threads(workers, threads), True
+    known = measured_siblings(done or [], todo)
     try:
-        est = estimate(todo, n, run_threads, pool=pool, samples=samples, data_load_s=data_load_s)
+        est = estimate(todo, n, run_threads, pool=pool, samples=samples, data_load_s=data_load_s, known=known)
     except Exception as exc:  # noqa: BLE001 - the plan above stands; the estimate is a bonus
         msg = " ".join(str(exc).split()) or type(exc).__name__
         out_console.print(f"estimated time: unknown (calibration failed: {msg})", markup=False)
         return
     h = est.heaviest
-    where = (f"calibrated on this machine: {micro(h.sample_s, sys.stdout.encoding)} per sample-update "
-             f"for {h.label}" + (f", {len(est.groups) - 1} other kind{'s' if len(est.groups) > 2 else ''} of run"
-                                  if len(est.groups) > 1 else ""))
+    parts = []
+    if h is not None:
+        parts.append(f"calibrated on this machine: {micro(h.sample_s, sys.stdout.encoding)} per sample-update "
+                     f"for {h.label}" + (f", {len(est.groups) - 1} other kind{'s' if len(est.groups) > 2 else ''} "
+                                         "of run" if len(est.groups) > 1 else ""))
+    if est.known:
+        parts.append(f"{est.known} run{'s' if est.known > 1 else ''} timed by {'their' if est.known > 1 else 'its'} "
+                     "finished runs that differ only in the seed")
+    where = "; ".join(parts)
     if executor == "dask":
         out_console.print(f"estimated time: {duration(est.wall_s)} on one dask worker, divided among the "
                           f"workers the cluster has ({where})", markup=False, soft_wrap=True)

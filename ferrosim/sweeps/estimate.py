@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import json
 import time
 from dataclasses import dataclass
 
@@ -58,12 +59,13 @@ class Estimate:
     wall_s: float  # when the last worker finishes
     workers: int
     sample_updates: int
-    heaviest: Calibration  # the group with the most estimated time
+    heaviest: Calibration | None  # the group with the most estimated time (None: every run's time was known)
     groups: dict[tuple, Calibration]
     first_use_s: float  # per worker, included in wall_s
     start_s: float  # per worker before its first run (start, data, kernels), included in wall_s
     calibration_s: float  # what the calibration itself took
     work_s: float  # the runs' time on one worker, without the kernels' first use
+    known: int = 0  # runs whose time came from finished runs differing only in the seed
 
 
 def samples_per_epoch(runs: list[PlannedRun], load_s: dict[tuple, float] | None = None) -> dict[str, int]:
@@ -92,15 +94,41 @@ def cost_key(run: PlannedRun) -> tuple:
             c.network.activation, c.network.digital_bias, c.training.batch_size, io)
 
 
+def seed_sibling_key(run: PlannedRun) -> str:
+    """A run's configuration without its seed: runs that share it differ only in their random
+    draws, so a finished one's time is the best guess of the others' (`measured_siblings`)."""
+    cfg = run.config.model_dump(mode="json")
+    cfg.pop("seed", None)
+    return json.dumps(cfg, sort_keys=True, default=str)
+
+
+def measured_siblings(done: list[tuple[PlannedRun, float]], todo: list[PlannedRun]) -> dict[str, float]:
+    """run_id -> seconds for the runs of `todo` that have finished runs (`done`: each with its
+    measured wall time) differing only in the seed: the mean of those times. Pulse-heavy runs
+    slow down or speed up as they learn (the Tiki-Taka presets fire most pulses early), which a
+    calibration on a run's first samples cannot see; a finished seed can."""
+    times: dict[str, list[float]] = {}
+    for run, seconds in done:
+        times.setdefault(seed_sibling_key(run), []).append(seconds)
+    out = {}
+    for run in todo:
+        got = times.get(seed_sibling_key(run))
+        if got:
+            out[run.run_id] = sum(got) / len(got)
+    return out
+
+
 def estimate(runs: list[PlannedRun], workers: int, threads: int | None = None, *, pool: bool = True,
              samples: dict[str, int] | None = None, data_load_s: float | None = None,
-             budget_s: float = BUDGET_S) -> Estimate:
+             budget_s: float = BUDGET_S, known: dict[str, float] | None = None) -> Estimate:
     """Calibrate the groups of `runs` and deal the runs to `workers`, in a pool of worker processes
     (`pool`) or in this process. `threads`: layer-update threads of each run, as the sweep will
     give them (None: train's default). `samples` and `data_load_s`: `samples_per_epoch` of the
     runs and what loading their data took, when they were found before (this process then has
-    the data in memory)."""
+    the data in memory). `known`: run_id -> seconds of runs whose time is known already
+    (`measured_siblings`); they are not calibrated."""
     t_start = time.perf_counter()
+    known = known or {}
     if samples is None or data_load_s is None:
         loads: dict[tuple, float] = {}
         samples = samples_per_epoch(runs, loads)
@@ -108,7 +136,8 @@ def estimate(runs: list[PlannedRun], workers: int, threads: int | None = None, *
     keys = [cost_key(r) for r in runs]
     by_key: dict[tuple, list[PlannedRun]] = {}
     for k, r in zip(keys, runs):
-        by_key.setdefault(k, []).append(r)
+        if r.run_id not in known:
+            by_key.setdefault(k, []).append(r)
     # heaviest first (sample-updates x weights), so that a spent budget scales only light groups
     weights = {k: _n_weights(rs[0]) for k, rs in by_key.items()}
     order = sorted(by_key, key=lambda k: -weights[k] * sum(r.config.training.epochs * samples[r.run_id]
@@ -120,16 +149,19 @@ def estimate(runs: list[PlannedRun], workers: int, threads: int | None = None, *
         else:
             groups[k] = calibrate(by_key[k][0], samples[by_key[k][0].run_id], threads)
     first_use = sum(g.first_use_s for g in groups.values())
-    per_run = [groups[k].run_s(r.config.training.epochs, samples[r.run_id]) for k, r in zip(keys, runs)]
+    per_run = [known[r.run_id] if r.run_id in known else groups[k].run_s(r.config.training.epochs, samples[r.run_id])
+               for k, r in zip(keys, runs)]
     workers = max(1, min(workers, len(runs)))
     group_s: dict[tuple, float] = {}
-    for k, seconds in zip(keys, per_run):
-        group_s[k] = group_s.get(k, 0.0) + seconds
+    for k, r, seconds in zip(keys, runs, per_run):
+        if r.run_id not in known:
+            group_s[k] = group_s.get(k, 0.0) + seconds
     start = (WORKER_START_S if pool else 0.0) + data_load_s + first_use
     return Estimate(wall_s=makespan(per_run, workers, start), workers=workers,
                     sample_updates=sum(samples[r.run_id] * r.config.training.epochs for r in runs),
-                    heaviest=groups[max(group_s, key=group_s.get)], groups=groups, first_use_s=first_use,
-                    start_s=start, calibration_s=time.perf_counter() - t_start, work_s=sum(per_run))
+                    heaviest=groups[max(group_s, key=group_s.get)] if group_s else None, groups=groups,
+                    first_use_s=first_use, start_s=start, calibration_s=time.perf_counter() - t_start,
+                    work_s=sum(per_run), known=sum(1 for r in runs if r.run_id in known))
 
 
 def makespan(durations: list[float], workers: int, start_s: float = 0.0) -> float:
@@ -227,4 +259,4 @@ def micro(seconds: float, encoding: str | None = None) -> str:
 
 
 __all__ = ["BUDGET_S", "Calibration", "Estimate", "calibrate", "cost_key", "duration", "estimate", "makespan",
-           "micro", "samples_per_epoch"]
+           "measured_siblings", "micro", "samples_per_epoch", "seed_sibling_key"]

@@ -162,6 +162,34 @@ def test_dry_run_prints_an_estimated_time_and_writes_nothing(tmp_path):
     assert "wrote nothing" in proc.stdout and not out.exists()
 
 
+def test_a_finished_seed_times_its_siblings_in_the_estimate(tmp_path):
+    """Issue 26: runs that differ from a finished run only in the seed take its measured time
+    (a calibration on a run's first samples misjudges runs whose cost changes as they learn)."""
+    import json
+
+    from ferrosim.sweeps.estimate import measured_siblings
+
+    runs = load_plan(write(tmp_path, TINY)).runs  # seeds 0, 1 x ideal, sgd
+    done = [(r, 50.0 + 10 * r.config.seed) for r in runs if r.config.seed == 0]
+    known = measured_siblings(done, [r for r in runs if r.config.seed == 1])
+    assert sorted(known.values()) == [50.0, 50.0]
+    assert {r.config.algorithm for r in runs if r.run_id in known} == {"ideal", "sgd"}
+    # the CLI: seed 0's runs finished, with a recorded time of 1000 s each
+    config = write(tmp_path, TINY)
+    out = tmp_path / "out"
+    first = ferrosim("sweep", str(config), "--out", str(out), "--set", "seed=0")
+    assert first.returncode == 0, first.stderr
+    for path in out.glob("runs/*/run.json"):
+        record = json.loads(path.read_text())
+        record["summary"]["wall_s"] = 1000.0
+        path.write_text(json.dumps(record))
+    proc = ferrosim("sweep", str(config), "--out", str(out), "--dry-run", "--workers", "1", "--merge")
+    assert proc.returncode == 0, proc.stderr
+    assert "2 of 4 runs to train" in proc.stdout
+    assert re.search(r"estimated time: ~(33|34) min with 1 worker \(2 runs timed by their finished runs that "
+                     r"differ only in the seed\)", " ".join(proc.stdout.split())), proc.stdout
+
+
 def test_the_estimate_deals_runs_to_workers_as_the_pool_does():
     assert makespan([3, 1, 1, 1], 2, 0.5) == 3.5  # the first worker keeps the long run
     assert makespan([1, 1, 1, 3], 2, 0.5) == 4.5  # the long run comes last
