@@ -147,9 +147,10 @@ def _add_column(chi_col, cd, x_j, eps):
     return n, last
 
 
-def rank1_work(n_out: int) -> tuple[np.ndarray, np.ndarray]:
-    """The scratch of `accumulate_rank1_and_transfer` for a layer of `n_out` outputs."""
-    return np.empty(n_out), np.empty(5 * n_out + 1, dtype=np.int64)
+def rank1_work(n_out: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The scratch of `accumulate_rank1_and_transfer` and `accumulate_batch_and_transfer` for a
+    layer of `n_out` outputs."""
+    return np.empty(n_out), np.empty(5 * n_out + 1, dtype=np.int64), np.empty(n_out, dtype=np.float32)
 
 
 @njit(cache=True, inline="always")
@@ -183,7 +184,7 @@ def accumulate_rank1_and_transfer(
     eps after a capped transfer fires when its input and error are nonzero again."""
     n_out, n_in = g.shape
     ct = chi.T  # (n_in, n_out): contiguous columns when chi is column-major
-    cd, ints = work
+    cd, ints, _ = work
     for i in range(n_out):
         cd[i] = c * d[i]
     start = ints[:n_out + 1]
@@ -196,32 +197,52 @@ def accumulate_rank1_and_transfer(
         if x[j] == 0.0:
             continue
         n, last = _add_column(ct[j], cd, x[j], eps)
-        if n == 0:
-            continue
-        if n_hits + n > hit_i.shape[0]:
-            size = 2 * (n_hits + n)
-            hit_i = _grown(hit_i, size)
-            hit_j = _grown(hit_j, size)
-        if n == 1:  # the common case: the add found it (an entry of a row without error
-            if d[last - 1] == 0.0:  # can be at eps only after a capped transfer)
-                continue
+        if n:
+            hit_i, hit_j, n_hits = _record_hits(ct[j], j, n, last, eps, d, hit_i, hit_j, start, n_hits)
+    if n_hits:
+        _fire_hits(g, chi, hit_i, hit_j, n_hits, start, fill, ints[4 * n_out + 1:], eps, max_pulses, key,
+                   transfer_index, model, a_up, a_down, w_min, w_max, gamma_up, gamma_down, c2c, noisy, t_g0,
+                   t_dg, t_vals, counts, w, g_ref, scale)
+
+
+@njit(cache=True, nogil=True)
+def _record_hits(col, j, n, last, eps, d, hit_i, hit_j, start, n_hits):
+    """Append the entries of column j at |chi| >= eps whose row has an error (d[i] != 0: a row
+    without one can be at eps only after a capped transfer) to (hit_i, hit_j), counting each
+    row's in start[i + 1]. n, last: their count and 1 + the last one's index, from the add (one
+    found needs no scan). Returns (hit_i, hit_j, n_hits), the arrays grown when full."""
+    if n_hits + n > hit_i.shape[0]:
+        size = 2 * (n_hits + n)
+        hit_i = _grown(hit_i, size)
+        hit_j = _grown(hit_j, size)
+    if n == 1:  # the common case
+        if d[last - 1] != 0.0:
             hit_i[n_hits] = last - 1
             hit_j[n_hits] = j
             start[last] += 1
             n_hits += 1
-            continue
-        for i in range(last):
-            if abs(ct[j, i]) >= eps and d[i] != 0.0:
-                hit_i[n_hits] = i
-                hit_j[n_hits] = j
-                start[i + 1] += 1
-                n_hits += 1
-    if n_hits == 0:
-        return
+        return hit_i, hit_j, n_hits
+    for i in range(last):
+        if abs(col[i]) >= eps and d[i] != 0.0:
+            hit_i[n_hits] = i
+            hit_j[n_hits] = j
+            start[i + 1] += 1
+            n_hits += 1
+    return hit_i, hit_j, n_hits
+
+
+@njit(cache=True, nogil=True)
+def _fire_hits(g, chi, hit_i, hit_j, n_hits, start, fill, scratch, eps, max_pulses, key, transfer_index,
+               model, a_up, a_down, w_min, w_max, gamma_up, gamma_down, c2c, noisy, t_g0, t_dg, t_vals,
+               counts, w, g_ref, scale):
+    """Fire the devices (hit_i[h], hit_j[h]) found in input order: grouped by row (a counting
+    sort; `start[i + 1]` holds row i's count), each row from its own stream (key, transfer, row)
+    in input order, as `transfer_pulses` walks them."""
+    n_out = start.shape[0] - 1
     # the hits grouped by row, input order kept within a row (a counting sort)
     for i in range(n_out):
         start[i + 1] += start[i]
-    cols = ints[4 * n_out + 1:] if n_hits <= n_out else np.empty(n_hits, dtype=np.int64)
+    cols = scratch if n_hits <= scratch.shape[0] else np.empty(n_hits, dtype=np.int64)
     fill[:] = start[:n_out]
     for h in range(n_hits):
         cols[fill[hit_i[h]]] = hit_j[h]
@@ -234,3 +255,69 @@ def accumulate_rank1_and_transfer(
         for m in range(start[i], start[i + 1]):
             rs = _fire(g, chi, i, cols[m], eps, max_pulses, rs, model, a_up, a_down, w_min, w_max,
                        gamma_up, gamma_down, c2c, noisy, t_g0, t_dg, t_vals, w, g_ref, scale, counts)
+
+
+@njit(cache=True, nogil=True)
+def _add_batch_column(chi_col, acc, c, eps):
+    """chi_col += c * acc (acc float32, the add in float64 as `accumulate` does it). Returns
+    (how many entries are at |chi| >= eps, 1 + the index of the last of them)."""
+    n = 0
+    last = 0
+    for i in range(chi_col.shape[0]):
+        v = chi_col[i] + c * acc[i]
+        chi_col[i] = v
+        hit = abs(v) >= eps
+        n += hit
+        last = max(last, (i + 1) * hit)
+    return n, last
+
+
+@njit(cache=True, nogil=True)
+def accumulate_batch_and_transfer(
+    g, chi, xs, ds, c, eps, key, transfer_index,
+    model, a_up, a_down, w_min, w_max, gamma_up, gamma_down, c2c, noisy, t_g0, t_dg, t_vals,
+    counts, w, g_ref, scale, work,
+):
+    """A mini-batch of a few samples, a transfer after it, no cap on the pulses: what `_outer`
+    (dw = ds^T xs in float32, summed in sample order), `accumulate` (chi += c * dw) and
+    `transfer_pulses` do, input-major (issue 26). Only the columns of inputs that are nonzero in
+    some sample of the mini-batch change (elsewhere dw is 0); each gets its float32 sum over the
+    samples, in sample order, and its float64 add, the same operations as the dense form, in one
+    vectorised loop over the outputs that also finds the entries at eps. With no cap, every other
+    entry is below eps after the last transfer, so the transfer fires the same devices, row by
+    row from the same streams in input order: the same numbers, bit for bit. `chi`: best
+    column-major. `work`: `rank1_work(n_out)`."""
+    n_out, n_in = g.shape
+    nb = xs.shape[0]
+    ct = chi.T
+    _, ints, acc = work
+    start = ints[:n_out + 1]
+    fill = ints[n_out + 1:2 * n_out + 1]
+    hit_i = ints[2 * n_out + 1:3 * n_out + 1]
+    hit_j = ints[3 * n_out + 1:4 * n_out + 1]
+    start[:] = 0
+    n_hits = 0
+    for j in range(n_in):
+        used = False
+        for q in range(nb):
+            if xs[q, j] != 0.0:
+                used = True
+                break
+        if not used:
+            continue
+        acc[:] = 0.0
+        for q in range(nb):
+            xq = xs[q, j]
+            if xq == 0.0:
+                continue
+            dq = ds[q]
+            for i in range(n_out):
+                acc[i] += dq[i] * xq
+        n, last = _add_batch_column(ct[j], acc, c, eps)
+        if n:
+            # a row with no error in the whole mini-batch got a zero add: not at eps (no cap)
+            hit_i, hit_j, n_hits = _record_hits(ct[j], j, n, last, eps, acc, hit_i, hit_j, start, n_hits)
+    if n_hits:
+        _fire_hits(g, chi, hit_i, hit_j, n_hits, start, fill, ints[4 * n_out + 1:], eps, 0, key, transfer_index,
+                   model, a_up, a_down, w_min, w_max, gamma_up, gamma_down, c2c, noisy, t_g0, t_dg, t_vals,
+                   counts, w, g_ref, scale)

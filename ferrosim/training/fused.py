@@ -27,8 +27,8 @@ from numba import njit
 from ferrosim.crossbar.deterministic import deterministic_pulsed_update
 from ferrosim.crossbar.sgd import pulsed_sgd_update
 from ferrosim.crossbar.tiki_taka import fast_updates_and_transfers
-from ferrosim.crossbar.transfer import (accumulate, accumulate_rank1_and_transfer, stochastic_transfer_pulses,
-                                       transfer_pulses)
+from ferrosim.crossbar.transfer import (accumulate, accumulate_batch_and_transfer, accumulate_rank1_and_transfer,
+                                       stochastic_transfer_pulses, transfer_pulses)
 from ferrosim.training.fused_periphery import FusedPeriphery, network_minibatch_io
 from ferrosim.training.network_math import act_grad, activate, dot, output_error, softmax_loss
 
@@ -250,6 +250,8 @@ def mixed_precision_minibatches(X, Y, order, batch, act, Ws, As, Ds, probs, belo
     loss = 0.0
     correct = 0
     fused_rank1 = batch == 1 and transfer_every == 1 and not stochastic
+    # a few samples, a transfer after each mini-batch, no cap: the input-major form (same numbers)
+    fused_batch = batch > 1 and transfer_every == 1 and not stochastic and max_pulses == 0
     for q in range(order.shape[0] // batch):
         l_, c_ = _minibatch(X, Y, order, q, batch, act, Ws, As, Ds, probs, below, io, lr, digital_bias, biases)
         loss += l_
@@ -260,6 +262,13 @@ def mixed_precision_minibatches(X, Y, order, batch, act, Ws, As, Ds, probs, belo
                 g, chi, scale, key, device, tail, dw, n_row, work = layers[k]
                 accumulate_rank1_and_transfer(g, chi, As[k][0], Ds[k][0], -lr / scale, eps, max_pulses, key,
                                               transfers, *device, *tail, work)
+            transfers += 1
+            continue
+        if fused_batch:
+            for k in range(len(layers)):
+                g, chi, scale, key, device, tail, dw, n_row, work = layers[k]
+                accumulate_batch_and_transfer(g, chi, As[k], Ds[k], -lr / scale, eps, key, transfers, *device,
+                                              *tail, work)
             transfers += 1
             continue
         if stochastic:  # aihwkit counts from 0 and skips update 0

@@ -16,7 +16,7 @@ from ferrosim.crossbar.rng import derive_key, root_key
 from ferrosim.crossbar.transfer import rank1_work
 from ferrosim.errors import InputError
 from ferrosim.nn.mlp import DTYPE
-from ferrosim.training.fused import (ideal_minibatches, mixed_precision_minibatches, rank1_update,
+from ferrosim.training.fused import (FUSED_MAX_BATCH, ideal_minibatches, mixed_precision_minibatches, rank1_update,
                                     sgd_minibatches)
 from ferrosim.training.layer_threads import LayerThreads
 
@@ -281,10 +281,14 @@ class MixedPrecisionUpdater(PulsedSGDUpdater):
         return mixed_precision_eps(self.cfg)
 
     def _prepare(self, layer: CrossbarLayer) -> None:
-        # batch 1 with a transfer after every sample adds one input's column at a time
-        # (`accumulate_rank1_and_transfer`): stored column-major, each column is contiguous
-        order = "F" if self._rank1_fused(self.cfg.training.batch_size) else "C"
-        layer.chi = np.zeros(layer.g.shape, dtype=np.float64, order=order)
+        # the fused path's input-major adds (`accumulate_rank1_and_transfer` at batch 1,
+        # `accumulate_batch_and_transfer` up to FUSED_MAX_BATCH with no cap) take one input's column
+        # at a time: stored column-major, each column is contiguous (any layout gives the same numbers)
+        mp, t = self.cfg.mixed_precision, self.cfg.training
+        input_major = self._rank1_fused(t.batch_size) or (
+            1 < t.batch_size <= FUSED_MAX_BATCH and mp.transfer_every == 1 and mp.transfer == "deterministic"
+            and mp.max_pulses == 0)
+        layer.chi = np.zeros(layer.g.shape, dtype=np.float64, order="F" if input_major else "C")
 
     def _rank1_fused(self, batch: int) -> bool:
         """Whether a mini-batch of `batch` samples takes `accumulate_rank1_and_transfer` (any

@@ -140,6 +140,40 @@ def test_fused_rank1_path_is_the_same_in_either_layout(max_pulses):
     assert out[0][2].tolist() == out[1][2].tolist()
 
 
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("batch", [2, 5])
+def test_fused_batch_path_equals_outer_accumulate_then_transfer(order, batch):
+    """Issue 26: a mini-batch of a few samples added input-major (only the columns of inputs
+    nonzero in some sample) and transferred gives exactly what the dense float32 outer product,
+    the float64 add and `transfer_pulses` give: states, accumulator and counts, bit for bit."""
+    from ferrosim.crossbar.transfer import accumulate, accumulate_batch_and_transfer, rank1_work, transfer_pulses
+    from ferrosim.training.fused import _outer
+
+    dev = SoftBoundsDevice(a_up=0.02, a_down=0.015, c2c=0.3)
+    shape = (7, 30)
+    arrays = DeviceArrays.build(dev, shape, np.random.default_rng(0))
+    device = (arrays.model_code, arrays.a_up, arrays.a_down, arrays.w_min, arrays.w_max, arrays.gamma_up,
+              arrays.gamma_down, arrays.c2c, arrays.noisy, arrays.t_g0, arrays.t_dg, arrays.t_vals)
+    rng = np.random.default_rng(4)
+    g_dense, g_fused = np.zeros(shape), np.zeros(shape)
+    chi_dense, chi_fused = np.zeros(shape), np.zeros(shape, order=order)
+    c_dense, c_fused = np.zeros(2, dtype=np.int64), np.zeros(2, dtype=np.int64)
+    w_dense, w_fused = np.zeros(shape, dtype=np.float32), np.zeros(shape, dtype=np.float32)
+    dw, work, g_ref = np.zeros(shape, dtype=np.float32), rank1_work(shape[0]), np.zeros(shape)
+    for t in range(200):
+        xs = (rng.random((batch, 30)) * (rng.random((batch, 30)) < 0.3)).astype(np.float32)
+        xs[:, :5] = 0.0  # inputs that are zero in every sample
+        ds = (rng.normal(size=(batch, 7)) * (rng.random((batch, 7)) < 0.8)).astype(np.float32)
+        _outer(ds, xs, dw)
+        accumulate(chi_dense, dw, -0.4)
+        transfer_pulses(g_dense, chi_dense, EPS, 0, np.uint64(7), t, *device, c_dense, w_dense, g_ref, 1.0)
+        accumulate_batch_and_transfer(g_fused, chi_fused, xs, ds, -0.4, EPS, np.uint64(7), t, *device, c_fused,
+                                      w_fused, g_ref, 1.0, work)
+    assert np.array_equal(g_fused, g_dense) and np.array_equal(chi_fused, chi_dense)
+    assert np.array_equal(w_fused, w_dense)
+    assert c_fused.tolist() == c_dense.tolist() and c_fused.sum() > 200
+
+
 def test_layer_weights_track_every_pulse():
     """The float32 weights the network reads equal s*(g - g_ref) after pulses and transfers."""
     from ferrosim.crossbar.layer import CrossbarLayer
