@@ -197,41 +197,50 @@ def accumulate_rank1_and_transfer(
         if x[j] == 0.0:
             continue
         n, last = _add_column(ct[j], cd, x[j], eps)
-        if n:
-            hit_i, hit_j, n_hits = _record_hits(ct[j], j, n, last, eps, d, hit_i, hit_j, start, n_hits)
+        if n == 0:
+            continue
+        if n_hits + n > hit_i.shape[0]:  # a sample with more hits than rows: room for them
+            hit_i, hit_j = _grown(hit_i, 2 * (n_hits + n)), _grown(hit_j, 2 * (n_hits + n))
+        # the common case, one hit that the add found, written out (through `_record_hits`, even
+        # inlined, this kernel took 20-40% longer); a row without error is at eps only after a cap
+        if n == 1:
+            if d[last - 1] == 0.0:
+                continue
+            hit_i[n_hits] = last - 1
+            hit_j[n_hits] = j
+            start[last] += 1
+            n_hits += 1
+            continue
+        n_hits = _record_hits(ct[j], j, n, last, eps, d, hit_i, hit_j, start, n_hits)
     if n_hits:
         _fire_hits(g, chi, hit_i, hit_j, n_hits, start, fill, ints[4 * n_out + 1:], eps, max_pulses, key,
                    transfer_index, model, a_up, a_down, w_min, w_max, gamma_up, gamma_down, c2c, noisy, t_g0,
                    t_dg, t_vals, counts, w, g_ref, scale)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _record_hits(col, j, n, last, eps, d, hit_i, hit_j, start, n_hits):
     """Append the entries of column j at |chi| >= eps whose row has an error (d[i] != 0: a row
-    without one can be at eps only after a capped transfer) to (hit_i, hit_j), counting each
-    row's in start[i + 1]. n, last: their count and 1 + the last one's index, from the add (one
-    found needs no scan). Returns (hit_i, hit_j, n_hits), the arrays grown when full."""
-    if n_hits + n > hit_i.shape[0]:
-        size = 2 * (n_hits + n)
-        hit_i = _grown(hit_i, size)
-        hit_j = _grown(hit_j, size)
+    without one can be at eps only after a capped transfer) to (hit_i, hit_j), which have room
+    for n more, counting each row's in start[i + 1]. n, last: their count and 1 + the last one's
+    index, from the add (one found needs no scan). Returns the new number of hits."""
     if n == 1:  # the common case
         if d[last - 1] != 0.0:
             hit_i[n_hits] = last - 1
             hit_j[n_hits] = j
             start[last] += 1
             n_hits += 1
-        return hit_i, hit_j, n_hits
+        return n_hits
     for i in range(last):
         if abs(col[i]) >= eps and d[i] != 0.0:
             hit_i[n_hits] = i
             hit_j[n_hits] = j
             start[i + 1] += 1
             n_hits += 1
-    return hit_i, hit_j, n_hits
+    return n_hits
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _fire_hits(g, chi, hit_i, hit_j, n_hits, start, fill, scratch, eps, max_pulses, key, transfer_index,
                model, a_up, a_down, w_min, w_max, gamma_up, gamma_down, c2c, noisy, t_g0, t_dg, t_vals,
                counts, w, g_ref, scale):
@@ -315,8 +324,10 @@ def accumulate_batch_and_transfer(
                 acc[i] += dq[i] * xq
         n, last = _add_batch_column(ct[j], acc, c, eps)
         if n:
+            if n_hits + n > hit_i.shape[0]:
+                hit_i, hit_j = _grown(hit_i, 2 * (n_hits + n)), _grown(hit_j, 2 * (n_hits + n))
             # a row with no error in the whole mini-batch got a zero add: not at eps (no cap)
-            hit_i, hit_j, n_hits = _record_hits(ct[j], j, n, last, eps, acc, hit_i, hit_j, start, n_hits)
+            n_hits = _record_hits(ct[j], j, n, last, eps, acc, hit_i, hit_j, start, n_hits)
     if n_hits:
         _fire_hits(g, chi, hit_i, hit_j, n_hits, start, fill, ints[4 * n_out + 1:], eps, 0, key, transfer_index,
                    model, a_up, a_down, w_min, w_max, gamma_up, gamma_down, c2c, noisy, t_g0, t_dg, t_vals,
