@@ -40,7 +40,7 @@ def _product(w, xq, y, lo, hi, with_bias):
 
 
 @njit(cache=True, nogil=True)
-def _forward_layer(w, A, Z, nb, lo, hi, fwd, digital_bias, noise, pos, xq, rows, clipped):
+def _forward_layer(w, A, Z, nb, lo, hi, fwd, digital_bias, noise, pos, xq, rows, clipped, word):
     """The managed product Z[b] = periphery(A[b] @ w.T) of rows b < nb, with bound management.
     lo[b], hi[b]: the span of A[b]'s nonzero inputs (bias column excluded). Returns the new
     noise position."""
@@ -58,7 +58,7 @@ def _forward_layer(w, A, Z, nb, lo, hi, fwd, digital_bias, noise, pos, xq, rows,
             a = A[b]
             if digital_bias:  # the bias input is off: it adds nothing and sets no scale
                 a[n_in] = 0.0
-            s = dac_row(a, xq[:n_in1], nm, reduction, inp_step, inp_bound)
+            s = dac_row(a, xq[:n_in1], nm, reduction, inp_step, inp_bound, word)
             y = Z[b]
             _product(w, xq, y, lo[b], hi[b], not digital_bias)
             nr = noise[pos + m * n_out:pos + (m + 1) * n_out] if out_noise > 0 else y
@@ -81,12 +81,12 @@ def _forward_layer(w, A, Z, nb, lo, hi, fwd, digital_bias, noise, pos, xq, rows,
 
 
 @njit(cache=True, nogil=True)
-def _backward_layer(w, dm, out, bwd, noise, pos, xq):
+def _backward_layer(w, dm, out, bwd, noise, pos, xq, word):
     """out[:n_in] = the error dm at w's outputs carried to its inputs through the backward
     periphery (n_in + 1 outputs read, the bias row's dropped). Returns the new noise position."""
     perfect, nm, inp_step, inp_bound, out_noise, out_step, out_bound, bm, max_reduction = bwd
     n_out, n_in1 = w.shape
-    s = dac_row(dm, xq[:n_out], nm, np.float32(1.0), inp_step, inp_bound)
+    s = dac_row(dm, xq[:n_out], nm, np.float32(1.0), inp_step, inp_bound, word)
     for j in range(n_in1):
         out[j] = 0.0
     for i in range(n_out):
@@ -107,10 +107,10 @@ def network_minibatch_io(X, Y, idx, act, Ws, As, Ds, probs, below, digital_bias,
     scratch): fwd and bwd (perfect, noise_management, inp_step, inp_bound, out_noise, out_step,
     out_bound, bound_management, max_reduction) as float32 where they are numbers; mask_bound
     <= 0: no mask; pos: a one-element array, the position of the next draw in `noise`, moved on
-    here; scratch = (Zs, masks, xq, rows, clipped, lo, hi, out). Returns (sum of losses, number
-    correct)."""
+    here; scratch = (Zs, masks, xq, rows, clipped, lo, hi, out, word). Returns (sum of losses,
+    number correct)."""
     fwd, bwd, mask_bound, noise, pos_arr, scratch = io
-    Zs, masks, xq, rows, clipped, lo, hi, out = scratch
+    Zs, masks, xq, rows, clipped, lo, hi, out, word = scratch
     nb = idx.shape[0]
     n_layers = len(Ws)
     a0 = As[0]
@@ -150,7 +150,7 @@ def network_minibatch_io(X, Y, idx, act, Ws, As, Ds, probs, below, digital_bias,
                 if digital_bias:
                     a[n_in1 - 1] = 1.0
         else:
-            pos = _forward_layer(w, As[k], Z, nb, lo, hi, fwd, digital_bias, noise, pos, xq, rows, clipped)
+            pos = _forward_layer(w, As[k], Z, nb, lo, hi, fwd, digital_bias, noise, pos, xq, rows, clipped, word)
         for s in range(nb):
             z = Z[s]
             if mask_bound > 0:
@@ -198,7 +198,7 @@ def network_minibatch_io(X, Y, idx, act, Ws, As, Ds, probs, below, digital_bias,
                     for j in range(n_in):
                         out[j] += c * row[j]
             else:
-                pos = _backward_layer(w, dm, out, bwd, noise, pos, xq)
+                pos = _backward_layer(w, dm, out, bwd, noise, pos, xq, word)
             h = As[k][s]
             dn = Ds[k - 1][s]
             for j in range(n_in):
@@ -242,7 +242,8 @@ class FusedPeriphery:
         scratch = (tuple(np.zeros((batch, n), dtype=DTYPE) for n in sizes[1:]),
                    tuple(np.zeros((batch, n), dtype=np.bool_) for n in sizes[1:]),
                    np.zeros(widest, dtype=DTYPE), np.zeros(batch, dtype=np.int64), np.zeros(batch, dtype=np.bool_),
-                   np.zeros(batch, dtype=np.int64), np.zeros(batch, dtype=np.int64), np.zeros(widest, dtype=DTYPE))
+                   np.zeros(batch, dtype=np.int64), np.zeros(batch, dtype=np.int64), np.zeros(widest, dtype=DTYPE),
+                   np.zeros(1, dtype=np.uint32))
         self._pos = np.zeros(1, dtype=np.int64)
         self._head = (_io_pass(fwd), _io_pass(bwd), mask)
         self._scratch = scratch
