@@ -30,7 +30,7 @@ from ferrosim.crossbar.tiki_taka import fast_updates_and_transfers
 from ferrosim.crossbar.transfer import (accumulate, accumulate_batch_and_transfer, accumulate_rank1_and_transfer,
                                        stochastic_transfer_pulses, transfer_pulses)
 from ferrosim.training.fused_periphery import FusedPeriphery, network_minibatch_io
-from ferrosim.training.network_math import act_grad, activate, dot, output_error, softmax_loss
+from ferrosim.training.network_math import act_grad, activate, back_product, dot, gather_input, loss_and_error
 
 FUSED_MAX_BATCH = 16
 """Mini-batches up to this size take the fused path (see `uses_fused`).
@@ -73,23 +73,10 @@ def network_minibatch(X, Y, idx, act, Ws, As, Ds, probs, below):
     nb = idx.shape[0]
     n_layers = len(Ws)
     a0 = As[0]
-    n_feat = X.shape[1]
     loss = 0.0
     correct = 0
     for s in range(nb):
-        x = X[idx[s]]
-        lo = n_feat
-        hi = 0
-        for j in range(n_feat):
-            v = x[j]
-            a0[s, j] = v
-            if v != 0.0:
-                if j < lo:
-                    lo = j
-                hi = j + 1
-        a0[s, n_feat] = 1.0
-        if hi < lo:  # an all-zero input: only the bias
-            lo = hi = 0
+        lo, hi = gather_input(X[idx[s]], a0[s])
         # forward (the first layer's product skips the zero borders of the input)
         for k in range(n_layers):
             w = Ws[k]
@@ -109,28 +96,15 @@ def network_minibatch(X, Y, idx, act, Ws, As, Ds, probs, below):
                 p = probs[s]
                 for i in range(n_out):
                     p[i] = dot(w[i, lo_k:hi_k], a_span) + w[i, n_in1 - 1] * bias
-        # softmax, loss, accuracy
-        p = probs[s]
-        y = Y[idx[s]]
-        l_, hit = softmax_loss(p, y)
+        # softmax, loss, accuracy, then backward: the errors at each layer's outputs
+        l_, hit = loss_and_error(probs[s], Y[idx[s]], Ds[n_layers - 1][s], nb)
         loss += l_
         correct += hit
-        # backward: the errors at each layer's outputs
-        output_error(Ds[n_layers - 1][s], p, y, nb)
         for k in range(n_layers - 1, 0, -1):
             w = Ws[k]
             n_out, n_in1 = w.shape
             n_in = n_in1 - 1
-            d = Ds[k][s]
-            for j in range(n_in):
-                below[j] = 0.0
-            for i in range(n_out):
-                c = d[i]
-                if c == 0.0:
-                    continue
-                row = w[i]
-                for j in range(n_in):
-                    below[j] += c * row[j]
+            back_product(Ds[k][s], w, below, n_in)
             h = As[k][s]
             dn = Ds[k - 1][s]
             for j in range(n_in):

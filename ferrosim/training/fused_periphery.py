@@ -24,7 +24,7 @@ import numpy as np
 from numba import njit
 
 from ferrosim.nn.periphery import DTYPE, GaussianStream, adc_row, dac_row
-from ferrosim.training.network_math import act_grad, activate, dot, output_error, softmax_loss
+from ferrosim.training.network_math import act_grad, activate, back_product, dot, gather_input, loss_and_error
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -87,15 +87,7 @@ def _backward_layer(w, dm, out, bwd, noise, pos, xq, word):
     perfect, nm, inp_step, inp_bound, out_noise, out_step, out_bound, bm, max_reduction = bwd
     n_out, n_in1 = w.shape
     s = dac_row(dm, xq[:n_out], nm, np.float32(1.0), inp_step, inp_bound, word)
-    for j in range(n_in1):
-        out[j] = 0.0
-    for i in range(n_out):
-        c = xq[i]
-        if c == 0.0:
-            continue
-        row = w[i]
-        for j in range(n_in1):
-            out[j] += c * row[j]
+    back_product(xq, w, out, n_in1)
     nr = noise[pos:pos + n_in1] if out_noise > 0 else out[:n_in1]
     adc_row(out[:n_in1], nr, out_noise, out_step, out_bound, s)
     return pos + n_in1 if out_noise > 0 else pos
@@ -113,25 +105,9 @@ def network_minibatch_io(X, Y, idx, act, Ws, As, Ds, probs, below, digital_bias,
     Zs, masks, xq, rows, clipped, lo, hi, out, word = scratch
     nb = idx.shape[0]
     n_layers = len(Ws)
-    a0 = As[0]
-    n_feat = X.shape[1]
     pos = pos_arr[0]
     for s in range(nb):
-        x = X[idx[s]]
-        lo_s = n_feat
-        hi_s = 0
-        for j in range(n_feat):
-            v = x[j]
-            a0[s, j] = v
-            if v != 0.0:
-                if j < lo_s:
-                    lo_s = j
-                hi_s = j + 1
-        a0[s, n_feat] = 1.0
-        if hi_s < lo_s:  # an all-zero input: only the bias
-            lo_s = hi_s = 0
-        lo[s] = lo_s
-        hi[s] = hi_s
+        lo[s], hi[s] = gather_input(X[idx[s]], As[0][s])
     # forward, layer by layer over the mini-batch (the batched path's order of draws)
     for k in range(n_layers):
         w = Ws[k]
@@ -171,12 +147,9 @@ def network_minibatch_io(X, Y, idx, act, Ws, As, Ds, probs, below, digital_bias,
     loss = 0.0
     correct = 0
     for s in range(nb):
-        p = probs[s]
-        y = Y[idx[s]]
-        l_, hit = softmax_loss(p, y)
+        l_, hit = loss_and_error(probs[s], Y[idx[s]], Ds[n_layers - 1][s], nb)
         loss += l_
         correct += hit
-        output_error(Ds[n_layers - 1][s], p, y, nb)
     # backward, layer by layer over the mini-batch
     for k in range(n_layers - 1, 0, -1):
         w = Ws[k]
@@ -188,15 +161,7 @@ def network_minibatch_io(X, Y, idx, act, Ws, As, Ds, probs, below, digital_bias,
             for i in range(n_out):
                 dm[i] = np.float32(0.0) if mask_bound > 0 and masks[k][s, i] else d[i]
             if bwd[0]:
-                for j in range(n_in):
-                    out[j] = 0.0
-                for i in range(n_out):
-                    c = dm[i]
-                    if c == 0.0:
-                        continue
-                    row = w[i]
-                    for j in range(n_in):
-                        out[j] += c * row[j]
+                back_product(dm, w, out, n_in)
             else:
                 pos = _backward_layer(w, dm, out, bwd, noise, pos, xq, word)
             h = As[k][s]

@@ -66,3 +66,47 @@ def output_error(d, p, y, nb):
     d[y] -= np.float32(1.0)
     for i in range(n_cls):
         d[i] = d[i] / np.float32(nb)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def loss_and_error(p, y, d, nb):
+    """`softmax_loss` of the logits p, then the output error d of a mini-batch of nb samples
+    (`output_error`). Returns (loss, whether the largest logit is at y)."""
+    loss, hit = softmax_loss(p, y)
+    output_error(d, p, y, nb)
+    return loss, hit
+
+
+@njit(cache=True, nogil=True, inline="always")
+def gather_input(x, a):
+    """a[:n] = x, a[n] = 1 (the bias input); returns (lo, hi), the span of x's nonzero entries
+    ((0, 0) for an all-zero x), which the first layer's product may skip to."""
+    n_feat = x.shape[0]
+    lo = n_feat
+    hi = 0
+    for j in range(n_feat):
+        v = x[j]
+        a[j] = v
+        if v != 0.0:
+            if j < lo:
+                lo = j
+            hi = j + 1
+    a[n_feat] = 1.0
+    if hi < lo:  # an all-zero input: only the bias
+        lo = hi = 0
+    return lo, hi
+
+
+@njit(cache=True, nogil=True, inline="always")
+def back_product(c, w, out, n):
+    """out[:n] = sum_i c[i] * w[i, :n] in float32, row by row (rows with c[i] == 0 skipped): an
+    error carried through a weight matrix to its inputs."""
+    for j in range(n):
+        out[j] = 0.0
+    for i in range(w.shape[0]):
+        ci = c[i]
+        if ci == 0.0:
+            continue
+        row = w[i]
+        for j in range(n):
+            out[j] += ci * row[j]

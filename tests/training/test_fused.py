@@ -46,14 +46,19 @@ def test_network_matches_the_numpy_network(activation, batch):
     assert correct == int(np.sum(probs.argmax(axis=1) == Y[idx]))
 
 
-def _run(algorithm, *, fused=True, threads=None, **training):
-    config = {"algorithm": algorithm, "seed": 3, "training": {"epochs": 3, **training}}
+def _train_batched(config, threads=None):
+    """`ferrosim.train` with the fused path switched off: the batched path's run of `config`."""
     original = loop.uses_fused
-    loop.uses_fused = original if fused else (lambda cfg: False)
+    loop.uses_fused = lambda cfg: False
     try:
         return ferrosim.train(config, threads=threads)
     finally:
         loop.uses_fused = original
+
+
+def _run(algorithm, *, fused=True, threads=None, **training):
+    config = {"algorithm": algorithm, "seed": 3, "training": {"epochs": 3, **training}}
+    return ferrosim.train(config, threads=threads) if fused else _train_batched(config, threads)
 
 
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
@@ -95,13 +100,7 @@ def test_a_partial_last_minibatch_takes_the_batched_path(algorithm):
 
 def test_digital_bias_on_the_fused_path():
     base = {"algorithm": "sgd", "seed": 3, "training": {"epochs": 2}, "network": {"digital_bias": True}}
-    fused = ferrosim.train(base)
-    original = loop.uses_fused
-    loop.uses_fused = lambda cfg: False
-    try:
-        batched = ferrosim.train(base)
-    finally:
-        loop.uses_fused = original
+    fused, batched = ferrosim.train(base), _train_batched(base)
     assert fused.info["training_path"] == "fused"
     for a, b in zip(fused.records, batched.records):
         assert a.test_accuracy == pytest.approx(b.test_accuracy, abs=0.03)
@@ -181,13 +180,7 @@ def test_io_runs_take_the_fused_path_and_learn_as_batched():
     """Digits at batch 1 with aihwkit's default periphery: fused (issue 26) and batched runs
     follow each other; two fused runs are identical bit for bit."""
     cfg = {"algorithm": "sgd", "seed": 3, "training": {"epochs": 3}, "io": "aihwkit_default"}
-    fused, again = ferrosim.train(cfg), ferrosim.train(cfg)
-    original = loop.uses_fused
-    loop.uses_fused = lambda c: False
-    try:
-        batched = ferrosim.train(cfg)
-    finally:
-        loop.uses_fused = original
+    fused, again, batched = ferrosim.train(cfg), ferrosim.train(cfg), _train_batched(cfg)
     assert fused.info["training_path"] == "fused" and batched.info["training_path"] == "batched"
     for a, b in zip(fused.records, batched.records):
         assert a.test_accuracy == pytest.approx(b.test_accuracy, abs=0.04)
