@@ -31,7 +31,7 @@ class CrossbarLayer:
         self.counts = np.zeros(2, dtype=np.int64)  # pulses up, pulses down
         self._w = np.empty(self.g.shape, dtype=DTYPE)
         self._scratch: tuple[np.ndarray, ...] | None = None
-        self._rank1_work: tuple[np.ndarray, np.ndarray] | None = None  # mixed precision at batch 1
+        self._rank1_work: tuple[np.ndarray, ...] | None = None  # mixed precision at batch 1
         # Probability that a coincidence fires its pulse, per device and direction (sgd_balanced).
         self.p_up = np.broadcast_to(1.0, self.g.shape)
         self.p_down = np.broadcast_to(1.0, self.g.shape)

@@ -3,8 +3,10 @@ every mini-batch of an epoch in one compiled call, with no Python per sample (is
 
 At batch 1 the per-sample Python and numpy call overhead of `ferrosim.training.loop` (about 40
 small numpy calls per sample) cost more than the network and the pulses together. Here one
-call trains all the full mini-batches of an epoch; a last, partial mini-batch (when the batch
-size does not divide the training set) goes through the ordinary loop.
+call trains all the full mini-batches of an epoch (with an `io:` periphery, one call per part
+of it whose read noise fits a window of its stream: `FusedBuffers.parts`); a last, partial
+mini-batch (when the batch size does not divide the training set) goes through the ordinary
+loop. The network with a periphery is ferrosim.training.fused_periphery.
 
 The numbers are those of the same rules, but the float32 sums run in this module's order, not
 BLAS's: a product is a dot product per output, vectorised by LLVM (`fastmath={"reassoc"}` on
@@ -170,7 +172,7 @@ def _minibatch(X, Y, order, q, batch, act, Ws, As, Ds, probs, below, io, lr, dig
 
 @njit(cache=True, nogil=True)
 def ideal_minibatches(X, Y, order, batch, act, Ws, As, Ds, probs, below, io, lr, dws):
-    """Floating-point SGD, W -= lr * d^T x per mini-batch."""
+    """Floating-point SGD, W -= lr * d^T x per mini-batch (`io` is None: no periphery)."""
     loss = 0.0
     correct = 0
     lr32 = np.float32(lr)
