@@ -154,6 +154,10 @@ def parse_scan(text: str) -> ScanSpec:
         raise InputError(f"--scan {text}: N must be between 2 and 1000")
     if log and (a <= 0 or b <= 0):
         raise InputError(f"--scan {text}: a log scan needs positive START and STOP")
+    if not (np.isfinite(a) and np.isfinite(b)) or a == b:
+        raise InputError(f"--scan {text}: START and STOP must be two different finite numbers")
+    # the values ascend whichever end comes first: the verdicts ("above X") read along them
+    a, b = min(a, b), max(a, b)
     values = np.geomspace(a, b, n) if log else np.linspace(a, b, n)
     return ScanSpec(key, [float(v) for v in values], log)
 

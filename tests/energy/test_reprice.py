@@ -137,6 +137,27 @@ def test_scan_marks_where_the_shortest_width_becomes_cheapest(sweeps, capsys):
         assert g[2e-8] < g.drop(2e-8).min()
 
 
+def test_a_reversed_scan_range_gives_the_same_verdicts(sweeps, capsys):
+    """Issue 27, problem 1: `START:STOP` given high to low scanned the same values, but read the
+    crossings against them backwards ("above X" became "below X"). The values now ascend
+    either way, so the tables and verdicts are the same; equal ends are refused."""
+    tmp, _ = sweeps
+    texts = []
+    for name, spec in (("up", "1:10000:9:log"), ("down", "10000:1:9:log")):
+        cli("energy", tmp / "default", "--out", tmp / name, "--set", "energy.conduction=scaled",
+            "--scan", f"energy.conduction_scale={spec}")
+        texts.append([ln for ln in (tmp / name / "energy.md").read_text().splitlines()
+                      if "energy.conduction_scale =" in ln])
+        assert pd.read_csv(tmp / name / "scan_energy_conduction_scale.csv")["value"].is_monotonic_increasing
+    assert texts[0] and texts[0] == texts[1]
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_info:
+        main(["energy", str(tmp / "default"), "--out", str(tmp / "same"), "--scan", "energy.conduction_scale=5:5:3"])
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert exit_info.value.code == 2 and len(lines) == 1
+    assert "START and STOP must be two different finite numbers" in lines[0] and not (tmp / "same").exists()
+
+
 def test_bad_energy_settings_write_nothing(sweeps, capsys):
     tmp, _ = sweeps
     target = tmp / "bad"
