@@ -206,12 +206,22 @@ def calibrate(run: PlannedRun, samples: int, threads: int | None) -> Calibration
     n_b = min(samples, max(2 * n_a, round(TARGET_S / rate)))
     if n_b > n_a:
         t_b = timed(n_b, 1, 3)
-        slope = (t_b - t_a) / (n_b - n_a)
-        slope = max(slope, 0.5 * (t_b - setup) / n_b)  # timing noise on a busy machine
+        slope = sample_slope(setup, n_a, t_a, n_b, t_b)
     else:
-        slope = max(0.0, t_a - setup) / n_a
+        slope = sample_slope(setup, 0, setup, n_a, t_a)
     eval_s = max(0.0, timed(few, cfg.dataset.test_subset, 3) - setup)
     return Calibration(_label(run, data), slope, eval_s, setup, max(0.0, first - setup), True, _n_weights(run, data))
+
+
+def sample_slope(setup: float, n_a: int, t_a: float, n_b: int, t_b: float) -> float:
+    """Seconds per sample-update from two timed trainings (n_a samples in t_a, n_b > n_a in t_b)
+    and the set-up time: their slope, at least half the per-sample time of the longer one beyond
+    the set-up (timing noise on a busy machine). When noise makes even that zero or negative (a
+    longer training timed shorter than the set-up), the longer training's whole time per sample
+    stands for it, an overestimate: a negative time per sample-update was printed and summed
+    (issue 27, problem 25)."""
+    slope = max((t_b - t_a) / (n_b - n_a), 0.5 * (t_b - setup) / n_b)
+    return slope if slope > 0 else max(t_b / n_b, 1e-9)
 
 
 def _scaled(key: tuple, n_weights: int, groups: dict[tuple, Calibration]) -> Calibration:
@@ -259,4 +269,4 @@ def micro(seconds: float, encoding: str | None = None) -> str:
 
 
 __all__ = ["BUDGET_S", "Calibration", "Estimate", "calibrate", "cost_key", "duration", "estimate", "makespan",
-           "measured_siblings", "micro", "samples_per_epoch", "seed_sibling_key"]
+           "measured_siblings", "micro", "sample_slope", "samples_per_epoch", "seed_sibling_key"]

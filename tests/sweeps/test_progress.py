@@ -190,6 +190,16 @@ def test_a_finished_seed_times_its_siblings_in_the_estimate(tmp_path):
                      r"differ only in the seed\)", " ".join(proc.stdout.split())), proc.stdout
 
 
+def test_timing_noise_never_gives_a_negative_time_per_sample_update():
+    """Issue 27, problem 25: a longer calibration timed shorter than the set-up gave a negative
+    slope, printed and summed into the estimate."""
+    from ferrosim.sweeps.estimate import sample_slope
+
+    assert sample_slope(0.20, 64, 0.25, 640, 0.19) == pytest.approx(0.19 / 640)  # noise: the whole time
+    assert sample_slope(0.20, 64, 0.21, 640, 0.50) == pytest.approx(0.29 / 576)  # the slope
+    assert sample_slope(0.20, 0, 0.20, 64, 0.20) > 0  # nothing beyond the set-up
+
+
 def test_the_estimate_deals_runs_to_workers_as_the_pool_does():
     assert makespan([3, 1, 1, 1], 2, 0.5) == 3.5  # the first worker keeps the long run
     assert makespan([1, 1, 1, 3], 2, 0.5) == 4.5  # the long run comes last
