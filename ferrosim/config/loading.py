@@ -5,6 +5,8 @@ and the checks that need the whole config (energy model resolvable, pulses per u
 
 from __future__ import annotations
 
+import math
+
 from pathlib import Path
 from typing import Any
 
@@ -76,11 +78,35 @@ MAX_PULSES_PER_UPDATE = 100_000
 """Most pulses one device may be asked for in one update before a run counts as endless."""
 
 
+MAX_TRANSFER_EVERY = 1e9
+"""Most samples (or mini-batches) `tiki_taka.transfer_every` may count: beyond any training."""
+
+
+def check_transfer_schedule(cfg: RunConfig, file: str | Path | None = None,
+                            lines: dict[Loc, int] | None = None) -> None:
+    """The Tiki-Taka family's transfer schedule must mean what it says: a `transfer_every` that
+    rounds to 0 samples would silently never transfer (0 says never), and one beyond any
+    training overflows the kernels' integers (issue 27, problem 13)."""
+    if cfg.algorithm not in ("tiki_taka_v2", "chopped_tt_v2", "agad"):
+        return
+    tt = cfg.tiki_taka.resolved(cfg.algorithm)
+    te, line = tt.transfer_every, line_of(lines or {}, ("tiki_taka", "transfer_every"))
+    unit = "mini-batches" if tt.units_in_mbatch else "samples"
+    if te > MAX_TRANSFER_EVERY:
+        raise InputError(f"tiki_taka.transfer_every: {te:g} {unit} is beyond any training "
+                         f"(at most {MAX_TRANSFER_EVERY:g})", file=file, line=line, hint="0 means never transfer")
+    every = math.ceil(te * cfg.training.batch_size) if tt.units_in_mbatch else math.floor(te + 0.5)
+    if te > 0 and every == 0:
+        raise InputError(f"tiki_taka.transfer_every: {te:g} {unit} rounds to 0 samples: no transfer would ever "
+                         "happen", file=file, line=line, hint="0 means never transfer; a transfer needs at least 0.5")
+
+
 def check_feasible(cfg: RunConfig, file: str | Path | None = None, lines: dict[Loc, int] | None = None) -> None:
     """Refuse settings that would make a run practically endless. Plain SGD's pulse trains hold
     at most BL pulses per device and sample; mixed precision's transfer fires chi/eps pulses,
     with no cap unless `max_pulses` is set: with inputs and errors of at most 1 (sigmoid
     activations, softmax errors) one update can ask a device for up to lr/eps of them."""
+    check_transfer_schedule(cfg, file, lines)
     if cfg.algorithm != "mixed_precision" or cfg.mixed_precision.max_pulses:
         return
     eps = mixed_precision_eps(cfg)

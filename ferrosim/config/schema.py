@@ -260,6 +260,10 @@ class TikiTakaConfig(_Section):
         return self.model_copy(update={k: v for k, v in fill.items() if getattr(self, k) is None})
 
 
+FLOAT32_MAX = 3.4028234663852886e38
+"""The largest finite float32: the periphery's numbers must stay below it."""
+
+
 class _IOPassConfig(_Section):
     """One direction of the analog periphery, with aihwkit's `IOParameters` names and meanings
     (ferrosim.nn.periphery). Every field's default switches its effect off: exact products."""
@@ -293,6 +297,11 @@ class _IOPassConfig(_Section):
     def _consistent(self):
         if self.is_perfect:
             return self
+        for name in ("inp_bound", "inp_res", "out_bound", "out_res", "out_noise"):
+            value = getattr(self, name)
+            if value > FLOAT32_MAX:  # the periphery computes in float32: it would be inf there
+                raise ValueError(f"{name} {value:g} is beyond float32 (at most {FLOAT32_MAX:.3g}): the "
+                                 "periphery computes in float32")
         if self.noise_management != "none" and self.inp_bound != 1.0:
             raise ValueError("noise_management needs inp_bound: 1 (as in aihwkit: inputs are scaled to "
                              "their largest |value| = 1)")

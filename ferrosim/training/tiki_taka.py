@@ -150,7 +150,7 @@ class TikiTakaUpdater(PulsedSGDUpdater):
             unit, lr_scale = tt.thres_scale * self.eps_c * c.scale, abs(lr_t)
         else:
             bg = self.eps_a * a.scale
-            if tt.auto_granularity > 0:
+            if tt.auto_granularity > 0 and tt.transfer_every:  # (transfer_every 0: no transfer, no unit)
                 bg *= tt.auto_granularity / (st.columns * abs(tt.transfer_every))
             unit, lr_scale = 1.0, abs(lr_t) / (tt.buffer_granularity * bg)
         period = max(math.ceil(1.0 / tt.in_chop_prob), 2) if tt.in_chop_prob > 0 else 2

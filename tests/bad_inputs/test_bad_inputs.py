@@ -117,6 +117,13 @@ CASES = [
          ["train", "{tmp}/c.yaml"], "io.backward.bound_management", "c.yaml", 4),
     Case("negative out noise", {"c.yaml": RUN + "io: {preset: aihwkit_default, forward: {out_noise: -0.1}}\n"},
          ["train", "{tmp}/c.yaml"], "io.forward.out_noise", "c.yaml", 3),
+    # -- the second attack (issue 27) --
+    Case("transfer_every that rounds to no transfer", {"c.yaml": RUN + "algorithm: chopped_tt_v2\ntiki_taka: {transfer_every: 0.3}\n"},
+         ["train", "{tmp}/c.yaml"], "tiki_taka.transfer_every: 0.3 samples rounds to 0 samples", "c.yaml", 4),
+    Case("transfer_every beyond any training", {"c.yaml": RUN + "algorithm: agad\ntiki_taka:\n  transfer_every: 1.0e+300\n"},
+         ["train", "{tmp}/c.yaml"], "is beyond any training", "c.yaml", 5),
+    Case("read noise beyond float32", {"c.yaml": RUN + "io: {preset: aihwkit_default, forward: {out_noise: 1.0e+300}}\n"},
+         ["train", "{tmp}/c.yaml"], "out_noise 1e+300 is beyond float32", "c.yaml", 3),
     Case("unknown pulse type", {}, ["train", "--set", "update.pulse_type=deterministic"], "update.pulse_type"),
     Case("implicit resolution above 1", {"c.yaml": RUN + "update: {pulse_type: deterministic_implicit, x_res_implicit: 2}\n"},
          ["train", "{tmp}/c.yaml"], "update.x_res_implicit", "c.yaml", 3),

@@ -94,6 +94,17 @@ def test_transfer_schedule_counts_samples_or_mini_batches():
     assert up._transfers == 5  # between the samples of the batch
 
 
+def test_transfer_every_0_never_transfers_even_with_auto_granularity():
+    """Issue 27, problem 13: `transfer_every: 0` (never) with `auto_granularity` divided by
+    zero when the buffer unit was sized; now A learns and C is never written."""
+    up = updater("chopped_tt_v2", transfer_every=0, auto_granularity=1000)
+    before = [c.g.copy() for c in up.layers]
+    for s in range(5):
+        up.update([X[s][None]], [D[s][None]], 0.5)
+    assert up._transfers == 0 and sum(up.fast_pulse_counts()) > 0
+    assert all(np.array_equal(c.g, b) for c, b in zip(up.layers, before))
+
+
 def test_regular_choppers_flip_every_second_pass():
     """in_chop_prob 0.5: N = max(ceil(1/p), 2) = 2; a column's sign flips at its read in passes
     p with p % 2 == 1, so the sign pattern repeats every 4 passes (12 transfers of 3 columns)."""
