@@ -232,7 +232,9 @@ def _expand(data: dict, path: Path, lines: dict[Loc, int]) -> SweepPlan:
             _set(base, "device.pulse_width", None)
         else:
             _set(base, key, None)
-    for combo in itertools.product(*(values for _, values, _ in axes)):
+    def run_of(combo: tuple, algorithm: str | None = None) -> RunConfig:
+        """The run of one combination of the axes' values (under `algorithm`'s settings when
+        given), with its `per_algorithm:` settings; errors name their own lines."""
         run = copy.deepcopy(base)
         for (key, _, _), value in zip(axes, combo):
             if key == DEVICE_AXIS:
@@ -240,6 +242,8 @@ def _expand(data: dict, path: Path, lines: dict[Loc, int]) -> SweepPlan:
                 _set(run, "device.pulse_width", value[1])
             else:
                 _set(run, key, value)
+        if algorithm is not None:
+            run["algorithm"] = algorithm
         run_lines = lines
         own = per_algorithm.get(run.get("algorithm", "sgd"))
         if own:
@@ -247,7 +251,10 @@ def _expand(data: dict, path: Path, lines: dict[Loc, int]) -> SweepPlan:
             for loc, value in leaves(own):  # errors in these values point at their own lines
                 _set(run, ".".join(loc), value)
                 run_lines[loc] = line_of(lines, ("per_algorithm", run["algorithm"], *loc))
-        cfg = parse_run_config(run, file=path, lines=run_lines)
+        return parse_run_config(run, file=path, lines=run_lines)
+
+    for combo in itertools.product(*(values for _, values, _ in axes)):
+        cfg = run_of(combo)
         rid = run_id_of(cfg)
         if rid in seen:  # e.g. `ideal` at every pulse width: one run
             continue
@@ -260,6 +267,13 @@ def _expand(data: dict, path: Path, lines: dict[Loc, int]) -> SweepPlan:
             swept.pop("device.pulse_width", None)
             swept.pop("device.name", None)
         runs.append(PlannedRun(rid, cfg, swept))
+    # settings of algorithms this sweep does not train are still checked (a `--set` may bring
+    # them in): on the first combination, as if that algorithm were swept
+    trained = {r.config.algorithm for r in runs}
+    first = next(itertools.product(*(values for _, values, _ in axes)), ())
+    for name in per_algorithm:
+        if name not in trained:
+            run_of(first, name)
     if not runs:
         raise InputError("the sweep has no runs", file=path)
     name = check_name(data.get("name") or path.stem, path, line_of(lines, ("name",)))
@@ -370,8 +384,8 @@ def leaves(node: dict, prefix: Loc = ()) -> list[tuple[Loc, Any]]:
     """(path, value) of every non-mapping value in a nested mapping."""
     out: list[tuple[Loc, Any]] = []
     for key, value in node.items():
-        if isinstance(value, dict) and value:
-            out += leaves(value, prefix + (key,))
+        if isinstance(value, dict):  # an empty section sets nothing (it set the whole section
+            out += leaves(value, prefix + (key,))  # to its defaults: issue 27, problem 3)
         else:
             out.append((prefix + (key,), value))
     return out

@@ -210,6 +210,34 @@ def test_per_algorithm_settings_hold_for_their_algorithm_only(tmp_path):
     assert plan.raw["per_algorithm"]["sgd"] == {"training": {"lr": 0.05}}  # kept in sweep.yaml
 
 
+def test_an_empty_per_algorithm_section_sets_nothing(tmp_path):
+    """Issue 27, problem 3: `{sgd: {device: {}}}` reset sgd's whole device section to the
+    built-in device; an empty section now sets nothing."""
+    base = ("name: pa\nseed: [0]\ndataset: {name: digits, train_subset: 50, test_subset: 20}\n"
+            "training: {epochs: 3, lr: 0.1}\ndevice: {model: softbounds, a_up: 0.03, a_down: 0.01}\n"
+            "sweep:\n  algorithm: [sgd, mixed_precision]\n")
+    (tmp_path / "plain.yaml").write_text(base)
+    (tmp_path / "empty.yaml").write_text(base + "per_algorithm:\n  sgd: {device: {}, training: {}}\n")
+    plain, empty = load_plan(tmp_path / "plain.yaml"), load_plan(tmp_path / "empty.yaml")
+    assert [r.run_id for r in empty.runs] == [r.run_id for r in plain.runs]
+    sgd = next(r.config for r in empty.runs if r.config.algorithm == "sgd")
+    assert sgd.device.response.a_up == 0.03 and sgd.training.epochs == 3
+
+
+def test_settings_of_an_algorithm_not_swept_are_checked(tmp_path):
+    """Issue 27, problem 24: `per_algorithm:` settings of an algorithm the sweep does not train
+    (a `--set` may bring it in) were never validated; `lr: -5` is now one error line naming its
+    line, while valid settings of unswept algorithms stay allowed."""
+    base = ("name: pa\nseed: [0]\ndataset: {name: digits, train_subset: 50, test_subset: 20}\n"
+            "training: {epochs: 1}\nsweep:\n  algorithm: [sgd]\nper_algorithm:\n")
+    (tmp_path / "ok.yaml").write_text(base + "  agad: {training: {lr: 0.5}}\n")
+    assert [r.config.algorithm for r in load_plan(tmp_path / "ok.yaml").runs] == ["sgd"]
+    (tmp_path / "bad.yaml").write_text(base + "  mixed_precision:\n    training: {lr: -5}\n")
+    with pytest.raises(InputError) as err:
+        load_plan(tmp_path / "bad.yaml")
+    assert "training.lr" in str(err.value) and err.value.line == 9
+
+
 def test_pulse_type_does_not_split_mixed_precision_runs(tmp_path):
     """Mixed precision's transfer has its own pulse rule: sweeping update.pulse_type trains it once."""
     (tmp_path / "s.yaml").write_text(
