@@ -82,3 +82,24 @@ def test_report_on_a_missing_folder_exits_2_with_one_line(tmp_path):
     assert proc.returncode == 2
     line = one_error_line(proc)
     assert "no-such-sweep" in line and "no such folder" in line
+
+
+def test_the_console_prints_the_error_line_whatever_the_width_and_file_name(tmp_path):
+    """Issue 27, problems 10, 11 and 23: `:100:` in a file name or a FILE:LINE: was read as an
+    emoji code; COLUMNS=0 silenced every line, the error line included; at COLUMNS=20 the tables
+    showed no numbers. One console setup now: no emoji, a width of at least 80."""
+    import os
+
+    bad = tmp_path / "a:100:b.yaml"
+    bad.write_text("x: 1\n")
+    line = one_error_line(ferrosim("train", str(bad)))
+    assert f"{bad}:1: unknown key 'x'" in line
+    for columns in ("0", "20"):
+        env = {**os.environ, "COLUMNS": columns}
+        proc = ferrosim("train", "--set", "training.epochs=-1", env=env)
+        assert proc.returncode == 2 and "training.epochs" in one_error_line(proc)
+        proc = ferrosim("train", "--set", "training.epochs=1", "--set", "dataset.train_subset=60",
+                        "--set", "dataset.test_subset=20", env=env)
+        assert proc.returncode == 0, proc.stderr
+        row = next(ln for ln in proc.stdout.splitlines() if ln.startswith("│"))
+        assert row.split("│")[1].strip() == "1" and any(ch.isdigit() for ch in row.split("│")[2])
