@@ -7,17 +7,16 @@ Exit codes (DESIGN.md section 8): 0 success, 2 bad input (one line `error: ...` 
 from __future__ import annotations
 
 import math
-import os
 import sys
 import warnings
 from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from ferrosim import interrupts
+from ferrosim.console import err_console, out_console
 from ferrosim.version import package_version
 from ferrosim.errors import InputError
 
@@ -35,34 +34,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-MIN_WIDTH = 80
-"""The narrowest the consoles lay out for: below it tables show no numbers, and at 0 rich printed
-nothing, the error line included (issue 27, problems 11 and 23)."""
-
-
-def console_width(stream) -> int:
-    """The width to lay out for: $COLUMNS, else the terminal's, else (a pipe, a batch log) 200 so
-    that tables have room; never below MIN_WIDTH."""
-    import shutil
-
-    columns = os.environ.get("COLUMNS", "").strip()
-    if columns.isdigit():
-        return max(int(columns), MIN_WIDTH)
-    if stream.isatty():
-        return max(shutil.get_terminal_size().columns, MIN_WIDTH)
-    return 200
-
-
-def _console(stream_is_stderr: bool) -> Console:
-    """The one console setup: no emoji codes (`FILE:100:` is a file and a line, not an emoji), no
-    highlighting, lines never broken (a path stays whole), a width of at least MIN_WIDTH."""
-    stream = sys.stderr if stream_is_stderr else sys.stdout
-    return Console(stderr=stream_is_stderr, highlight=False, emoji=False, soft_wrap=True,
-                   width=console_width(stream))
-
-
-err_console = _console(True)
-out_console = _console(False)
 
 
 def _version_callback(value: bool) -> None:
