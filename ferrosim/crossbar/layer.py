@@ -11,7 +11,7 @@ import numpy as np
 from ferrosim.crossbar.deterministic import deterministic_pulsed_update
 from ferrosim.crossbar.devices import DeviceArrays
 from ferrosim.crossbar.sgd import pulsed_sgd_update, scratch_buffers
-from ferrosim.crossbar.transfer import (accumulate, accumulate_rank1_and_transfer, rank1_work,
+from ferrosim.crossbar.transfer import (accumulate, accumulate_rank1_and_transfer, column_work,
                                        stochastic_transfer_pulses, transfer_pulses)
 from ferrosim.nn.mlp import DTYPE
 
@@ -31,7 +31,7 @@ class CrossbarLayer:
         self.counts = np.zeros(2, dtype=np.int64)  # pulses up, pulses down
         self._w = np.empty(self.g.shape, dtype=DTYPE)
         self._scratch: tuple[np.ndarray, ...] | None = None
-        self._rank1_work: tuple[np.ndarray, ...] | None = None  # mixed precision at batch 1
+        self._column_work: tuple[np.ndarray, ...] | None = None  # mixed precision at batch 1
         # Probability that a coincidence fires its pulse, per device and direction (sgd_balanced).
         self.p_up = np.broadcast_to(1.0, self.g.shape)
         self.p_down = np.broadcast_to(1.0, self.g.shape)
@@ -86,11 +86,11 @@ class CrossbarLayer:
     def accumulate_rank1_and_transfer(self, chi: np.ndarray, x: np.ndarray, d: np.ndarray, lr: float,
                                       eps: float, max_pulses: int, key: np.uint64, transfer_index: int) -> None:
         """Batch 1 with a transfer after every sample: one pass over the devices that changed."""
-        if self._rank1_work is None:
-            self._rank1_work = rank1_work(self.g.shape[0])
+        if self._column_work is None:
+            self._column_work = column_work(self.g.shape[0])
         accumulate_rank1_and_transfer(
             self.g, chi, x, d, -lr / self.scale, eps, max_pulses, key, transfer_index, *self.devices.kernel_args,
-            self.counts, self._w, self.g_ref, self.scale, self._rank1_work)
+            self.counts, self._w, self.g_ref, self.scale, self._column_work)
 
     def transfer_stochastic(self, chi: np.ndarray, eps: float, max_pulses: int, eps_device: float,
                             bl_max: int, key: np.uint64, transfer_index: int) -> None:

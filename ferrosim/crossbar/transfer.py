@@ -132,14 +132,15 @@ def accumulate(chi, dw, c):
 
 
 @njit(cache=True, nogil=True)
-def _add_column(chi_col, cd, x_j, eps):
-    """chi_col += cd * x_j over the outputs (float64, one vectorised loop; the product is formed
-    as `(c*d_i) * x_j`, as an output-major add forms it). Returns (how many entries are at
-    |chi| >= eps, 1 + the index of the last of them)."""
+def _add_column(chi_col, vec, scale, eps):
+    """chi_col += vec * scale over the outputs, in float64 (one vectorised loop): at batch 1 vec
+    is c*d and scale the input x_j, the product `(c*d_i) * x_j` of an output-major add; at a few
+    samples vec is the float32 sum over the mini-batch and scale c, the product of `accumulate`.
+    Returns (how many entries are at |chi| >= eps, 1 + the index of the last of them)."""
     n = 0
     last = 0
     for i in range(chi_col.shape[0]):
-        v = chi_col[i] + cd[i] * x_j
+        v = chi_col[i] + vec[i] * scale
         chi_col[i] = v
         hit = abs(v) >= eps
         n += hit
@@ -147,7 +148,7 @@ def _add_column(chi_col, cd, x_j, eps):
     return n, last
 
 
-def rank1_work(n_out: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def column_work(n_out: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The scratch of `accumulate_rank1_and_transfer` and `accumulate_batch_and_transfer` for a
     layer of `n_out` outputs."""
     return np.empty(n_out), np.empty(5 * n_out + 1, dtype=np.int64), np.empty(n_out, dtype=np.float32)
@@ -167,9 +168,10 @@ def accumulate_rank1_and_transfer(
     counts, w, g_ref, scale, work,
 ):
     """Batch 1, transfer every sample: chi += c * d x^T, then transfer the devices whose input
-    and error were nonzero. `work`: `rank1_work(n_out)`, scratch kept between calls. Valid because after every uncapped transfer all |chi| < eps, so no
+    and error were nonzero. Valid because after every uncapped transfer all |chi| < eps, so no
     other device can have reached a whole pulse. Same random stream per row as `transfer_pulses`,
-    walked over the devices that fire, in input order.
+    walked over the devices that fire, in input order. `work`: `column_work(n_out)`, scratch kept
+    between calls.
 
     Input-major (issue 26): `chi` is (n_out, n_in) as everywhere, best stored column-major
     (`MixedPrecisionUpdater` does so at batch 1) so that the column of input j is contiguous. A
@@ -177,9 +179,9 @@ def accumulate_rank1_and_transfer(
     one vectorised loop over the outputs that also counts the devices it brought to eps and finds
     the last of them: most columns have none, most others one; only those with several are
     scanned again. The hits are grouped by row (input order kept) and fired row by row, each
-    row from its own stream. Every entry gets the same
-    single add as in an output-major pass, and every row fires the same devices in the same
-    order, so the result is the same bit for bit whatever the layout. Rows whose error is 0 are
+    row from its own stream. Every entry gets the same single add as in an output-major pass, and
+    every row fires the same devices in the same order, so the result is the same bit for bit
+    whatever the layout. Rows whose error is 0 are
     not fired (their entries get a zero add, which leaves them as they were). A device still at
     eps after a capped transfer fires when its input and error are nonzero again."""
     n_out, n_in = g.shape
@@ -267,21 +269,6 @@ def _fire_hits(g, chi, hit_i, hit_j, n_hits, start, fill, scratch, eps, max_puls
 
 
 @njit(cache=True, nogil=True)
-def _add_batch_column(chi_col, acc, c, eps):
-    """chi_col += c * acc (acc float32, the add in float64 as `accumulate` does it). Returns
-    (how many entries are at |chi| >= eps, 1 + the index of the last of them)."""
-    n = 0
-    last = 0
-    for i in range(chi_col.shape[0]):
-        v = chi_col[i] + c * acc[i]
-        chi_col[i] = v
-        hit = abs(v) >= eps
-        n += hit
-        last = max(last, (i + 1) * hit)
-    return n, last
-
-
-@njit(cache=True, nogil=True)
 def accumulate_batch_and_transfer(
     g, chi, xs, ds, c, eps, key, transfer_index,
     model, a_up, a_down, w_min, w_max, gamma_up, gamma_down, c2c, noisy, t_g0, t_dg, t_vals,
@@ -295,7 +282,7 @@ def accumulate_batch_and_transfer(
     vectorised loop over the outputs that also finds the entries at eps. With no cap, every other
     entry is below eps after the last transfer, so the transfer fires the same devices, row by
     row from the same streams in input order: the same numbers, bit for bit. `chi`: best
-    column-major. `work`: `rank1_work(n_out)`."""
+    column-major. `work`: `column_work(n_out)`."""
     n_out, n_in = g.shape
     nb = xs.shape[0]
     ct = chi.T
@@ -322,7 +309,7 @@ def accumulate_batch_and_transfer(
             dq = ds[q]
             for i in range(n_out):
                 acc[i] += dq[i] * xq
-        n, last = _add_batch_column(ct[j], acc, c, eps)
+        n, last = _add_column(ct[j], acc, c, eps)
         if n:
             if n_hits + n > hit_i.shape[0]:
                 hit_i, hit_j = _grown(hit_i, 2 * (n_hits + n)), _grown(hit_j, 2 * (n_hits + n))

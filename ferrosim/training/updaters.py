@@ -13,7 +13,7 @@ from ferrosim.config import RunConfig, mixed_precision_eps
 from ferrosim.crossbar.devices import DeviceArrays
 from ferrosim.crossbar.layer import CrossbarLayer
 from ferrosim.crossbar.rng import derive_key, root_key
-from ferrosim.crossbar.transfer import rank1_work
+from ferrosim.crossbar.transfer import column_work
 from ferrosim.errors import InputError
 from ferrosim.nn.mlp import DTYPE
 from ferrosim.training.fused import (FUSED_MAX_BATCH, ideal_minibatches, mixed_precision_minibatches, rank1_update,
@@ -344,7 +344,7 @@ class MixedPrecisionUpdater(PulsedSGDUpdater):
             self._fused = tuple(
                 (layer.g, layer.chi, layer.scale, self._layer_key(k), layer.devices.kernel_args,
                  (layer.counts, layer.read(), layer.g_ref, layer.scale),
-                 np.empty(layer.g.shape, dtype=DTYPE), np.empty(layer.g.shape[1]), rank1_work(layer.g.shape[0]))
+                 np.empty(layer.g.shape, dtype=DTYPE), np.empty(layer.g.shape[1]), column_work(layer.g.shape[0]))
                 for k, layer in enumerate(self.layers))
         loss, correct, self._batches, self._transfers = mixed_precision_minibatches(
             *bufs.network_args(X, Y, order, self.weights()), lr, self.eps, mp.max_pulses, mp.transfer == "stochastic",

@@ -85,7 +85,7 @@ def test_noisy_transfer_is_reproducible_per_key_and_index():
 
 def test_fused_rank1_path_equals_accumulate_then_transfer():
     """Batch 1: the fused kernel gives exactly what a dense accumulate + transfer gives."""
-    from ferrosim.crossbar.transfer import accumulate_rank1_and_transfer, rank1_work
+    from ferrosim.crossbar.transfer import accumulate_rank1_and_transfer, column_work
 
     dev = SoftBoundsDevice(a_up=0.02, a_down=0.015)
     arrays = DeviceArrays.build(dev, (5, 7), np.random.default_rng(0))
@@ -102,7 +102,7 @@ def test_fused_rank1_path_equals_accumulate_then_transfer():
                                       arrays.model_code, arrays.a_up, arrays.a_down, arrays.w_min,
                                       arrays.w_max, arrays.gamma_up, arrays.gamma_down, arrays.c2c,
                                       arrays.noisy, arrays.t_g0, arrays.t_dg, arrays.t_vals, c_fused,
-                                      np.zeros((5, 7), dtype=np.float32), np.zeros((5, 7)), 1.0, rank1_work(5))
+                                      np.zeros((5, 7), dtype=np.float32), np.zeros((5, 7)), 1.0, column_work(5))
     np.testing.assert_allclose(g_fused, g_dense, atol=1e-12)
     np.testing.assert_allclose(chi_fused, chi_dense, atol=1e-12)
     assert c_fused.tolist() == c_dense.tolist() and c_fused.sum() > 100
@@ -113,7 +113,7 @@ def test_fused_rank1_path_is_the_same_in_either_layout(max_pulses):
     """Issue 26: the batch-1 kernel adds input-major; a column-major accumulator (the fast
     layout) and a row-major one give the same states, accumulator and counts, bit for bit,
     with capped transfers too, through samples with more hits than rows (the scratch grows)."""
-    from ferrosim.crossbar.transfer import accumulate_rank1_and_transfer, rank1_work
+    from ferrosim.crossbar.transfer import accumulate_rank1_and_transfer, column_work
 
     dev = SoftBoundsDevice(a_up=0.02, a_down=0.015, c2c=0.3)
     shape = (6, 40)
@@ -122,7 +122,7 @@ def test_fused_rank1_path_is_the_same_in_either_layout(max_pulses):
     for order in ("C", "F"):
         rng = np.random.default_rng(4)
         g, chi = np.zeros(shape), np.zeros(shape, order=order)
-        counts, w, work = np.zeros(2, dtype=np.int64), np.zeros(shape, dtype=np.float32), rank1_work(shape[0])
+        counts, w, work = np.zeros(2, dtype=np.int64), np.zeros(shape, dtype=np.float32), column_work(shape[0])
         most = 0
         for t in range(200):
             x = rng.random(40) * (rng.random(40) < 0.4)
@@ -146,7 +146,7 @@ def test_fused_batch_path_equals_outer_accumulate_then_transfer(order, batch):
     """Issue 26: a mini-batch of a few samples added input-major (only the columns of inputs
     nonzero in some sample) and transferred gives exactly what the dense float32 outer product,
     the float64 add and `transfer_pulses` give: states, accumulator and counts, bit for bit."""
-    from ferrosim.crossbar.transfer import accumulate, accumulate_batch_and_transfer, rank1_work, transfer_pulses
+    from ferrosim.crossbar.transfer import accumulate, accumulate_batch_and_transfer, column_work, transfer_pulses
     from ferrosim.training.fused import _outer
 
     dev = SoftBoundsDevice(a_up=0.02, a_down=0.015, c2c=0.3)
@@ -159,7 +159,7 @@ def test_fused_batch_path_equals_outer_accumulate_then_transfer(order, batch):
     chi_dense, chi_fused = np.zeros(shape), np.zeros(shape, order=order)
     c_dense, c_fused = np.zeros(2, dtype=np.int64), np.zeros(2, dtype=np.int64)
     w_dense, w_fused = np.zeros(shape, dtype=np.float32), np.zeros(shape, dtype=np.float32)
-    dw, work, g_ref = np.zeros(shape, dtype=np.float32), rank1_work(shape[0]), np.zeros(shape)
+    dw, work, g_ref = np.zeros(shape, dtype=np.float32), column_work(shape[0]), np.zeros(shape)
     for t in range(200):
         xs = (rng.random((batch, 30)) * (rng.random((batch, 30)) < 0.3)).astype(np.float32)
         xs[:, :5] = 0.0  # inputs that are zero in every sample
