@@ -5,8 +5,6 @@ and the checks that need the whole config (energy model resolvable, pulses per u
 
 from __future__ import annotations
 
-import math
-
 from pathlib import Path
 from typing import Any
 
@@ -95,8 +93,7 @@ def check_transfer_schedule(cfg: RunConfig, file: str | Path | None = None,
     if te > MAX_TRANSFER_EVERY:
         raise InputError(f"tiki_taka.transfer_every: {te:g} {unit} is beyond any training "
                          f"(at most {MAX_TRANSFER_EVERY:g})", file=file, line=line, hint="0 means never transfer")
-    every = math.ceil(te * cfg.training.batch_size) if tt.units_in_mbatch else math.floor(te + 0.5)
-    if te > 0 and every == 0:
+    if te > 0 and tt.samples_between_transfers(cfg.training.batch_size) == 0:
         raise InputError(f"tiki_taka.transfer_every: {te:g} {unit} rounds to 0 samples: no transfer would ever "
                          "happen", file=file, line=line, hint="0 means never transfer; a transfer needs at least 0.5")
 

@@ -6,6 +6,8 @@ file or mapping into it, with one-line errors, is `ferrosim.config.loading`.
 
 from __future__ import annotations
 
+import math
+
 from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
@@ -251,6 +253,15 @@ class TikiTakaConfig(_Section):
     @classmethod
     def _flat_fast_device(cls, value: Any) -> Any:
         return _device_response(value)
+
+    def samples_between_transfers(self, batch: int) -> int:
+        """`transfer_every` in samples at mini-batches of `batch` (0: never), as aihwkit counts
+        it: ceil(transfer_every * batch) in mini-batch units, else rounded half away from zero.
+        On a `resolved` config."""
+        te = self.transfer_every
+        if self.units_in_mbatch:
+            return max(math.ceil(te * batch), 0)
+        return max(int(math.floor(abs(te) + 0.5)) * (1 if te >= 0 else -1), 0)
 
     def resolved(self, algorithm: str) -> "TikiTakaConfig":
         """The None fields filled with aihwkit's value for `algorithm`."""

@@ -38,10 +38,6 @@ _TRANSFER_STREAM = np.uint64(0x7417_7A4A)
 _CHOPPER_STREAM = np.uint64(0xC40_99E5)
 
 
-def _round_half_away(x: float) -> int:
-    return int(math.floor(abs(x) + 0.5)) * (1 if x >= 0 else -1)
-
-
 class _FastState:
     """One layer's fast array A, buffer H, choppers and AGAD reference."""
 
@@ -91,12 +87,6 @@ class TikiTakaUpdater(PulsedSGDUpdater):
         self._read = (read.is_perfect, read.out_noise, read.out_res * 2.0 * read.out_bound, read.out_bound)
 
     # -- schedule -------------------------------------------------------------------------------
-    def _every(self, batch: int) -> int:
-        te = self.tt.transfer_every
-        if self.tt.units_in_mbatch:
-            return max(math.ceil(te * batch), 0)
-        return max(_round_half_away(te), 0)
-
     def _count_lr(self, lr: float) -> float:
         """A's learning rate without auto_scale (aihwkit's getPulseCountLearningRate)."""
         tt = self.tt
@@ -108,7 +98,7 @@ class TikiTakaUpdater(PulsedSGDUpdater):
     def update(self, inputs: list[np.ndarray], deltas: list[np.ndarray], lr: float) -> None:
         inputs = self._analog_inputs(inputs, deltas, lr)
         batch = inputs[0].shape[0]
-        every = self._every(batch)
+        every = self.tt.samples_between_transfers(batch)
         lr_t = self.tt.transfer_lr * (lr if self.tt.scale_transfer_lr else 1.0)
         sample0 = self._sample
 
@@ -129,7 +119,7 @@ class TikiTakaUpdater(PulsedSGDUpdater):
     def fused_minibatches(self, bufs, X, Y, order, lr: float) -> tuple[float, int]:
         """The full mini-batches of `order` on the fused path (ferrosim.training.fused)."""
         batch = bufs.batch
-        every = self._every(batch)
+        every = self.tt.samples_between_transfers(batch)
         lr_t = self.tt.transfer_lr * (lr if self.tt.scale_transfer_lr else 1.0)
         layers = tuple(self._kernel_args(k, lr, batch, every, lr_t) for k in range(len(self.layers)))
         out = tiki_taka_minibatches(*bufs.network_args(X, Y, order, self.weights()), lr, self.kind, self._sample,
