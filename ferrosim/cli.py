@@ -376,17 +376,19 @@ def _print_plan(plan, runs, todo, out, workers: int = 1, executor: str = "local"
                       markup=False)
     if todo:
         _print_estimate(todo, workers, executor, threads, samples, sum(load_s.values()),
-                        _finished_times([r for r in runs if r.run_id not in pending], out))
+                        _finished_times(out))
 
 
-def _finished_times(done, out) -> list:
-    """(run, wall seconds) of the finished runs in `out` (a sibling's time beats a calibration)."""
-    from ferrosim.sweeps.outputs import read_run_record, run_dir
+def _finished_times(out) -> list:
+    """(stored configuration, wall seconds) of every finished run in `out`, in this plan or not
+    (a sibling's time beats a calibration; seed 0 may have run under another `--set`)."""
+    from ferrosim.sweeps.outputs import read_run_record
 
     pairs = []
-    for r in done:
+    for path in sorted(out.glob("runs/*/run.json")) if out.is_dir() else []:
         try:
-            pairs.append((r, float(read_run_record(run_dir(out, r.run_id) / "run.json")["summary"]["wall_s"])))
+            record = read_run_record(path)
+            pairs.append((record["config"], float(record["summary"]["wall_s"])))
         except (InputError, KeyError, TypeError, ValueError):
             continue  # no usable time: the run is calibrated like the others
     return pairs

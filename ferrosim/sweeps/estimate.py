@@ -29,7 +29,7 @@ import json
 import time
 from dataclasses import dataclass
 
-from ferrosim.sweeps.plan import PlannedRun
+from ferrosim.sweeps.plan import PRICING_DEVICE_KEYS, PlannedRun
 
 TARGET_S = 0.3
 """About how long the longer calibration run of a group trains."""
@@ -94,25 +94,30 @@ def cost_key(run: PlannedRun) -> tuple:
             c.network.activation, c.network.digital_bias, c.training.batch_size, io)
 
 
-def seed_sibling_key(run: PlannedRun) -> str:
-    """A run's configuration without its seed: runs that share it differ only in their random
-    draws, so a finished one's time is the best guess of the others' (`measured_siblings`)."""
-    cfg = run.config.model_dump(mode="json")
+def seed_sibling_key(config: dict) -> str:
+    """A run's configuration (`model_dump(mode="json")`, as run.json stores it) without its seed
+    and its pricing: runs that share it differ only in their random draws, so a finished one's
+    time is the best guess of the others' (`measured_siblings`). The energy model and the
+    device's pricing facts are left out because `ferrosim energy` rewrites them in run.json
+    without training again."""
+    cfg = dict(config)
     cfg.pop("seed", None)
+    cfg.pop("energy", None)
+    cfg["device"] = {k: v for k, v in (cfg.get("device") or {}).items() if k not in PRICING_DEVICE_KEYS}
     return json.dumps(cfg, sort_keys=True, default=str)
 
 
-def measured_siblings(done: list[tuple[PlannedRun, float]], todo: list[PlannedRun]) -> dict[str, float]:
-    """run_id -> seconds for the runs of `todo` that have finished runs (`done`: each with its
-    measured wall time) differing only in the seed: the mean of those times. Pulse-heavy runs
-    slow down or speed up as they learn (the Tiki-Taka presets fire most pulses early), which a
-    calibration on a run's first samples cannot see; a finished seed can."""
+def measured_siblings(done: list[tuple[dict, float]], todo: list[PlannedRun]) -> dict[str, float]:
+    """run_id -> seconds for the runs of `todo` that have finished runs (`done`: each a stored
+    configuration with its measured wall time) differing only in the seed: the mean of those
+    times. Pulse-heavy runs slow down or speed up as they learn (the Tiki-Taka presets fire most
+    pulses early), which a calibration on a run's first samples cannot see; a finished seed can."""
     times: dict[str, list[float]] = {}
-    for run, seconds in done:
-        times.setdefault(seed_sibling_key(run), []).append(seconds)
+    for config, seconds in done:
+        times.setdefault(seed_sibling_key(config), []).append(seconds)
     out = {}
     for run in todo:
-        got = times.get(seed_sibling_key(run))
+        got = times.get(seed_sibling_key(run.config.model_dump(mode="json")))
         if got:
             out[run.run_id] = sum(got) / len(got)
     return out

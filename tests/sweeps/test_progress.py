@@ -170,10 +170,16 @@ def test_a_finished_seed_times_its_siblings_in_the_estimate(tmp_path):
     from ferrosim.sweeps.estimate import measured_siblings
 
     runs = load_plan(write(tmp_path, TINY)).runs  # seeds 0, 1 x ideal, sgd
-    done = [(r, 50.0 + 10 * r.config.seed) for r in runs if r.config.seed == 0]
+    done = [(r.config.model_dump(mode="json"), 50.0 + 10 * r.config.seed) for r in runs if r.config.seed == 0]
     known = measured_siblings(done, [r for r in runs if r.config.seed == 1])
     assert sorted(known.values()) == [50.0, 50.0]
     assert {r.config.algorithm for r in runs if r.run_id in known} == {"ideal", "sgd"}
+    # a re-priced run.json (`ferrosim energy` rewrites the energy model) is still a sibling;
+    # a run with other training settings is not
+    repriced = [({**c, "energy": {"model": "other"}}, s) for c, s in done]
+    assert sorted(measured_siblings(repriced, runs).values()) == [50.0] * 4
+    longer = [({**c, "training": {**c["training"], "epochs": 99}}, s) for c, s in done]
+    assert measured_siblings(longer, runs) == {}
     # the CLI: seed 0's runs finished, with a recorded time of 1000 s each
     config = write(tmp_path, TINY)
     out = tmp_path / "out"
@@ -188,6 +194,14 @@ def test_a_finished_seed_times_its_siblings_in_the_estimate(tmp_path):
     assert "2 of 4 runs to train" in proc.stdout
     assert re.search(r"estimated time: ~(33|34) min with 1 worker \(2 runs timed by their finished runs that "
                      r"differ only in the seed\)", " ".join(proc.stdout.split())), proc.stdout
+    # the seeds still to run, asked for on their own (`--set seed=1`): seed 0 is not in this plan,
+    # but its finished runs in the folder still time them
+    alone = ferrosim("sweep", str(config), "--out", str(out), "--dry-run", "--workers", "1", "--merge",
+                     "--set", "seed=1")
+    assert alone.returncode == 0, alone.stderr
+    assert "2 of 2 runs to train" in alone.stdout
+    assert re.search(r"estimated time: ~(33|34) min with 1 worker \(2 runs timed by their finished runs that "
+                     r"differ only in the seed\)", " ".join(alone.stdout.split())), alone.stdout
 
 
 def test_timing_noise_never_gives_a_negative_time_per_sample_update():
