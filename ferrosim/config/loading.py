@@ -204,6 +204,9 @@ def device_file_of(data: dict, file: str | Path | None, lines: dict[Loc, int]):
         return None
     from ferrosim.device.file import load_device_file
 
+    if not isinstance(device["file"], str):
+        raise InputError(f"device.file: expected the path of a device file, got {device['file']!r}"[:200],
+                         file=file, line=line_of(lines, ("device", "file")))
     base, from_file = _config_base(file, lines, ("device", "file"))
     path = Path(device["file"]).expanduser()
     path = path if path.is_absolute() else base / path

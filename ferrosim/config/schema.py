@@ -380,7 +380,7 @@ class IOConfig(_Section):
             return data
         data = dict(data)
         name = data.pop("preset")
-        if name not in IO_PRESETS:
+        if not isinstance(name, str) or name not in IO_PRESETS:
             raise ValueError(f"unknown preset {name!r} (one of: {', '.join(IO_PRESETS)})")
         out = {}
         for side in ("forward", "backward"):

@@ -49,6 +49,9 @@ def _walk(root: yaml.Node, path: Path) -> dict[Loc, int]:
         if isinstance(node, yaml.MappingNode):
             seen: dict[Any, int] = {}
             for key_node, _ in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):  # `{[sgd]: 1}`: a key is a name
+                    raise InputError("a key must be a plain name, not a list or a mapping", file=path,
+                                     line=key_node.start_mark.line + 1)
                 key = key_node.value
                 if key in seen:
                     raise InputError(f"duplicate key '{key}' (first at line {seen[key]})", file=path,

@@ -203,6 +203,12 @@ def _expand(data: dict, path: Path, lines: dict[Loc, int]) -> SweepPlan:
         for key, value in body.items():
             if swept_in_place((section, key), value):
                 axes.append((f"{section}.{key}", value, (section, key)))
+    where: dict[str, Loc] = {}
+    for key, values, loc in axes:  # `seed: [0, 1]` and `sweep: {seed: [5]}`: which one? (one would be lost)
+        if key in where:
+            raise InputError(f"{key} is swept twice (at line {line_of(lines, where[key])} and here): one or the other",
+                             file=path, line=line_of(lines, loc))
+        where[key] = loc
     for key, values, loc in axes:
         if not values:
             raise InputError(f"{'.'.join(map(str, loc))}: empty list", file=path, line=line_of(lines, loc))
@@ -211,10 +217,14 @@ def _expand(data: dict, path: Path, lines: dict[Loc, int]) -> SweepPlan:
     rank = {DEVICE_AXIS: 0, "device.pulse_width": 0, "algorithm": 1, "seed": 3}
     axes.sort(key=lambda a: rank.get(a[0], 2))
     swept_keys = {key for key, _, _ in axes}
+    if DEVICE_AXIS in swept_keys:  # a population's axis sets each run's device: its file, name and width
+        swept_keys |= set(POPULATION_KEYS)
     for name, body in per_algorithm.items():
         for loc, _ in leaves(body):
             if ".".join(loc) in swept_keys:
-                raise InputError(f"per_algorithm.{name}.{'.'.join(loc)} is also swept: one or the other",
+                what = ("is set run by run by the population sweep (device.name names the devices)"
+                        if ".".join(loc) in POPULATION_KEYS and DEVICE_AXIS in swept_keys else "is also swept")
+                raise InputError(f"per_algorithm.{name}.{'.'.join(loc)} {what}: one or the other",
                                  file=path, line=line_of(lines, ("per_algorithm", name, *loc)))
     for key, _, loc in axes:  # errors in a swept value point at the list that holds it
         lines.setdefault(tuple(key.split(".")), line_of(lines, loc))
@@ -245,7 +255,8 @@ def _expand(data: dict, path: Path, lines: dict[Loc, int]) -> SweepPlan:
         if algorithm is not None:
             run["algorithm"] = algorithm
         run_lines = lines
-        own = per_algorithm.get(run.get("algorithm", "sgd"))
+        algo = run.get("algorithm", "sgd")
+        own = per_algorithm.get(algo) if isinstance(algo, str) else None  # else the schema says why
         if own:
             run_lines = dict(lines)
             for loc, value in leaves(own):  # errors in these values point at their own lines
@@ -282,8 +293,14 @@ def _expand(data: dict, path: Path, lines: dict[Loc, int]) -> SweepPlan:
     return SweepPlan(name=str(name), source=path, raw=raw, runs=runs, axes=others)
 
 
+POPULATION_KEYS = ("device.file", "device.name", "device.pulse_width")
+"""What a population sweep's device axis decides for every run: a `per_algorithm:` entry that
+set one of them would train a device other than the one its run is labelled with."""
+
+
 def _is_population(name: Any) -> bool:
-    """`device.name: all`, a list of names, or a glob pattern (`ID16*`)."""
+    """`device.name: all`, a list of names, or a glob pattern (`ID16*`); a name the device file
+    holds exactly is one device even with `*`, `?` or `[` in it (`_population`)."""
     return isinstance(name, list) or (isinstance(name, str) and (name == "all" or any(c in name for c in "*?[")))
 
 
@@ -302,6 +319,8 @@ def _population(data: dict, axes: list, path: Path, lines: dict[Loc, int]) -> li
         raise InputError("device.name: a list, 'all' or a pattern needs device.file", file=path,
                          line=line_of(lines, loc))
     spec = device["name"]
+    if isinstance(spec, str) and spec in dev_file.devices:
+        return axes  # a device named `ID[1]` or `a*b` is that one device: the exact name wins
     if isinstance(spec, list):
         missing = [n for n in spec if n not in dev_file.devices]
         if missing:

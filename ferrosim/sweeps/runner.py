@@ -16,6 +16,7 @@ figures the loop has already computed, so it changes no number.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -316,9 +317,20 @@ def _worker_init(parent: int, progress=None) -> None:
     threading.Thread(target=watch, name="ferrosim-parent-watch", daemon=True).start()
 
 
+LOST_WORKER_RETRIES = 1
+"""How often a run whose worker process died (the out-of-memory killer, a segfault, a `kill`)
+is tried again before it is recorded as failed."""
+
+
 def _execute_pool(runs, out: Path, workers: int, finish, threads: int | None, on_epoch) -> None:
+    """Run `runs` on `workers` worker processes, each in its own one-process executor (a lane):
+    a worker that dies takes only its own run with it, where one shared pool would break and
+    fail every run in flight. That run is tried again once on a fresh lane (`LOST_WORKER_RETRIES`),
+    at the head of the queue; lost again, it is recorded as failed and the others go on."""
     import multiprocessing as mp
+    from collections import deque
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
 
     os.environ.update(SINGLE_THREAD_ENV)  # inherited by the spawned workers before numpy loads
     ctx = mp.get_context("spawn")
@@ -326,28 +338,92 @@ def _execute_pool(runs, out: Path, workers: int, finish, threads: int | None, on
     # it sent before is already in the pipe, so draining it first keeps each run's events ahead
     # of its outcome. (A Queue's feeder thread would not; a Manager would be one more process.)
     events = ctx.SimpleQueue() if on_epoch is not None else None
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
-                               initializer=_worker_init, initargs=(os.getpid(), events))
+
+    def lane() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_worker_init,
+                                   initargs=(os.getpid(), events))
 
     def drain() -> None:
         while events is not None and not events.empty():
             on_epoch(events.get())
 
+    # The cores are shared out: each of `workers` runs updates its layers on its share.
+    threads = pool_threads(workers, threads)
+    lanes = [lane() for _ in range(min(workers, len(runs)))]
+    queue, running, lost = deque(runs), {}, {}
+
+    def start(i: int) -> None:
+        run = queue.popleft()
+        running[lanes[i].submit(_run_pooled, run, str(out), threads)] = (i, run)
+
     try:
-        # The cores are shared out: each of `workers` runs updates its layers on its share.
-        threads = pool_threads(workers, threads)
-        pending = {pool.submit(_run_pooled, run, str(out), threads) for run in runs}
-        while pending:
-            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+        for i in range(len(lanes)):
+            start(i)
+        while running:
+            done, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
             drain()
             for fut in done:
-                finish(fut.result())
+                i, run = running.pop(fut)
+                try:
+                    outcome = fut.result()
+                except BrokenProcessPool:
+                    how = _how_it_ended(lanes[i])
+                    lanes[i].shutdown(wait=False, cancel_futures=True)
+                    lanes[i] = lane()
+                    lost[run.run_id] = lost.get(run.run_id, 0) + 1
+                    if lost[run.run_id] <= LOST_WORKER_RETRIES:
+                        queue.appendleft(run)  # tried again first, on the fresh lane
+                        outcome = None
+                        logging.getLogger(__name__).warning(
+                            f"warning: run {run.run_id} lost its worker process ({how}); trying it once more")
+                    else:
+                        outcome = _lost_run(run, out, f"its worker process was lost {lost[run.run_id]} times "
+                                                      f"(the last {how})")
+                if outcome is not None:
+                    finish(outcome)
+                if queue:
+                    start(i)
     except BaseException:
-        for proc in list(getattr(pool, "_processes", {}).values()):
-            proc.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
+        for pool in lanes:
+            for proc in list(getattr(pool, "_processes", {}).values()):
+                proc.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
         raise
-    pool.shutdown()
+    for pool in lanes:
+        pool.shutdown()
+
+
+def _how_it_ended(pool) -> str:
+    """How a lane's worker process ended, for the failure record: `killed by SIGKILL`, ..."""
+    import signal
+
+    for proc in list(getattr(pool, "_processes", {}).values()):
+        proc.join(timeout=2)
+        code = proc.exitcode
+        if code is not None and code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            hint = " (the out-of-memory killer sends it)" if name == "SIGKILL" else ""
+            return f"killed by {name}{hint}"
+        if code is not None:
+            return f"exited with status {code}"
+    return "ended abruptly"
+
+
+def _lost_run(run: PlannedRun, out: Path, why: str) -> RunOutcome:
+    """The outcome of a run whose worker never came back, with its failed.json (as a crashed
+    run's), so the summary and `ferrosim report` say what failed."""
+    folder = run_dir(Path(out), run.run_id)
+    error = f"WorkerLost: {why}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write(folder / "failed.json", json.dumps({"run_id": run.run_id, "error": error,
+                                                         "traceback": None}, indent=1))
+    except OSError:
+        pass  # e.g. the disk is full: the outcome below still carries the error
+    return RunOutcome(run.run_id, False, error=error)
 
 
 def _execute_dask(runs, out: Path, scheduler: str | None, finish, threads: int | None) -> None:
@@ -364,8 +440,14 @@ def _execute_dask(runs, out: Path, scheduler: str | None, finish, threads: int |
     try:
         # One thread per run: dask runs as many runs at once as its workers have threads.
         futures = client.map(run_one, runs, out=str(out.resolve()), threads=threads or 1, pure=False)
+        by_key = {fut.key: run for fut, run in zip(futures, runs)}
         for fut in as_completed(futures):
-            finish(fut.result())
+            try:
+                outcome = fut.result()
+            except Exception as exc:  # noqa: BLE001 - dask's KilledWorker: its workers died running it
+                msg = " ".join(str(exc).split()) or type(exc).__name__
+                outcome = _lost_run(by_key[fut.key], out, f"{type(exc).__name__}: {msg}")
+            finish(outcome)
     except BaseException:
         client.cancel(futures)
         raise
