@@ -49,6 +49,22 @@ class DeviceArrays:
             # A negative step has no physical meaning: such a device is stuck.
             return base * np.maximum(1.0 + rel_std * rng.standard_normal(shape), 0.0)
 
+        def bounds(w_min: float, w_max: float, rel_std: float) -> tuple[np.ndarray, np.ndarray]:
+            """Each device's (w_min, w_max) as aihwkit 1.2.0 draws them (PulsedRPUDevice::populate
+            with enforce_consistency, its default): `bound * (1 + rel_std * N)` unclipped, a
+            crossed pair swapped, then `w_max = |w_max|`, `w_min = -|w_min|`. A factor below 0
+            (about 1 device in 2,500 at 0.3) reflects the bound instead of putting it at 0, where
+            soft bounds divide by it. A factor of exactly 0 (probability 0 in float64) would still
+            give 0: it becomes the smallest positive float, a device stuck near 0."""
+            if rel_std == 0.0:
+                return values(w_min, 0.0), values(w_max, 0.0)
+            lo = w_min * (1.0 + rel_std * rng.standard_normal(shape))  # drawn first, as before
+            hi = w_max * (1.0 + rel_std * rng.standard_normal(shape))
+            crossed = lo > hi
+            lo, hi = np.where(crossed, hi, lo), np.where(crossed, lo, hi)
+            tiny = np.finfo(np.float64).tiny
+            return -np.maximum(np.abs(lo), tiny), np.maximum(np.abs(hi), tiny)
+
         code = MODEL_CODES[model.model]
         if isinstance(model, TableDevice):
             a_up0 = a_down0 = 1.0  # relative factors on the measured tables
@@ -56,12 +72,14 @@ class DeviceArrays:
         else:
             a_up0, a_down0 = model.a_up, model.a_down
             t_g0, t_dg, t_vals = 0.0, 1.0, np.zeros((4, 2))
+        a_up, a_down = values(a_up0, model.d2d), values(a_down0, model.d2d)
+        w_min, w_max = bounds(model.w_min, model.w_max, model.d2d_bounds)
         return cls(
             model_code=code,
-            a_up=values(a_up0, model.d2d),
-            a_down=values(a_down0, model.d2d),
-            w_min=values(model.w_min, model.d2d_bounds),
-            w_max=values(model.w_max, model.d2d_bounds),
+            a_up=a_up,
+            a_down=a_down,
+            w_min=w_min,
+            w_max=w_max,
             gamma_up=float(getattr(model, "gamma_up", 1.0)),
             gamma_down=float(getattr(model, "gamma_down", 1.0)),
             c2c=0.0 if code == TABLE else model.c2c,

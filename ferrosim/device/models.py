@@ -62,7 +62,8 @@ class _DeviceBase(StrictInputModel):
     symmetry point). Factors below zero are clipped to zero (a stuck device)."""
     d2d_bounds: float = Field(0.0, ge=0)
     """Device-to-device variation of the bounds: relative std of per-device factors on
-    w_min and w_max."""
+    w_min and w_max, drawn as aihwkit does (a negative factor reflects the bound: see
+    `DeviceArrays.build` and docs/physics.md)."""
 
     # -- overridden by each model ------------------------------------------------------------
     def step_up(self, g: np.ndarray | float) -> np.ndarray:
