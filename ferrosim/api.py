@@ -50,7 +50,7 @@ def _column_map(columns: Mapping[str, str] | Iterable[str] | None, units: Mappin
             return [f"{k}={v}" for k, v in value.items()]
         return list(value)
 
-    return parse_column_options(items(columns), items(units))
+    return parse_column_options(items(columns), items(units), complete=False)  # checked whole over the sidecar's
 
 
 def fit_device(paths: str | Path | list, output: str | Path | None = None, *, model: str = "auto",
@@ -64,7 +64,8 @@ def fit_device(paths: str | Path | list, output: str | Path | None = None, *, mo
 
     `paths`: a measurement file or folder, or a list of them. `columns` maps a lab export's
     columns (`{"conductance": "G (uS)", ...}` or `["conductance=G (uS)", ...]`, docs/lab-data.md),
-    `units` the units its names do not say. Writes the device file (`output`, default
+    added to or replacing the roles of measurements.yaml `columns:`; `units` the units its names
+    do not say. Writes the device file (`output`, default
     devices/<name>.yaml), its figures and, with `sweep_config`, a ready sweep config. `iv`: DC I-V
     sweeps (a file or folder; default measurements.yaml `iv:`), paired with the devices by name
     for the measured conduction during a pulse. Returns a `FitRun` (`.results`, `.device_file`,

@@ -165,8 +165,8 @@ def fit_device_cmd(
     column: list[str] = typer.Option([], "--column", metavar="ROLE=NAME", help="Read a lab export: the "
                                      "column holding ROLE (pulse, conductance|resistance|current, amplitude, "
                                      "direction, cycle, pulse_width, read_voltage, energy, device, "
-                                     "pulse_current), e.g. --column 'conductance=G (uS)'. Repeat; "
-                                     "docs/lab-data.md."),
+                                     "pulse_current), e.g. --column 'conductance=G (uS)'. Repeat; adds to "
+                                     "or replaces the roles of columns: in measurements.yaml; docs/lab-data.md."),
     unit: list[str] = typer.Option([], "--unit", metavar="ROLE=UNIT", help="Unit of a mapped column whose "
                                    "name does not say it, e.g. --unit conductance=uS."),
     iv: Optional[Path] = typer.Option(None, "--iv", metavar="FILE|DIR", help="DC I-V sweeps of the devices "

@@ -32,7 +32,7 @@ def parse_pulse_width(value: str | float | int) -> float:
             raise ValueError(f"cannot read pulse width '{value}' (write e.g. 20ns, 2us, 5ms or 2e-8)")
         seconds = float(match.group(1)) * _PREFIX[match.group(2) or ""]
     if not math.isfinite(seconds) or seconds <= 0:
-        raise ValueError(f"pulse width must be positive, got '{value}'")
+        raise ValueError(f"pulse width must be positive and finite, got '{value}'")
     return seconds
 
 

@@ -1,6 +1,8 @@
 """Cells of delimited text lines and the numbers in them, with one-line errors at file:line.
 
-Shared by the measurement readers (`ferrosim.io.readers`) and format detection (`ferrosim.io.detect`).
+Shared by the measurement readers (`ferrosim.io.readers`) and format detection (`ferrosim.io.detect`):
+the one place where a cell becomes a number, and a number a measured conductance (`conductance`),
+so that every reader refuses the same values in the same words.
 """
 
 from __future__ import annotations
@@ -10,6 +12,10 @@ import math
 from pathlib import Path
 
 from ferrosim.errors import InputError
+
+MIN_CONDUCTANCE_S = 1e-30
+"""Smallest conductance a measurement may hold: far below any device (1e-30 S is 1e30 ohm), and
+far above the subnormal floats whose arithmetic would turn the fit into warnings and NaN."""
 
 
 def is_number(text: str) -> bool:
@@ -45,3 +51,14 @@ def integer(text: str, path: Path, line: int, what: str) -> int:
     if not value.is_integer() or value < 0:
         raise InputError(f"{what}: expected a whole number >= 0, got {text!r}", file=path, line=line)
     return int(value)
+
+
+def conductance(g: float, path: Path, line: int, what: str) -> float:
+    """`g` (S) as a measured conductance: positive, finite and at least MIN_CONDUCTANCE_S, else an
+    InputError naming `what` (`conductance_S`, `column 'G (nS)': the conductance`) at path:line."""
+    if not g > 0 or not math.isfinite(g):
+        raise InputError(f"{what} must be positive and finite, got {g:g} S", file=path, line=line)
+    if g < MIN_CONDUCTANCE_S:
+        raise InputError(f"{what} {g:g} S is below {MIN_CONDUCTANCE_S:g} S: not a measured conductance",
+                         file=path, line=line, hint="check the unit and the column")
+    return g

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from ferrosim.errors import InputError
 from ferrosim.io.measurement_data import Sidecar
-from ferrosim.io.readers.lab_columns import ColumnMap, check_role
+from ferrosim.io.readers.lab_columns import UNIT_CONFLICT_HINT, ColumnMap, check_role, unit_conflict
 from ferrosim.io.validation import validation_error
 from ferrosim.io.yaml_source import Loc, line_of, load_yaml
 from ferrosim.units import format_pulse_width, parse_pulse_width
@@ -68,9 +68,14 @@ def load_sidecar(folder: str | Path) -> Sidecar:
                 check_role(role, value if section == "units" else None)
             except ValueError as exc:
                 raise InputError(f"{section}.{role}: {exc}", file=path, line=line_of(lines, (section, role))) from None
-    if sidecar.columns:
+    for role, unit in sidecar.units.items():  # a unit for a column whose name says another
+        name = sidecar.columns.get(role)
+        conflict = name is not None and unit_conflict(role, name, unit, f"units.{role}: {unit}")
+        if conflict:
+            raise InputError(conflict, file=path, line=line_of(lines, ("units", role)), hint=UNIT_CONFLICT_HINT)
+    if sidecar.columns:  # complete or not: --column may add the state column (make_context checks the whole)
         try:
-            ColumnMap(dict(sidecar.columns), dict(sidecar.units), source="columns").check()
+            ColumnMap(dict(sidecar.columns), dict(sidecar.units), source="columns").check(complete=False)
         except InputError as exc:
             raise InputError(exc.what, file=path, line=line_of(lines, ("columns",)), hint=exc.hint) from None
     return sidecar
@@ -122,14 +127,24 @@ class Settings:
 def make_context(sidecar: Sidecar | None, folder: Path, pulse_width: Any, read_voltage_V: Any,
                  device: str | None, quantity: str | None, columns: ColumnMap | None = None) -> Context:
     """The command-line values, checked, with the sidecar (`folder`'s when None) and the column
-    mapping of both (the command line's over the sidecar's)."""
+    mapping of both (the command line's roles added to the sidecar's or replacing them), checked
+    as a whole."""
     if sidecar is None:
         sidecar = load_sidecar(folder)
     sidecar_map = ColumnMap(dict(sidecar.columns), dict(sidecar.units), sidecar.potentiating_polarity,
-                            source="measurements.yaml columns")
+                            source="measurements.yaml columns",
+                            unit_from={r: f"units: {{{r}: {u}}} in measurements.yaml"
+                                       for r, u in sidecar.units.items()})
     mapping = (columns or ColumnMap()).over(sidecar_map)
-    mapping.check()
     sidecar_file = folder / SIDECAR_NAME
+    try:
+        mapping.check()
+    except InputError as exc:
+        if mapping is not sidecar_map or not sidecar_file.is_file():
+            raise
+        _, lines = load_yaml(sidecar_file)  # the sidecar's mapping alone: point at its columns
+        raise InputError("columns: " + exc.what.removeprefix(f"{sidecar_map.source}: "), file=sidecar_file,
+                         line=line_of(lines, ("columns",)), hint=exc.hint) from None
     pw = None
     if pulse_width is not None:
         try:

@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from ferrosim.errors import InputError
+from ferrosim.io.text import utf8_text
 
 Loc = tuple[str | int, ...]
 # libyaml's parser where PyYAML was built with it (10-30x faster on device files with per-pulse
@@ -82,12 +83,7 @@ def _text(path: Path, raw: bytes) -> str:
             line = raw.count(b"\n", 0, k) + 1
             raise InputError(f"not a text file: byte 0x{byte:02x} at line {line}", file=path, line=line,
                              hint="a YAML file is UTF-8 text")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise InputError(f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at line {line}", file=path, line=line,
-                         hint="save the file as UTF-8") from None
+    return utf8_text(raw, path, hint="save the file as UTF-8")
 
 
 def load_yaml(path: str | Path) -> tuple[Any, dict[Loc, int]]:

@@ -150,7 +150,7 @@ def test_unreadable_files(tmp_path):
         read_iv_sweeps(tmp_path / "absent.csv")
     binary = tmp_path / "binary.csv"
     binary.write_bytes(b"\xff\xfe\x00\x81" * 50)
-    with raises_at("binary.csv", None):
+    with raises_at("binary.csv", 1):  # the line of its first byte that is not UTF-8 (issue 27, problem 16)
         read_iv_sweeps(binary)
     write(tmp_path, "README.md", "# not a sweep\n")
     empty = tmp_path / "empty"

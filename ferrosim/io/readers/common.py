@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ferrosim.errors import InputError
 from ferrosim.io.cells import cells as _cells
+from ferrosim.io.text import utf8_text
 
 LONG_CSV_REQUIRED = ("pulse_width", "cycle", "direction", "pulse", "conductance_S")
 LONG_CSV_OPTIONAL = ("device", "amplitude_V", "read_voltage_V", "energy_J", "pulse_current_A")
@@ -23,16 +24,19 @@ EXPECTED = (
 
 
 def read_text(path: Path) -> str:
+    """The file as text (UTF-8, a leading byte-order mark dropped); an InputError names a
+    missing or unreadable file, or the line of its first byte that is not UTF-8."""
     try:
-        return path.read_text(encoding="utf-8-sig")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError("file not found", file=path, hint="check the path") from None
     except IsADirectoryError:
         raise InputError("is a folder, expected a measurement file", file=path) from None
-    except UnicodeDecodeError:
-        raise InputError("not a text file", file=path, hint=EXPECTED) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", file=path) from None
+    text = utf8_text(raw, path, hint="a measurement file is text: save it as UTF-8 (a spreadsheet as CSV)",
+                     bom=True)
+    return text.replace("\r\n", "\n").replace("\r", "\n")  # as read_text's universal newlines did
 
 
 def data_rows(lines: list[str], header_at: int, names: list[str], path: Path, *, exact: bool = True):

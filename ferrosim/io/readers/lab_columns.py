@@ -6,8 +6,10 @@ resistance in kohm, ...) is read by naming which column holds what (`ROLES`):
     --column pulse='Pulse #' --column amplitude='V_pulse (V)' --column conductance='G (uS)'
 
 or the same under `columns:` in `measurements.yaml`. A column's unit is read from its name
-(`G (uS)`, `I_read [nA]`, `R / kohm`) unless `--unit ROLE=UNIT` (`units:` in the sidecar) gives
-it; a quantity with a dimension and no unit is an error, never a guess. Time units are
+(`G (uS)`, `I_read [nA]`, `R / kohm`), else from `--unit ROLE=UNIT` (`units:` in the sidecar); a
+quantity with a dimension and no unit is an error, never a guess, and so is a unit given for a
+column whose name says another (`ColumnMap.check`: which one is right is not ferrosim's to guess).
+A pulse-width column may hold text with units (`2us`) instead. Time units are
 `ferrosim.units.TIME_UNITS`. The reader that applies a mapping is `lab_table.py`; the
 suggestions here (`suggest_mapping`, `mapping_hint`) only word error hints.
 """
@@ -108,6 +110,25 @@ def unit_factor(role: str, unit: str) -> float:
 
 # -- the mapping --------------------------------------------------------------------------------
 
+UNIT_CONFLICT_HINT = "a unit is given only for a column whose name says none: drop it, or correct the column's name"
+
+
+def unit_conflict(role: str, name: str, unit: str, given: str) -> str | None:
+    """What is wrong with giving `unit` (as `given`, e.g. `--unit conductance=uS`) for column
+    `name` whose name says another unit of the role, else None. The same unit spelt otherwise
+    (`uS` and `µS`) is no conflict, and a name ending in something that is no unit of the role
+    (`G (a.u.)`) is given its unit this way."""
+    said = unit_in_name(name)
+    if said is None:
+        return None
+    try:
+        if unit_factor(role, said) == unit_factor(role, unit):
+            return None
+    except ValueError:
+        return None
+    return f"column '{name}' ({role}) has the unit {said} in its name, and {given} contradicts it"
+
+
 @dataclass(frozen=True)
 class ColumnMap:
     """Which column holds what (`columns`), and units that the column names do not say (`units`)."""
@@ -117,12 +138,17 @@ class ColumnMap:
     potentiating_polarity: str | None = None
     source: str = "--column"
     """Where the mapping came from, for error messages (`--column` or `measurements.yaml columns`)."""
+    unit_from: dict[str, str] = field(default_factory=dict)
+    """Where each unit of `units` came from, for error messages (`--unit conductance=uS`, or
+    `units: in measurements.yaml`); a role missing here reads as `the unit given`."""
 
     def __bool__(self) -> bool:
         return bool(self.columns)
 
     def over(self, base: "ColumnMap") -> "ColumnMap":
-        """This mapping's roles and units over `base`'s (the command line over the sidecar)."""
+        """This mapping's roles and units over `base`'s (the command line over the sidecar): a
+        role named here is added to base's or replaces it, and a state column named here replaces
+        base's state column (conductance, resistance or current)."""
         if not self and not self.units:
             return base
         kept = base.columns
@@ -130,19 +156,26 @@ class ColumnMap:
             kept = {r: c for r, c in kept.items() if r not in STATE_ROLES}
         return ColumnMap({**kept, **self.columns}, {**base.units, **self.units},
                          self.potentiating_polarity or base.potentiating_polarity,
-                         self.source if not base else f"{self.source} and {base.source}")
+                         self.source if not base else f"{self.source} and {base.source}",
+                         {**base.unit_from, **self.unit_from})
 
-    def check(self) -> None:
-        """One InputError for an unknown role, a unit of the wrong dimension, or no state column."""
+    def given_unit(self, role: str) -> str:
+        """The unit of `role` as it was given (`--unit conductance=uS`, `units: {conductance: uS}
+        in measurements.yaml`), for messages."""
+        return self.unit_from.get(role, f"the unit {self.units[role]} given for it")
+
+    def check(self, *, complete: bool = True) -> None:
+        """One InputError for an unknown role, a unit of the wrong dimension, a column mapped to
+        two roles, a unit given for a column whose name says another, and (when `complete`: the
+        whole mapping, not command-line roles still to be laid over the sidecar's) anything but
+        exactly one state column."""
         for key in (*self.columns, *self.units):
             try:
                 check_role(key, self.units.get(key) if key in self.units else None)
             except ValueError as exc:
                 raise InputError(f"{self.source}: {exc}") from None
-        if not self.columns:
-            return
         states = [r for r in STATE_ROLES if r in self.columns]
-        if len(states) != 1:
+        if (complete and self.columns and len(states) != 1) or len(states) > 1:
             raise InputError(f"{self.source}: map exactly one of conductance, resistance, current"
                              + (f" (got {', '.join(states)})" if states else ""),
                              hint="e.g. --column conductance='G (uS)'")
@@ -150,10 +183,17 @@ class ColumnMap:
         twice = next((n for n in names if names.count(n) > 1), None)
         if twice is not None:
             raise InputError(f"{self.source}: column '{twice}' is mapped to two roles")
+        for role, name in self.columns.items():
+            if role in self.units:
+                conflict = unit_conflict(role, name, self.units[role], self.given_unit(role))
+                if conflict:
+                    raise InputError(conflict, hint=UNIT_CONFLICT_HINT)
 
 
-def parse_column_options(columns: list[str], units: list[str]) -> ColumnMap:
-    """`--column ROLE=NAME` and `--unit ROLE=UNIT` options as a checked ColumnMap."""
+def parse_column_options(columns: list[str], units: list[str], *, complete: bool = True) -> ColumnMap:
+    """`--column ROLE=NAME` and `--unit ROLE=UNIT` options as a checked ColumnMap; `complete=False`
+    for options that will be laid over the sidecar's mapping (`ColumnMap.over`), whose state
+    column may come from there (the whole mapping is checked once laid over)."""
 
     def pairs(items: list[str], option: str, what: str) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -168,8 +208,10 @@ def parse_column_options(columns: list[str], units: list[str]) -> ColumnMap:
             out[role] = value
         return out
 
-    mapping = ColumnMap(pairs(columns, "--column", "NAME"), pairs(units, "--unit", "UNIT"))
-    mapping.check()
+    unit_pairs = pairs(units, "--unit", "UNIT")
+    mapping = ColumnMap(pairs(columns, "--column", "NAME"), unit_pairs,
+                        unit_from={r: f"--unit {r}={u}" for r, u in unit_pairs.items()})
+    mapping.check(complete=complete)
     return mapping
 
 
@@ -225,5 +267,5 @@ def header_cells(text: str) -> tuple[int, list[str]]:
 
 
 __all__ = ["ColumnMap", "DIMENSIONS", "ROLES", "Role", "STATE_ROLES", "check_role", "header_cells",
-           "looks_like_lab_export", "mapping_hint", "parse_column_options", "suggest_mapping", "unit_factor",
-           "unit_in_name"]
+           "looks_like_lab_export", "mapping_hint", "parse_column_options", "suggest_mapping", "unit_conflict",
+           "unit_factor", "unit_in_name", "UNIT_CONFLICT_HINT"]

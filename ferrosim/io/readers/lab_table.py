@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ferrosim.errors import InputError, closest
-from ferrosim.io.cells import cells, number
+from ferrosim.io.cells import cells, conductance, number
 from ferrosim.io.measurement_data import Ramp, Trace, assign_cycles
 from ferrosim.io.readers.lab_columns import (
     ROLES,
@@ -93,6 +93,10 @@ def _header(path: Path, lines: list[str], mapping: ColumnMap) -> tuple[int, list
             continue
         names = cells(raw)
         if all(w in names for w in wanted):  # a header may start with '#' (a column named '#')
+            twice = next((w for w in wanted if names.count(w) > 1), None)
+            if twice is not None:
+                raise InputError(f"column '{twice}' appears twice in the header: which one is mapped is not "
+                                 "clear", file=path, line=k + 1, hint="rename one of them")
             return k, names
         if raw.lstrip().startswith("#"):
             continue
@@ -109,18 +113,45 @@ def _header(path: Path, lines: list[str], mapping: ColumnMap) -> tuple[int, list
                      + "columns on this line: " + ", ".join(repr(n) for n in names))
 
 
-def _factor(mapping: ColumnMap, role: str, path: Path, line: int) -> float:
+def _factor(mapping: ColumnMap, role: str, path: Path, line: int) -> float | None:
+    """The factor to SI of a mapped column's unit (from its name, else given for it; the two
+    never disagree: ColumnMap.check). None for a pulse-width column without one: its cells then
+    say their unit (`2us`)."""
     name = mapping.columns[role]
     unit = mapping.units.get(role) or unit_in_name(name)
     if unit is None:
+        if role == "pulse_width":
+            return None
         raise InputError(f"column '{name}' ({role}) has no unit in its name", file=path, line=line,
-                         hint=f"give it with --unit {role}=UNIT (or units: {{{role}: UNIT}} in measurements.yaml)")
+                         hint=_UNIT_HINT.format(role=role))
     try:
         return unit_factor(role, unit)
     except ValueError as exc:
-        where = "--unit" if role in mapping.units else "its name"
+        where = mapping.given_unit(role) if role in mapping.units else "its name"
         raise InputError(f"column '{name}' ({role}): {exc}, from {where}", file=path, line=line,
                          hint=f"give the unit with --unit {role}=UNIT") from None
+
+
+_UNIT_HINT = "give it with --unit {role}=UNIT (or units: {{{role}: UNIT}} in measurements.yaml)"
+
+
+def _pulse_width(text: str, factor: float | None, name: str, path: Path, line: int) -> float:
+    """Seconds from a pulse-width cell: a number in the column's unit, or text with its own
+    unit (`2us`, `20 ns`); through parse_pulse_width, the check of every pulse width read."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    try:
+        if value is None:
+            return parse_pulse_width(text)
+        if factor is None:
+            raise InputError(f"column '{name}' (pulse_width): {text} has no unit, and the column's name "
+                             "says none", file=path, line=line,
+                             hint=f"write it as {text}us (say), or " + _UNIT_HINT.format(role="pulse_width"))
+        return parse_pulse_width(value * factor)
+    except ValueError as exc:
+        raise InputError(f"column '{name}': {exc}", file=path, line=line) from None
 
 
 def read_lab_table(path: Path, text: str, mapping: ColumnMap, s: LabSettings) -> list[Trace]:
@@ -174,10 +205,7 @@ def read_lab_table(path: Path, text: str, mapping: ColumnMap, s: LabSettings) ->
                 raise InputError(f"read voltage is {'zero' if rv == 0 else 'missing'}: no conductance from "
                                  "the read current", file=path, line=n)
             g = abs(raw_state / rv)
-        if g <= 0 or not math.isfinite(g):
-            raise InputError(f"column '{mapping.columns[state]}': the conductance must be positive, got {g:g} S",
-                             file=path, line=n)
-        row = _Row(line=n, g=g)
+        row = _Row(line=n, g=conductance(g, path, n, f"column '{mapping.columns[state]}': the conductance"))
         amp = quantity("amplitude")
         row.amplitude = math.nan if amp is None else amp
         if "direction" in col and value("direction"):
@@ -193,17 +221,7 @@ def read_lab_table(path: Path, text: str, mapping: ColumnMap, s: LabSettings) ->
         if "pulse_width" in col and value("pulse_width"):
             text_ = value("pulse_width")
             if text_ not in pw_cache:
-                try:
-                    pw_cache[text_] = float(text_) * factors["pulse_width"]
-                except ValueError:
-                    try:
-                        pw_cache[text_] = parse_pulse_width(text_)
-                    except ValueError as exc:
-                        raise InputError(f"column '{mapping.columns['pulse_width']}': {exc}", file=path,
-                                         line=n) from None
-                if not pw_cache[text_] > 0:
-                    raise InputError(f"column '{mapping.columns['pulse_width']}': pulse width must be positive",
-                                     file=path, line=n)
+                pw_cache[text_] = _pulse_width(text_, factors["pulse_width"], mapping.columns["pulse_width"], path, n)
             row.pulse_width_s = pw_cache[text_]
         if "device" in col and value("device"):
             row.device = value("device")

@@ -15,16 +15,13 @@ import numpy as np
 
 from ferrosim.errors import InputError, closest
 from ferrosim.io.cells import cells as _cells
+from ferrosim.io.cells import conductance as _conductance
 from ferrosim.io.cells import integer as _integer
 from ferrosim.io.cells import number as _number
 from ferrosim.io.measurement_data import Ramp, Trace
 from ferrosim.io.readers.common import EXPECTED, LONG_CSV_OPTIONAL, LONG_CSV_REQUIRED, data_rows
 from ferrosim.io.sidecar import Context, file_settings, pick_device, pick_pulse_width
 from ferrosim.units import parse_pulse_width
-
-MIN_CONDUCTANCE_S = 1e-30
-"""Smallest conductance a long CSV may hold: far below any device (1e-30 S is 1e30 ohm), and
-far above the subnormal floats whose arithmetic would turn the fit into warnings and NaN."""
 
 
 def read(path: Path, text: str, ctx: Context) -> tuple[list[Trace], list[Path]]:
@@ -96,14 +93,7 @@ def _read_long_csv(path: Path, text: str, ctx: Context) -> list[Trace]:
             raise InputError(f"direction: unknown value {cell('direction')!r}", file=path, line=n,
                              hint="use up (potentiation) or down (depression)")
         pulse = _integer(cell("pulse"), path, n, "pulse")
-        g = _number(cell("conductance_S"), path, n, "conductance_S")
-        if g <= 0:
-            raise InputError(f"conductance_S must be positive, got {cell('conductance_S')!r}",
-                             file=path, line=n)
-        if g < MIN_CONDUCTANCE_S:
-            raise InputError(f"conductance_S {cell('conductance_S')} is below {MIN_CONDUCTANCE_S:g} S: "
-                             "not a measured conductance", file=path, line=n,
-                             hint="check the unit (siemens) and the column")
+        g = _conductance(_number(cell("conductance_S"), path, n, "conductance_S"), path, n, "conductance_S")
         amp = _number(cell("amplitude_V"), path, n, "amplitude_V") if cell("amplitude_V") else math.nan
         energy = None
         if cell("energy_J"):

@@ -14,6 +14,7 @@ import numpy as np
 
 from ferrosim.errors import InputError
 from ferrosim.io.cells import cells as _cells
+from ferrosim.io.cells import conductance as _conductance
 from ferrosim.io.cells import number as _number
 from ferrosim.io.measurement_data import Ramp, Trace, assign_cycles
 from ferrosim.io.readers.common import data_rows
@@ -69,7 +70,8 @@ def _read_wgfmu(path: Path, text: str, ctx: Context) -> Trace:
             raise InputError(f"resistance must be positive, got R_low={cells[cols['rlo']]}, "
                              f"R_high={cells[cols['rhi']]}", file=path, line=n)
         amps.append(values[cols["amp"]])
-        g.append(0.5 * (1.0 / r_low + 1.0 / r_high))  # two reads of the same state (hzo README)
+        g.append(_conductance(0.5 * (1.0 / r_low + 1.0 / r_high), path, n,  # two reads of the same state
+                              "R_low, R_high: the conductance"))  # (hzo README)
         pairs.append((1.0 / r_low, 1.0 / r_high))  # R_low read at -0.1 V, R_high at +0.1 V
         rows_line.append(n)
     if not g:
