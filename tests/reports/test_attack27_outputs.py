@@ -162,3 +162,71 @@ def test_a_results_folder_that_cannot_be_written_is_refused_before_the_report(sw
         assert files_under(results) == before
 
 
+# -- 21: a scan beyond what can be priced and drawn ---------------------------------------------
+
+def test_a_scan_beyond_the_settings_range_is_refused_before_anything_is_written(sweep, tmp_path, capsys):
+    """Problem 21: `--scan energy.conduction_scale=1e-300:1e300:5:log` wrote the tables and then
+    crashed drawing the figure (exit 1). A scan's ends are now checked against the setting's
+    range (the schema) and the magnitudes a figure draws before any sweep is read."""
+    out = tmp_path / "scan"
+    for spec, named in (("energy.conduction_scale=1e-300:1e300:5:log", "energy.conduction_scale"),
+                        ("energy.digital_costs.fp_mult_J=1e-320:1e-12:4:log", "energy.digital_costs.fp_mult_J"),
+                        ("energy.polarization_uC_per_cm2=1:1.0000000000000002:5", "energy.polarization_uC_per_cm2"),
+                        ("energy.digital.node=45nm_fp32,3nm_fp4", "energy.digital.node")):
+        code, lines = run(capsys, "energy", sweep, "--out", out, "--scan", spec)
+        assert code == 2 and len(lines) == 1 and lines[0].startswith("error: --scan"), lines
+        assert named in lines[0], lines[0]
+        assert not out.exists()
+    # the widest range the setting allows is priced and drawn end to end
+    code, lines = run(capsys, "energy", sweep, "--out", out, "--scan", "energy.conduction_scale=1e-6:1e9:4:log")
+    assert code == 0, lines
+    for suffix in (".png", ".svg"):
+        assert (out / "figures" / f"scan_energy_conduction_scale{suffix}").stat().st_size > 1000
+
+
+# -- 22: absurd energy settings, overflowing totals ---------------------------------------------
+
+def test_absurd_energy_settings_are_refused_naming_the_key(sweep, tmp_path, capsys):
+    """Problem 22: `--set energy.polarization_uC_per_cm2=1e300` priced pulses at 1e288 J and wrote
+    300-digit numbers into energy.md. Every energy setting has a physical range in the schema,
+    the one check of the config file, `sweep --set` and `energy --set`/`--scan`."""
+    from ferrosim.config import parse_run_config
+
+    out = tmp_path / "e"
+    for setting in ("energy.polarization_uC_per_cm2=1e300", "energy.conduction_scale=1e-300",
+                    "energy.schottky.temperature_K=0.001", "energy.schottky.eps_r=0.5",
+                    "energy.digital_costs.sram_access_J=1e308", "energy.schottky.phi_B_eV=1e300"):
+        code, lines = run(capsys, "energy", sweep, "--out", out, "--set", setting)
+        assert code == 2 and len(lines) == 1, lines
+        assert lines[0].startswith(f"error: --set {setting.split('=')[0]}:"), lines[0]
+        assert not out.exists()
+    config = tmp_path / "absurd.yaml"
+    config.write_text(SMALL.replace("sweep:", "energy:\n  polarization_uC_per_cm2: 1e300\nsweep:"))
+    code, lines = run(capsys, "sweep", config, "--out", tmp_path / "never", "--dry-run")
+    assert code == 2 and len(lines) == 1 and "absurd.yaml:8: energy.polarization_uC_per_cm2" in lines[0], lines
+    with pytest.raises(InputError, match="energy.schottky.mu"):
+        parse_run_config({"energy": {"schottky": {"mu": 1e300}}})
+    for valid in ("energy.polarization_uC_per_cm2=84", "energy.conduction_scale=1e6"):  # physical: priced
+        code, lines = run(capsys, "energy", sweep, "--out", out, "--set", valid)
+        assert code == 0, lines
+
+
+def test_an_overflowing_total_is_refused_never_blank(sweep):
+    """A run priced beyond the largest float (device data far outside any device) was written as
+    a blank total; now pricing refuses it, naming the run, and the CSV is never written."""
+    from ferrosim.energy.model import EnergyConfig, EnergyPlan, PerPulse, summary_energy
+    from ferrosim.energy.reprice import price_runs
+    from ferrosim.reports.energy_report import load_runs
+    from ferrosim.reports.formatting import format_si
+
+    huge = PerPulse(given=(1e306, 1e306))
+    plan = EnergyPlan("given energy per pulse", huge, huge, huge, "given energy per pulse")
+    with pytest.raises(ArithmeticError, match="inf J"):  # 2000 pulses of 1e306 J
+        summary_energy(plan, [1000], [1000], [0], [0], None, 10)
+    runs, _ = load_runs([sweep])
+    runs[0].device = runs[0].device.model_copy(update={"energy_up_J": 1e306, "energy_down_J": 1e306})
+    with pytest.raises(InputError, match=f"inf J.*run {runs[0].run_id}"):
+        price_runs(runs, EnergyConfig(), "configured")
+    assert format_si(2.04e288, "J") == "2.04e+288 J" and format_si(999.4e12, "J") == "999 TJ"
+
+
