@@ -230,3 +230,25 @@ def test_an_overflowing_total_is_refused_never_blank(sweep):
     assert format_si(2.04e288, "J") == "2.04e+288 J" and format_si(999.4e12, "J") == "999 TJ"
 
 
+# -- 26: no writes outside the output folder ----------------------------------------------------
+
+def test_report_writes_nothing_into_home(sweep, tmp_path):
+    """Problem 26: `ferrosim report` created ~/.config/matplotlib and wrote its font cache to
+    ~/.cache/matplotlib. Without MPLCONFIGDIR or XDG_CACHE_HOME set, matplotlib now works in a
+    temporary folder removed afterwards; a folder the user set is used."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("MPLCONFIGDIR", "XDG_CACHE_HOME", "XDG_CONFIG_HOME")}
+    env["HOME"] = str(home)
+    env["TMPDIR"] = str(tmp_path / "tmp")
+    (tmp_path / "tmp").mkdir()
+    proc = subprocess.run([sys.executable, "-m", "ferrosim", "report", str(sweep), "--out", str(tmp_path / "r")],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert files_under(home) == [] and files_under(tmp_path / "tmp") == []
+    assert (tmp_path / "r" / "report.md").is_file()
+    chosen = tmp_path / "mine"
+    proc = subprocess.run([sys.executable, "-m", "ferrosim", "report", str(sweep), "--out", str(tmp_path / "r2")],
+                          env={**env, "MPLCONFIGDIR": str(chosen)}, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert files_under(home) == [] and any(p.startswith("fontlist") for p in files_under(chosen))
