@@ -135,10 +135,10 @@ def report(folders: str | Path | Iterable[str | Path], out: str | Path | None = 
     folders = [folders] if isinstance(folders, (str, Path)) else list(folders)
     if not folders:
         raise InputError("no results folder given")
-    if out is not None:
-        from ferrosim.io.atomic import check_output_dir
+    from ferrosim.io.atomic import check_output_folder
 
-        check_output_dir(Path(out), "--out")
+    # the folder written to, named or the default, is checked before anything is read
+    out = check_output_folder(None if out is None else Path(out), Path(folders[0]) / "report", ("figures",))
     return build_report(folders, out)
 
 

@@ -500,12 +500,10 @@ def energy_cmd(
     """
     from ferrosim.reports.energy_report import reprice, terminal_lines, write_repricing
 
-    from ferrosim.io.atomic import check_output_dir
+    from ferrosim.io.atomic import check_output_folder
 
-    if out is not None:
-        check_output_dir(out, "--out")
+    folder = check_output_folder(out, results[0] / "energy", ("figures",))  # named or default: checked first
     result = reprice(results, set_, scan)  # everything is checked and computed before writing
-    folder = out or (results[0] / "energy")
     paths = write_repricing(result, folder)
     for line in terminal_lines(result):
         out_console.print(line, markup=False)

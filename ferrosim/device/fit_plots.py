@@ -19,6 +19,7 @@ import numpy as np
 from ferrosim.device.energy_gaps import GAPS
 from ferrosim.device.fitting import FitResult
 from ferrosim.device.file import DeviceFile
+from ferrosim.io.atomic import write_figure
 from ferrosim.units import pulse_width_text
 
 DPI = 100
@@ -99,7 +100,7 @@ def plot_fits(results: list[FitResult], data: DeviceFile, folder: Path) -> list[
             figures = fit_figures(results, data, device)
             try:
                 for name, fig in figures:
-                    fig.savefig(folder / name, dpi=DPI)
+                    write_figure(fig, folder / name, dpi=DPI)
                     written.append(folder / name)
             finally:
                 for _, fig in figures:

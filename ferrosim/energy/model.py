@@ -35,22 +35,35 @@ class _Section(StrictInputModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
+# Physical ranges of the energy settings: wide enough for any device and any sensitivity scan,
+# narrow enough that a slip (a 300-digit number, 1e-300) is refused naming its key instead of
+# pricing pulses at absurd or overflowing energies (docs/physics.md, "Energy").
+CONDUCTION_SCALE = (1e-6, 1e9)
+"""k of `scaled`: from a millionth of the read conductance to 1e9 times it."""
+POLARIZATION_UC_PER_CM2 = 200.0
+"""Above any known ferroelectric's remanent polarization (wurtzite AlScN ~ 100-150 uC/cm^2)."""
+DIGITAL_OP_J = 1e-6
+"""One digital operation: 1 uJ is ~500x a 64-bit DRAM access at 45 nm (1.3-2.6 nJ, Horowitz 2014)."""
+
+
 class SchottkyParams(_Section):
     """Modified-Schottky emission (Simmons 1965). Defaults: the precursor study's values
     (PRECURSOR.md; GitHub PaU1570/msc_project, `add_energy_to_metrics`)."""
 
-    phi_B_eV: float = Field(0.19, gt=0)
-    """Barrier height (eV)."""
-    eps_r: float = Field(18.2, gt=0)
-    """Relative permittivity of the image-force lowering (the film's optical/dynamic value)."""
-    temperature_K: float = Field(300.0, gt=0)
-    thickness_nm: float | None = Field(None, gt=0)
+    phi_B_eV: float = Field(0.19, gt=0, le=10)
+    """Barrier height (eV); at most 10 eV, above the band gap of any oxide."""
+    eps_r: float = Field(18.2, ge=1, le=1e4)
+    """Relative permittivity of the image-force lowering (the film's optical/dynamic value); 1
+    (vacuum) to 1e4."""
+    temperature_K: float = Field(300.0, ge=1, le=1000)
+    """Device temperature (K), 1 to 1000."""
+    thickness_nm: float | None = Field(None, ge=0.1, le=1e5)
     """Film thickness that sets the field E = |V|/t; null (the default): the device's own film
     thickness (`electrical.thickness_nm`), the same one the capacitance uses. Set it only to
     scan the law's sensitivity; the plan's name then says it differs from the film's."""
-    alpha: float = Field(3e-4, gt=0)
+    alpha: float = Field(3e-4, ge=1e-12, le=1)
     """Prefactor alpha (A s cm^-3 K^-3/2); Simmons/Chiu give ~3e-4."""
-    mu: float = Field(8.9e-3, gt=0)
+    mu: float = Field(8.9e-3, ge=1e-9, le=1e6)
     """Electron mobility times (m*/m0)^(3/2) (cm^2 V^-1 s^-1)."""
 
 
@@ -59,11 +72,11 @@ class DigitalParams(_Section):
     (M. Horowitz, ISSCC 2014, 'Computing's energy problem', table of energies); other
     technologies: `ferrosim.energy.digital.NODES`, chosen by `energy.digital.node`."""
 
-    fp_mult_J: float = Field(3.7e-12, ge=0)
+    fp_mult_J: float = Field(3.7e-12, ge=0, le=DIGITAL_OP_J)
     """One multiply (32-bit floating point at 45 nm; the node's arithmetic elsewhere)."""
-    fp_add_J: float = Field(0.9e-12, ge=0)
+    fp_add_J: float = Field(0.9e-12, ge=0, le=DIGITAL_OP_J)
     """One add of the accumulating width (32-bit floating point at 45 nm)."""
-    sram_access_J: float = Field(5e-12, ge=0)
+    sram_access_J: float = Field(5e-12, ge=0, le=DIGITAL_OP_J)
     """32-bit access of an 8 KB SRAM: half of Horowitz's 10 pJ for a 64-bit access (as in
     Han et al., NeurIPS 2015); reads and writes priced alike."""
 
@@ -83,9 +96,9 @@ class DigitalCosts(_Section):
     default) keeps the node's figure. Configs of earlier ferrosim write all three (Horowitz's
     45 nm figures, the default node's): they price as before."""
 
-    fp_mult_J: float | None = Field(None, ge=0)
-    fp_add_J: float | None = Field(None, ge=0)
-    sram_access_J: float | None = Field(None, ge=0)
+    fp_mult_J: float | None = Field(None, ge=0, le=DIGITAL_OP_J)
+    fp_add_J: float | None = Field(None, ge=0, le=DIGITAL_OP_J)
+    sram_access_J: float | None = Field(None, ge=0, le=DIGITAL_OP_J)
 
 
 class DigitalSection(_Section):
@@ -120,11 +133,11 @@ class EnergyConfig(_Section):
     conduction: Conduction | None = None
     """Conduction during the pulse: none | read | scaled | schottky | schottky_read | measured;
     default `measured` where the data give a current during the pulse, else `read` (a lower bound)."""
-    conduction_scale: float = Field(10.0, gt=0)
+    conduction_scale: float = Field(10.0, ge=CONDUCTION_SCALE[0], le=CONDUCTION_SCALE[1])
     """k of `scaled`: the device conducts k times its read conductance during the pulse."""
     switching: bool | None = None
     """Ferroelectric switching charge Q*|V|; default on when area and conductance range are known."""
-    polarization_uC_per_cm2: float = Field(20.0, gt=0)
+    polarization_uC_per_cm2: float = Field(20.0, gt=0, le=POLARIZATION_UC_PER_CM2)
     """Remanent polarization P_r (uC/cm^2); 20 is typical of HZO films (Mueller et al., Nano
     Lett. 12, 4318 (2012)); HfO2/ZrO2 superlattices reach 2P_r ~ 84 (van Gent et al. 2025)."""
     schottky: SchottkyParams = Field(default_factory=SchottkyParams)
@@ -230,6 +243,24 @@ class EnergyConfigError(ValueError):
         super().__init__(what)
 
 
+class EnergyOverflowError(ArithmeticError):
+    """A run's energy beyond the largest float (inf J): never written as a blank figure."""
+
+
+_TERM_KEYS = {"capacitive": "capacitive", "conduction": "conduction", "switching": "polarization_uC_per_cm2"}
+
+
+def _finite(pp: PerPulse, conduction_key: str = "conduction") -> PerPulse:
+    """`pp`, unless a term prices a pulse at infinitely many joules (an overflow of absurd
+    settings or device data): then an EnergyConfigError naming the term's setting."""
+    for term, key in _TERM_KEYS.items():
+        if any(math.isinf(v) for v in getattr(pp, term)):
+            raise EnergyConfigError(conduction_key if term == "conduction" else key,
+                                    f"prices the {term} energy of a pulse at inf J (an overflow; check this "
+                                    "setting and the device's electrical data)")
+    return pp
+
+
 def _per_pulse(e: PulseElectrical, capacitive: bool, conduction: str, switching: bool,
                cfg: EnergyConfig, bound: str = "central") -> PerPulse:
     def both(fn):
@@ -289,17 +320,17 @@ def resolve(cfg: EnergyConfig, electrical: PulseElectrical | None, given: tuple[
             if why:
                 raise EnergyConfigError("upper", f"'{m}' {why}")
         candidates = list(cfg.upper)
-    central = _per_pulse(e, capacitive, conduction, switching, cfg)
+    central = _finite(_per_pulse(e, capacitive, conduction, switching, cfg))
     # what the data say at least: a measured I-V curve with G held above its last point, else the read
-    lower = (_per_pulse(e, capacitive, "measured", False, cfg, bound="lower") if e.iv_curve is not None
-             else _per_pulse(e, capacitive, "read", False, cfg))
+    lower = _finite(_per_pulse(e, capacitive, "measured", False, cfg, bound="lower") if e.iv_curve is not None
+                    else _per_pulse(e, capacitive, "read", False, cfg))
     if sum(lower.total) > sum(central.total):
         lower = central  # e.g. `conduction: none`: the lower estimate never exceeds the configured one
     upper_switching = bool(can_switch) or switching  # the upper estimate counts the switching charge
     upper, upper_name = None, ""
     for m in [conduction, *candidates]:
         pp = central if (m == conduction and upper_switching == switching) else \
-            _per_pulse(e, capacitive, m, upper_switching, cfg)
+            _finite(_per_pulse(e, capacitive, m, upper_switching, cfg), "upper")
         if upper is None or sum(pp.total) > sum(upper.total):
             upper, upper_name = pp, model_name(capacitive, m, upper_switching, cfg)
     tail = cfg.digital_tail()
@@ -402,7 +433,10 @@ def summary_energy(plan: EnergyPlan | None, pulses_up, pulses_down, macs, accumu
                 "energy_to_target_upper_J": 0.0 if epochs_to_target is not None else None}
     e = price(plan, pulses_up, pulses_down, macs, accumulator_updates)
 
-    def known(x: float) -> float | None:
+    def known(x: float) -> float | None:  # NaN: not known (no electrical data); inf: refused
+        if x is not None and math.isinf(x):
+            raise EnergyOverflowError(f"{plan.name}: a run's energy exceeds the largest number a float "
+                                      "holds (inf J)")
         return None if x is None or not math.isfinite(x) else float(x)
 
     def at_target(c: np.ndarray) -> float | None:

@@ -23,7 +23,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from ferrosim.energy.claims import shortest_width_standing
-from ferrosim.energy.model import EnergyConfig, EnergyConfigError, resolve, summary_energy
+from ferrosim.energy.model import EnergyConfig, EnergyConfigError, EnergyOverflowError, resolve, summary_energy
 from ferrosim.energy.terms import CONDUCTION_MODELS
 from ferrosim.errors import InputError
 from ferrosim.units import format_pulse_width
@@ -126,9 +126,17 @@ def _category(text: str) -> Any:
     return value
 
 
+SCAN_MAGNITUDE = (1e-100, 1e100)
+"""The magnitudes a numeric scan may reach (0 aside): every setting's physical range lies well
+inside, and the scan figure's axes draw them (matplotlib fails on subnormal numbers and near
+the largest float)."""
+
+
 def parse_scan(text: str) -> ScanSpec:
     """`energy.K=a:b:n` (n values, linear), `energy.K=a:b:n:log` (geometric) or
-    `energy.K=a,b,c` (categories, e.g. `energy.digital.node=45nm_fp32,7nm_int8`)."""
+    `energy.K=a,b,c` (categories, e.g. `energy.digital.node=45nm_fp32,7nm_int8`). Every value
+    is checked against the setting's range in the schema before any sweep is read, so a scan
+    beyond it is refused up front, not after the tables are written."""
     if "=" not in text:
         raise InputError(f"--scan {text}: expected energy.KEY=START:STOP:N or energy.KEY=A,B,...",
                          hint="e.g. energy.conduction_scale=1:1000:31:log")
@@ -141,6 +149,8 @@ def parse_scan(text: str) -> ScanSpec:
             raise InputError(f"--scan {text}: an empty value in the list")
         if len(values) < 2 or len(values) > 50 or len({repr(v) for v in values}) < len(values):
             raise InputError(f"--scan {text}: expected 2 to 50 different values")
+        for v in values:
+            _with(EnergyConfig(), key, v)
         return ScanSpec(key, values, False, True)
     parts = spec.split(":")
     log = len(parts) == 4 and parts[3] == "log"
@@ -156,10 +166,17 @@ def parse_scan(text: str) -> ScanSpec:
         raise InputError(f"--scan {text}: a log scan needs positive START and STOP")
     if not (np.isfinite(a) and np.isfinite(b)) or a == b:
         raise InputError(f"--scan {text}: START and STOP must be two different finite numbers")
+    for end in (a, b):  # the setting's own range (the schema): one validation path for every value
+        _with(EnergyConfig(), key, end)
+    lo, hi = SCAN_MAGNITUDE
+    if any(v != 0 and not lo <= abs(v) <= hi for v in (a, b)):
+        raise InputError(f"--scan {text}: START and STOP must be 0 or of magnitude {lo:g} to {hi:g}")
     # the values ascend whichever end comes first: the verdicts ("above X") read along them
     a, b = min(a, b), max(a, b)
-    values = np.geomspace(a, b, n) if log else np.linspace(a, b, n)
-    return ScanSpec(key, [float(v) for v in values], log)
+    values = [float(v) for v in (np.geomspace(a, b, n) if log else np.linspace(a, b, n))]
+    if len(set(values)) < n:
+        raise InputError(f"--scan {text}: {n} values do not fit between {a:g} and {b:g}", hint="scan a wider range")
+    return ScanSpec(key, values, log)
 
 
 def _with(cfg: EnergyConfig, key: str, value: Any) -> EnergyConfig:
@@ -210,7 +227,11 @@ def _plan(cfg: EnergyConfig, run: PricedRun):
 def price_runs(runs: list[PricedRun], cfg: EnergyConfig, label: str) -> pd.DataFrame:
     rows = []
     for r in runs:
-        e = summary_energy(_plan(cfg, r), *r.counts, r.epochs_to_target, r.n_updates)
+        try:
+            e = summary_energy(_plan(cfg, r), *r.counts, r.epochs_to_target, r.n_updates)
+        except EnergyOverflowError as exc:  # refused, never a blank cell
+            raise InputError(f"{exc} for {r.device_name} at {r.pulse_width_s:g} s (run {r.run_id})",
+                             hint="check the energy settings and the device's electrical data") from None
         rows.append({"model": label, "run_id": r.run_id, "sweep": r.sweep, "device": r.device_name,
                      "pulse_width_s": r.pulse_width_s, "algorithm": r.algorithm, "seed": r.seed,
                      "final_accuracy": r.final_accuracy, "epochs_to_target": r.epochs_to_target, **e})

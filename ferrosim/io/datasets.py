@@ -19,7 +19,6 @@ import gzip
 import hashlib
 import os
 import sys
-import tempfile
 import urllib.request
 from dataclasses import dataclass
 from functools import lru_cache
@@ -28,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ferrosim.errors import InputError, closest
+from ferrosim.io.atomic import atomic_write
 
 DATASET_NAMES = ("digits", "mnist", "fashion-mnist")
 """Names `load_dataset` accepts (besides `idx:<folder>`)."""
@@ -237,25 +237,28 @@ def _download(name: str, folder: Path) -> dict[str, Path]:
     return out
 
 
+class _WrongChecksum(Exception):
+    """A downloaded file whose MD5 is not the published one."""
+
+
 def _fetch(name: str, filename: str, md5: str, dest: Path) -> None:
     """Download one file from the first mirror that answers, verify its MD5, then move it in place."""
     errors = []
     for mirror in _MIRRORS[name]:
         url = mirror + filename
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{filename}.", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                digest = _stream(url, fh, filename)
+
+        def verified(fh, url=url):  # streamed into the atomic writer's temporary file
+            digest = _stream(url, fh, filename)
             if digest != md5:
-                errors.append(f"{url}: MD5 {digest} != {md5}")
-                continue
-            os.replace(tmp, dest)
+                raise _WrongChecksum(f"{url}: MD5 {digest} != {md5}")
+
+        try:
+            atomic_write(dest, verified)  # a wrong checksum or a broken download leaves no file
             return
+        except _WrongChecksum as exc:
+            errors.append(str(exc))
         except OSError as exc:  # URLError and socket timeouts are OSErrors
             errors.append(f"{url}: {getattr(exc, 'reason', exc)}")
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
     raise InputError(f"could not download {name} {filename}: {'; '.join(errors)}",
                      hint=f"download the file by hand into {dest.parent} or pass --data-dir")
 

@@ -26,6 +26,7 @@ from ferrosim.energy.model import EnergyConfig
 from ferrosim.energy.reprice import (METRICS, PricedRun, Repricing, Scan, check_overrides, crossing_points,
                                      parse_scan, reprice_runs, shortest_ratios, shown, validated)
 from ferrosim.errors import InputError
+from ferrosim.io.atomic import write_figure
 from ferrosim.reports.collect import load_sweeps
 from ferrosim.reports.formatting import format_si
 from ferrosim.sweeps.outputs import atomic_write, epoch_counts
@@ -245,13 +246,10 @@ def scan_figure(scan: Scan, stem: Path) -> list[Path]:
         fig.colorbar(sm, ax=axes[:, 3].tolist(), label=scan.key, shrink=0.8, location="right")
     fig.suptitle(f"Update energy vs pulse width across {scan.key} (re-priced, mean over seeds)", fontsize=12)
     stem.parent.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for ext in ("png", "svg"):
-        path = stem.with_suffix(f".{ext}")
-        fig.savefig(path, dpi=110)
-        paths.append(path)
-    plt.close(fig)
-    return paths
+    try:
+        return [write_figure(fig, stem.with_suffix(f".{ext}"), dpi=110) for ext in ("png", "svg")]
+    finally:
+        plt.close(fig)
 
 
 def terminal_lines(r: Repricing) -> list[str]:

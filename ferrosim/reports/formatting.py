@@ -35,12 +35,17 @@ def si_scale(value: float) -> tuple[float, str]:
 
 
 def format_si(value: float | None, unit: str, digits: int = 3) -> str:
-    """`2.02e-12, 'J'` -> '2.02 pJ'; missing -> '-'; zero -> '0 J'."""
+    """`2.02e-12, 'J'` -> '2.02 pJ'; missing -> '-'; zero -> '0 J'; above the largest prefix
+    (1000 T and up) or infinite, in exponent form ('2.04e+288 J', 'inf J'), never hundreds of
+    digits."""
     if is_missing(value):
         return "-"
     if value == 0:
         return f"0 {unit}"
-    factor, prefix = si_scale(float(f"{value:.{digits - 1}e}"))  # 999.96e-9 -> 1.00 µJ, not 1000 nJ
+    rounded = float(f"{value:.{digits - 1}e}")  # 999.96e-9 -> 1.00 µJ, not 1000 nJ
+    if not abs(rounded) < 1000 * _PREFIXES[-1][0]:  # also inf
+        return f"{value:.{digits - 1}e} {unit}"
+    factor, prefix = si_scale(rounded)
     return f"{_sig(value / factor, digits)} {prefix}{unit}"
 
 

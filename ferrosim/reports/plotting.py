@@ -1,5 +1,6 @@
 """What every report figure shares: a figure of panels, its title with the synthetic flag, an
-empty panel that says why, percent axes and the one way a figure is saved (PNG and SVG).
+empty panel that says why, percent axes and the one way a figure is saved (PNG and SVG, each
+atomically: `ferrosim.io.atomic.write_figure`).
 
 The figure modules (`figures`, `population`, the energy command's scan figure) draw with these;
 none of them imports another's private helpers.
@@ -11,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from ferrosim.io.atomic import write_figure
 
 DPI = 150
 SYNTHETIC_TAG = "SYNTHETIC device data"
@@ -54,8 +57,8 @@ def empty_panel(ax, text: str, width: int = 38) -> None:
 def save_figure(fig, folder: Path, name: str, title: str, caption: str) -> FigureFile:
     folder.mkdir(parents=True, exist_ok=True)
     png, svg = folder / f"{name}.png", folder / f"{name}.svg"
-    fig.savefig(png, dpi=DPI, metadata={"Software": None})
-    fig.savefig(svg, metadata={"Date": None, "Creator": None})
+    write_figure(fig, png, dpi=DPI, metadata={"Software": None})
+    write_figure(fig, svg, metadata={"Date": None, "Creator": None})
     return FigureFile(name, title, caption, png, svg)
 
 
