@@ -128,7 +128,8 @@ def check_folder(folder: Path) -> None:
 
 
 def load_sweep(folder: Path) -> SweepData:
-    from ferrosim.sweeps.outputs import build_summary, read_run_record
+    from ferrosim.sweeps.outputs import build_summary
+    from ferrosim.sweeps.run_files import read_run
 
     check_folder(folder)
     meta = _read_meta(folder)
@@ -138,15 +139,10 @@ def load_sweep(folder: Path) -> SweepData:
     versions: set[str] = set()
     frames = []
     for run_id in summary["run_id"]:
-        run_folder = folder / "runs" / run_id
-        record = read_run_record(run_folder / "run.json")
+        record, frame = read_run(folder / "runs" / run_id)  # both checked: InputError names file and key or line
         configs[run_id] = record.get("config", {})
         infos[run_id] = record.get("info", {})
         versions.add(str(record.get("ferrosim_version", "unknown")))
-        path = run_folder / "epochs.csv"
-        if not path.is_file():
-            raise InputError(f"{path}: missing (run.json says the run is complete)")
-        frame = _read_epochs(path)
         frame.insert(0, "run_id", run_id)
         frames.append(frame)
     epochs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["run_id", "epoch"])
@@ -161,20 +157,6 @@ def load_sweep(folder: Path) -> SweepData:
     data.devices = _devices_used(data)
     data.device_files = _device_files(data)
     return data
-
-
-def _read_epochs(path: Path) -> pd.DataFrame:
-    """A run's epochs.csv, with its columns; a damaged one is an InputError naming it."""
-    try:
-        frame = pd.read_csv(path)
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
-        raise InputError(f"unreadable epochs.csv: {' '.join(str(exc).split())}", file=path,
-                         hint="a damaged run: delete its folder and rerun the sweep") from None
-    need = {"epoch", "test_accuracy"}
-    if not need <= set(frame.columns) or frame.empty:
-        raise InputError("epochs.csv without rows or without its columns (epoch, test_accuracy, ...)",
-                         file=path, hint="a damaged run: delete its folder and rerun the sweep")
-    return frame
 
 
 def _read_meta(folder: Path) -> dict[str, Any]:
