@@ -64,6 +64,8 @@ class Repricing:
     claims: pd.DataFrame
     scan: "Scan | None" = None
     base: EnergyConfig = field(default_factory=EnergyConfig)
+    notes: list[str] = field(default_factory=list)
+    """What the reader should know about the inputs (a line each in energy.md and on the terminal)."""
 
 
 @dataclass
@@ -285,8 +287,8 @@ def run_scan(runs: list[PricedRun], base: EnergyConfig, key: str, values: list[A
         frames.append(agg)
     table = pd.concat(frames, ignore_index=True)
     cross = crossovers(table, key, values, log, categorical)
-    first = table[table["value"] == values[0]]["total_energy_J_mean"].to_numpy()
-    if all(np.allclose(first, table[table["value"] == v]["total_energy_J_mean"].to_numpy(), rtol=1e-9,
+    first = table[table["value"] == values[0]]["total_energy_J_mean"].to_numpy(dtype=float)
+    if all(np.allclose(first, table[table["value"] == v]["total_energy_J_mean"].to_numpy(dtype=float), rtol=1e-9,
                        atol=0.0, equal_nan=True) for v in values[1:]):
         note = (f"{key} does not change the configured model ({_plan(base, runs[0]).name}): "
                 "scan a setting of a term it uses, or --set the term")

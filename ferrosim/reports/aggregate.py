@@ -4,7 +4,8 @@ Each metric gets `<metric>_mean`, `_std` (sample, ddof=1), `_n` (runs with a val
 never reached the target has no epochs/energy to target) and, where n >= 3, the 95% t interval
 `_ci95_low`/`_ci95_high` = mean -+ t(0.975, n-1) * std / sqrt(n). Units stay in the names, in
 plain SI (J, s); accuracies are fractions. `ideal` has no device: its pulse width is empty and
-its label is "ideal (no device)".
+its label is "ideal (no device)"; a device given by its response (no device file) has no pulse
+width either: empty, labelled "-".
 """
 
 from __future__ import annotations
@@ -106,14 +107,23 @@ def group_keys(summary: pd.DataFrame) -> list[str]:
     return [*BASE_KEYS, *axis_columns(summary)]
 
 
-def pulse_width_label(pw: Any) -> str:
-    """The `pulse_width` column of the CSVs: `20ns`, or IDEAL_LABEL without a device."""
-    return IDEAL_LABEL if _isnan(pw) else format_pulse_width(float(pw))
+NO_WIDTH_LABEL = "-"
+"""The pulse width of a device run without one (a device given by its response, no device file)."""
 
 
-def pulse_width_shown(pw: Any) -> str:
-    """The pulse width a reader sees in tables and text: `20 ns`, or IDEAL_LABEL."""
-    return IDEAL_LABEL if _isnan(pw) else pulse_width_text(float(pw))
+def pulse_width_label(pw: Any, algorithm: str) -> str:
+    """The `pulse_width` column of the CSVs: `20ns`; IDEAL_LABEL for `ideal`, NO_WIDTH_LABEL for
+    a device without a pulse width."""
+    if _isnan(pw):
+        return IDEAL_LABEL if algorithm == "ideal" else NO_WIDTH_LABEL
+    return format_pulse_width(float(pw))
+
+
+def pulse_width_shown(pw: Any, algorithm: str) -> str:
+    """The pulse width a reader sees in tables and text: `20 ns`, IDEAL_LABEL or NO_WIDTH_LABEL."""
+    if _isnan(pw):
+        return IDEAL_LABEL if algorithm == "ideal" else NO_WIDTH_LABEL
+    return pulse_width_text(float(pw))
 
 
 def aggregate(summary: pd.DataFrame) -> pd.DataFrame:
@@ -122,8 +132,8 @@ def aggregate(summary: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for key, grp in summary.groupby(keys, dropna=False, sort=False):
         row: dict[str, Any] = dict(zip(keys, key))
-        row = {**{k: row[k] for k in BASE_KEYS[:3]}, "pulse_width": pulse_width_label(row["pulse_width_s"]),
-               **{k: row[k] for k in keys[3:]}}
+        row = {**{k: row[k] for k in BASE_KEYS[:3]},
+               "pulse_width": pulse_width_label(row["pulse_width_s"], row["algorithm"]), **{k: row[k] for k in keys[3:]}}
         row["n_runs"] = len(grp)
         row["seeds"] = " ".join(str(s) for s in sorted(grp["seed"]))
         row["runs_reaching_target"] = int(grp["epochs_to_target"].notna().sum())
@@ -172,7 +182,7 @@ def epoch_curves(sweeps, summary: pd.DataFrame) -> pd.DataFrame:
     for key, grp in merged.groupby([*keys, "epoch"], dropna=False, sort=False):
         row = dict(zip([*keys, "epoch"], key))
         acc = describe(grp["test_accuracy"])
-        row.update({"pulse_width": pulse_width_label(row["pulse_width_s"]),
+        row.update({"pulse_width": pulse_width_label(row["pulse_width_s"], row["algorithm"]),
                     "test_accuracy_mean": acc["mean"], "test_accuracy_std": acc["std"], "n": acc["n"],
                     "cumulative_energy_J_mean": describe(grp["cumulative_energy_J"])["mean"]})
         rows.append(row)
@@ -248,7 +258,7 @@ def pulse_widths(frame: pd.DataFrame) -> list[float]:
     return sorted({float(p) for p in frame["pulse_width_s"].dropna()})
 
 
-__all__ = ["IDEAL_LABEL", "METRICS", "Metric", "STATS", "aggregate", "algorithm_rank", "axis_columns",
+__all__ = ["IDEAL_LABEL", "METRICS", "NO_WIDTH_LABEL", "Metric", "STATS", "aggregate", "algorithm_rank", "axis_columns",
            "combined_summary", "describe", "energy_models", "epoch_curves", "group_keys", "pareto_mask", "pulse_width_label",
            "pulse_width_shown",
            "pulse_widths", "select", "shortest_width_standing", "sort_groups", "variants"]

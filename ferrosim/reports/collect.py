@@ -100,7 +100,9 @@ class SweepData:
 
 
 def load_sweeps(folders: list[Path | str]) -> list[SweepData]:
-    """Read every folder (errors: InputError naming the folder); labels are made unique."""
+    """Read every folder (errors: InputError naming the folder); labels are made unique. A run
+    found in several folders (the same run id: the same settings, e.g. a copied folder or two
+    sweeps that overlap) must hold the same results in each: else an InputError names both."""
     seen: set[Path] = set()
     sweeps: list[SweepData] = []
     for folder in folders:
@@ -111,7 +113,40 @@ def load_sweeps(folders: list[Path | str]) -> list[SweepData]:
         seen.add(key)
         sweeps.append(load_sweep(folder))
     _unique_labels(sweeps)
+    first: dict[str, SweepData] = {}
+    for s in sweeps:
+        for run_id in s.summary["run_id"]:
+            other = first.setdefault(run_id, s)
+            if other is not s and not _same_results(other, s, run_id):
+                raise InputError(f"run {run_id} is in {other.folder / 'runs' / run_id} and "
+                                 f"{s.folder / 'runs' / run_id} with different results",
+                                 hint="one run id is one set of settings: keep the copy you trust")
     return sweeps
+
+
+RESULT_COLUMNS = ("epoch", "test_accuracy", "pulses_up", "pulses_down", "digital_ops", "accumulator_updates")
+"""What two copies of one run must agree on (the wall time differs between machines)."""
+
+
+def _same_results(a: SweepData, b: SweepData, run_id: str) -> bool:
+    ea, eb = (s.epochs[s.epochs["run_id"] == run_id].reset_index(drop=True) for s in (a, b))
+    columns = [c for c in RESULT_COLUMNS if c in ea.columns and c in eb.columns]
+    return len(ea) == len(eb) and ea[columns].equals(eb[columns])
+
+
+def distinct_runs(sweeps: list[SweepData]) -> tuple[list[tuple[SweepData, Any]], list[tuple[SweepData, Any]]]:
+    """Every complete run of `sweeps` once, as (sweep, summary row), for what pools runs across
+    folders (`ferrosim energy`): a run found in several folders is one run, not another seed
+    (`load_sweeps` made sure its copies agree). Second: the copies left out.
+    `ferrosim report` keeps each folder apart and never pools: a run shared by two folders (a
+    copy, or the `ideal` baseline of two sweeps) is shown with each."""
+    seen: set[str] = set()
+    runs, repeats = [], []
+    for s in sweeps:
+        for row in s.summary.itertuples(index=False):
+            (repeats if row.run_id in seen else runs).append((s, row))
+            seen.add(row.run_id)
+    return runs, repeats
 
 
 def check_folder(folder: Path) -> None:
@@ -128,7 +163,8 @@ def check_folder(folder: Path) -> None:
 
 
 def load_sweep(folder: Path) -> SweepData:
-    from ferrosim.sweeps.outputs import build_summary, read_run_record
+    from ferrosim.sweeps.outputs import build_summary
+    from ferrosim.sweeps.run_files import read_run
 
     check_folder(folder)
     meta = _read_meta(folder)
@@ -138,15 +174,10 @@ def load_sweep(folder: Path) -> SweepData:
     versions: set[str] = set()
     frames = []
     for run_id in summary["run_id"]:
-        run_folder = folder / "runs" / run_id
-        record = read_run_record(run_folder / "run.json")
+        record, frame = read_run(folder / "runs" / run_id)  # both checked: InputError names file and key or line
         configs[run_id] = record.get("config", {})
         infos[run_id] = record.get("info", {})
         versions.add(str(record.get("ferrosim_version", "unknown")))
-        path = run_folder / "epochs.csv"
-        if not path.is_file():
-            raise InputError(f"{path}: missing (run.json says the run is complete)")
-        frame = _read_epochs(path)
         frame.insert(0, "run_id", run_id)
         frames.append(frame)
     epochs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["run_id", "epoch"])
@@ -161,20 +192,6 @@ def load_sweep(folder: Path) -> SweepData:
     data.devices = _devices_used(data)
     data.device_files = _device_files(data)
     return data
-
-
-def _read_epochs(path: Path) -> pd.DataFrame:
-    """A run's epochs.csv, with its columns; a damaged one is an InputError naming it."""
-    try:
-        frame = pd.read_csv(path)
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
-        raise InputError(f"unreadable epochs.csv: {' '.join(str(exc).split())}", file=path,
-                         hint="a damaged run: delete its folder and rerun the sweep") from None
-    need = {"epoch", "test_accuracy"}
-    if not need <= set(frame.columns) or frame.empty:
-        raise InputError("epochs.csv without rows or without its columns (epoch, test_accuracy, ...)",
-                         file=path, hint="a damaged run: delete its folder and rerun the sweep")
-    return frame
 
 
 def _read_meta(folder: Path) -> dict[str, Any]:
@@ -305,5 +322,5 @@ def _unique_labels(sweeps: list[SweepData]) -> None:
             m.sweep = s.label
 
 
-__all__ = ["DeviceFileInfo", "DeviceUsed", "MissingRun", "SweepData", "check_folder", "load_sweep",
+__all__ = ["DeviceFileInfo", "DeviceUsed", "MissingRun", "SweepData", "check_folder", "distinct_runs", "load_sweep",
            "load_sweeps"]

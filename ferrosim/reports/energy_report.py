@@ -27,7 +27,7 @@ from ferrosim.energy.reprice import (METRICS, PricedRun, Repricing, Scan, check_
                                      parse_scan, reprice_runs, shortest_ratios, shown, validated)
 from ferrosim.errors import InputError
 from ferrosim.io.atomic import write_figure
-from ferrosim.reports.collect import load_sweeps
+from ferrosim.reports.collect import distinct_runs, load_sweeps
 from ferrosim.reports.formatting import format_si
 from ferrosim.sweeps.outputs import atomic_write, epoch_counts
 from ferrosim.units import format_pulse_width
@@ -35,40 +35,51 @@ from ferrosim.units import format_pulse_width
 # -- reading the runs ---------------------------------------------------------------------------
 
 def load_runs(folders: list[Path]) -> tuple[list[PricedRun], EnergyConfig | dict]:
-    """The device runs of every folder, and the `energy:` section the (first) sweep was run with."""
+    """`_load_runs` without the count of repeated runs."""
+    return _load_runs(folders)[:2]
+
+
+def _load_runs(folders: list[Path]) -> tuple[list[PricedRun], dict, int]:
+    """The device runs of every folder, each once (a run found in several folders is one run:
+    `ferrosim.reports.collect.distinct_runs`), and the `energy:` section the (first) sweep was
+    run with. A run without a pulse width (a device given by its response, no device file) is
+    priced at pulse width NaN, shown as "-"."""
     sweeps = load_sweeps(folders)
     raw_energy: dict = {}
-    runs: list[PricedRun] = []
     for s in sweeps:
         config = s.meta.get("config") if isinstance(s.meta.get("config"), dict) else {}
         if not raw_energy and isinstance(config.get("energy"), dict):
             raw_energy = config["energy"]
-        by_run = {rid: g for rid, g in s.epochs.groupby("run_id", sort=False)}
-        for row in s.summary.itertuples(index=False):
-            if row.algorithm == "ideal":
-                continue
-            cfg = s.configs.get(row.run_id, {})
-            try:
-                device = DeviceConfig.model_validate(cfg.get("device", {}))
-            except ValidationError as exc:
-                raise InputError(f"{s.folder}/runs/{row.run_id}/run.json: device section unreadable "
-                                 f"({' '.join(str(exc).split())[:120]})") from None
-            ep = by_run[row.run_id]
-            info = s.infos.get(row.run_id, {})
-            batch = int(cfg.get("training", {}).get("batch_size", 1))
-            counts = epoch_counts(ep, info, batch)
-            e2t = row.epochs_to_target
-            runs.append(PricedRun(
-                run_id=row.run_id, sweep=s.label, algorithm=row.algorithm, pulse_width_s=float(row.pulse_width_s),
-                seed=row.seed, device_name=str(device.name or device.response.model), device=device,
-                counts=counts,
-                epochs_to_target=None if e2t is None or pd.isna(e2t) else int(e2t),
-                n_updates=math.ceil(int(info.get("n_train", 0)) / batch) * len(ep),
-                final_accuracy=float(row.final_accuracy),
-            ))
+    pooled, repeats = distinct_runs(sweeps)
+    epochs = {(id(s), rid): g for s in sweeps for rid, g in s.epochs.groupby("run_id", sort=False)}
+    runs: list[PricedRun] = []
+    for s, row in pooled:
+        if row.algorithm == "ideal":
+            continue
+        cfg = s.configs.get(row.run_id, {})
+        try:
+            device = DeviceConfig.model_validate(cfg.get("device", {}))
+        except ValidationError as exc:
+            raise InputError(f"{s.folder}/runs/{row.run_id}/run.json: device section unreadable "
+                             f"({' '.join(str(exc).split())[:120]})") from None
+        ep = epochs[(id(s), row.run_id)]
+        info = s.infos.get(row.run_id, {})
+        batch = int(cfg.get("training", {}).get("batch_size", 1))
+        counts = epoch_counts(ep, info, batch)
+        e2t = row.epochs_to_target
+        width = row.pulse_width_s
+        runs.append(PricedRun(
+            run_id=row.run_id, sweep=s.label, algorithm=row.algorithm,
+            pulse_width_s=math.nan if width is None or pd.isna(width) else float(width),
+            seed=row.seed, device_name=str(device.name or device.response.model), device=device,
+            counts=counts,
+            epochs_to_target=None if e2t is None or pd.isna(e2t) else int(e2t),
+            n_updates=math.ceil(int(info.get("n_train", 0)) / batch) * len(ep),
+            final_accuracy=float(row.final_accuracy),
+        ))
     if not runs:
         raise InputError(f"{', '.join(str(f) for f in folders)}: no device runs to price (only `ideal`)")
-    return runs, raw_energy
+    return runs, raw_energy, sum(row.algorithm != "ideal" for _, row in repeats)
 
 
 def energy_config(raw: dict, overrides: list[str]) -> EnergyConfig:
@@ -86,8 +97,12 @@ def reprice(folders: list[Path], overrides: list[str], scan: str | None = None) 
     """Everything `ferrosim energy` computes, checked before anything is written."""
     check_overrides(overrides)  # the command line first: its errors need no sweep read
     scan_spec = parse_scan(scan) if scan else None
-    runs, raw = load_runs(folders)
-    return reprice_runs(runs, energy_config(raw, overrides), scan_spec)
+    runs, raw, repeats = _load_runs(folders)
+    result = reprice_runs(runs, energy_config(raw, overrides), scan_spec)
+    if repeats:
+        result.notes.append(f"{repeats} run{'s' * (repeats > 1)} found in more than one folder (same run id: "
+                            "same settings, same results) counted once, not as more seeds")
+    return result
 
 
 # -- the files ----------------------------------------------------------------------------------
@@ -121,6 +136,7 @@ def markdown(r: Repricing) -> str:
              "model with switching; `beyond measured I-V`: the share of the pulse energy priced from "
              "conduction above the sweep's highest voltage (an extrapolation).",
              "", "Settings: `" + r.base.model_dump_json(exclude_defaults=True) + "` (all else default).", ""]
+    lines += [f"Note: {n}." for n in r.notes] + ([""] if r.notes else [])
     if any(run.device.synthetic for run in r.runs):
         lines += ["**SYNTHETIC device data**: these energies describe no real device.", ""]
     lines += ["## Do shorter pulses cost less? (shortest width vs every other width)", "",
@@ -129,6 +145,8 @@ def markdown(r: Repricing) -> str:
     for row in r.claims.itertuples(index=False):
         lines.append(f"| {row.model} | {row.algorithm} | " + " | ".join(getattr(row, m) for m in METRICS) + " |")
     lines.append("")
+    if any(math.isnan(run.pulse_width_s) for run in r.runs):
+        lines += [NO_WIDTH_NOTE + ".", ""]
     for m in r.models:
         sub = r.by_width[r.by_width["model"] == m.label]
         lines += [f"## {m.label}", "",
@@ -139,7 +157,7 @@ def markdown(r: Repricing) -> str:
             beyond = getattr(row, "energy_conduction_extrapolated_J_mean", float("nan"))
             share = f"{beyond / pulse:.0%}" if pulse and pulse > 0 and beyond == beyond else "-"
             lines.append(
-                f"| {row.algorithm} | {format_pulse_width(row.pulse_width_s)} | {format_si(row.energy_per_pulse_J_mean, 'J')} "
+                f"| {row.algorithm} | {_width(row.pulse_width_s)} | {format_si(row.energy_per_pulse_J_mean, 'J')} "
                 f"| {format_si(row.energy_per_update_J_mean, 'J')} | {format_si(row.total_energy_J_mean, 'J')} "
                 f"({format_si(row.total_energy_lower_J_mean, 'J')} .. {format_si(row.total_energy_upper_J_mean, 'J')}) "
                 f"| {format_si(row.energy_to_target_J_mean, 'J')} ({row.reached}/{row.n}) "
@@ -153,6 +171,15 @@ def markdown(r: Repricing) -> str:
             lines.append(f"- {alg}, {_METRIC_NAMES[metric]}: {sentence}.")
         lines.append("")
     return "\n".join(lines)
+
+
+NO_WIDTH_NOTE = ("Runs without a pulse width (pulse width \"-\": a device given by its response, not a device "
+                 "file at a pulse width) are priced as they are; comparing pulse widths needs two or more")
+
+
+def _width(seconds: float) -> str:
+    """A pulse width as the tables show it; "-" for a run without one."""
+    return "-" if seconds is None or math.isnan(seconds) else format_pulse_width(seconds)
 
 
 def _digital_cell(row) -> str:
@@ -234,9 +261,10 @@ def scan_figure(scan: Scan, stem: Path) -> list[Path]:
             ax.set_xlim(-0.5, len(values) - 0.5)
         ax.set_yscale("log")
         ax.set_xlabel(scan.key, fontsize=10)
-        ax.set_ylabel(f"E({format_pulse_width(widths[0])}) / E(other width)", fontsize=10)
+        ax.set_ylabel(f"E({_width(widths[0])}) / E(other width)", fontsize=10)
         ax.set_title(f"{alg}\nbelow the red line the shortest width is cheaper", fontsize=10)
-        ax.legend(fontsize=7)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7)
         ax.grid(True, which="both", alpha=0.3)
     if categorical:  # the line colours of the first three panels name the categories
         handles, labels = axes[0, 0].get_legend_handles_labels()
@@ -253,13 +281,15 @@ def scan_figure(scan: Scan, stem: Path) -> list[Path]:
 
 
 def terminal_lines(r: Repricing) -> list[str]:
-    out = []
+    out = [f"note: {n}" for n in r.notes]
     for row in r.claims.itertuples(index=False):
         out.append(f"{row.model} | {row.algorithm}: shortest width cheapest per pulse: {row.energy_per_pulse_J}; "
                    f"total: {row.total_energy_J}; to target: {row.energy_to_target_J}")
     if r.scan is not None:
         for (alg, metric, _), sentence in sorted(r.scan.crossover.items()):
             out.append(f"scan {alg}, {_METRIC_NAMES[metric]}: {sentence}")
+    if any(math.isnan(run.pulse_width_s) for run in r.runs):
+        out.append(f"note: {NO_WIDTH_NOTE[0].lower()}{NO_WIDTH_NOTE[1:]}")
     return out
 
 

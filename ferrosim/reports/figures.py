@@ -106,8 +106,9 @@ def accuracy_vs_epoch(data: FigureInputs, folder: Path) -> FigureFile:
         for c, algorithm in enumerate(algorithms):
             ax = axes[r, c]
             sub = curves[curves["algorithm"] == algorithm] if algorithm != "ideal" else curves.iloc[0:0]
-            for pw in data.style.pulse_widths:
-                line = sub[np.isclose(sub["pulse_width_s"].astype(float), pw, rtol=1e-9, atol=0)]
+            widths = sub["pulse_width_s"].astype(float)
+            for pw in [*data.style.pulse_widths, math.nan]:  # NaN: a device without a pulse width
+                line = sub[widths.isna()] if math.isnan(pw) else sub[np.isclose(widths, pw, rtol=1e-9, atol=0)]
                 if line.empty:
                     continue
                 color = data.style.color(pw)
@@ -153,7 +154,7 @@ def vs_pulse_width(data: FigureInputs, folder: Path) -> FigureFile:
     for r, (vlabel, values) in enumerate(data.variants):
         vlabel = data.row_label(vlabel, values)
         agg = select(data.agg, values)
-        dev = agg[agg["algorithm"] != "ideal"]
+        dev = agg[(agg["algorithm"] != "ideal") & agg["pulse_width_s"].notna()]  # no pulse width: no place here
         ideal = agg[agg["algorithm"] == "ideal"]
         empty: set[int] = set()  # panels without energies: their reason, no pulse-width axis
         max_epochs = data.max_epochs.get(_sweep_of(values))
@@ -319,7 +320,7 @@ def accuracy_vs_energy(data: FigureInputs, folder: Path) -> FigureFile:
     for r, (vlabel, values) in enumerate(data.variants):
         vlabel = data.row_label(vlabel, values)
         agg = select(data.agg, values)
-        dev = agg[(agg["algorithm"] != "ideal") & agg["pulse_width_s"].notna()].reset_index(drop=True)
+        dev = agg[agg["algorithm"] != "ideal"].reset_index(drop=True)
         reached = np.array([reached_target(row) for _, row in dev.iterrows()], dtype=bool)  # as the tables say
         ideal = agg[agg["algorithm"] == "ideal"]
         target = data.targets.get(_sweep_of(values))
@@ -369,8 +370,9 @@ def accuracy_vs_energy(data: FigureInputs, folder: Path) -> FigureFile:
             ax.grid(alpha=0.3, which="both", lw=0.5)
             ax.set_xlabel(xlabel)
             ax.set_ylabel("final test accuracy")
+    flat = (data.agg["algorithm"] != "ideal") & data.agg["pulse_width_s"].isna()
     legend.update({data.style.label(p): Line2D([], [], ls="none", marker="o", mfc=data.style.color(p), mec="black")
-                   for p in data.style.pulse_widths})
+                   for p in [*data.style.pulse_widths, *([math.nan] if flat.any() else [])]})
     fig.legend(list(legend.values()), list(legend.keys()), loc="outside right center", fontsize=8, frameon=False)
     suptitle(fig, "Accuracy vs update energy: the trade-off front", data.title_tag())
     caption = (f"Energy model: {data.energy_models['central']}. "
@@ -483,8 +485,11 @@ def device_responses(data: FigureInputs, folder: Path) -> FigureFile | None:
 def make_figures(data: FigureInputs, folder: Path) -> list[FigureFile]:
     """Every figure the data allow, in reading order."""
     figures = [accuracy_vs_epoch(data, folder)]
-    if (data.agg["algorithm"] != "ideal").any():
-        figures += [vs_pulse_width(data, folder), accuracy_vs_energy(data, folder)]
+    device = data.agg["algorithm"] != "ideal"
+    if (device & data.agg["pulse_width_s"].notna()).any():  # runs on a device without a pulse width: no axis
+        figures.append(vs_pulse_width(data, folder))
+    if device.any():
+        figures.append(accuracy_vs_energy(data, folder))
     dev = device_responses(data, folder)
     if dev is not None:
         figures.append(dev)

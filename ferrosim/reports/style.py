@@ -2,10 +2,13 @@
 
 Colours are the Okabe-Ito palette (safe for the common colour-vision deficiencies), assigned by
 the index of the pulse width in the sorted list of every pulse width in the report, so 200ns has
-the same colour in every figure of one report. Black is kept for `ideal` (no device).
+the same colour in every figure of one report. Black is kept for `ideal` (no device), grey for a
+device without a pulse width (given by its response, not a device file).
 """
 
 from __future__ import annotations
+
+import math
 
 from ferrosim.units import pulse_width_text
 
@@ -16,6 +19,8 @@ OKABE_ITO = {
 PULSE_WIDTH_COLORS = tuple(v for k, v in OKABE_ITO.items() if k != "black")
 IDEAL_COLOR = OKABE_ITO["black"]
 NEUTRAL = "#4D4D4D"
+NO_WIDTH_COLOR = "#999999"
+"""Runs on a device without a pulse width (given by its response, not a device file)."""
 _LINESTYLES = ("-", "--", ":", "-.")
 ALGORITHM_STYLE = {  # marker, line style
     "sgd": ("o", "-"),
@@ -35,6 +40,10 @@ class PulseWidthStyle:
     def __init__(self, pulse_widths: list[float]):
         self.pulse_widths = sorted({float(p) for p in pulse_widths})
 
+    @staticmethod
+    def no_width(pw: float | None) -> bool:
+        return pw is None or math.isnan(float(pw))
+
     def index(self, pw: float) -> int:
         for k, p in enumerate(self.pulse_widths):
             if abs(p - float(pw)) <= 1e-9 * p:
@@ -42,14 +51,18 @@ class PulseWidthStyle:
         raise KeyError(pw)
 
     def color(self, pw: float) -> str:
+        if self.no_width(pw):
+            return NO_WIDTH_COLOR
         return PULSE_WIDTH_COLORS[self.index(pw) % len(PULSE_WIDTH_COLORS)]
 
     def linestyle(self, pw: float) -> str:
+        if self.no_width(pw):
+            return "-"
         return _LINESTYLES[(self.index(pw) // len(PULSE_WIDTH_COLORS)) % len(_LINESTYLES)]
 
-    @staticmethod
-    def label(pw: float) -> str:
-        return pulse_width_text(float(pw))
+    @classmethod
+    def label(cls, pw: float) -> str:
+        return "no pulse width" if cls.no_width(pw) else pulse_width_text(float(pw))
 
 
 def algorithm_style(name: str, others: list[str] | None = None) -> tuple[str, str]:
@@ -61,5 +74,5 @@ def algorithm_style(name: str, others: list[str] | None = None) -> tuple[str, st
     return _EXTRA_MARKERS[k % len(_EXTRA_MARKERS)], _LINESTYLES[k % len(_LINESTYLES)]
 
 
-__all__ = ["ALGORITHM_STYLE", "IDEAL_COLOR", "NEUTRAL", "OKABE_ITO", "PULSE_WIDTH_COLORS", "PulseWidthStyle",
-           "algorithm_style"]
+__all__ = ["ALGORITHM_STYLE", "IDEAL_COLOR", "NEUTRAL", "NO_WIDTH_COLOR", "OKABE_ITO", "PULSE_WIDTH_COLORS",
+           "PulseWidthStyle", "algorithm_style"]

@@ -104,14 +104,14 @@ def symmetry_verdicts(summary: pd.DataFrame, infos: dict[str, dict],
         acc = grp["final_accuracy"].astype(float)
         span = f"{acc.min():.1%}-{acc.max():.1%}"
         said = verdict(reached) if target is not None else "n/a (no target)"
-        lead = ([str(key["device"])] if several_devices else []) + [pulse_width_shown(key["pulse_width_s"]),
-                                                                     str(key["algorithm"])]
+        lead = ([str(key["device"])] if several_devices else []) + [
+            pulse_width_shown(key["pulse_width_s"], key["algorithm"]), str(key["algorithm"])]
         extra = [str(key[o]) for o in others]
         rows.append(lead + extra + cells + [span, said])
         if target is not None:
             what = ", ".join(f"{o}={key[o]}" for o in others)
             sentences.append(
-                f"`{key['algorithm']}` at {pulse_width_shown(key['pulse_width_s'])}"
+                f"`{key['algorithm']}` at {pulse_width_shown(key['pulse_width_s'], key['algorithm'])}"
                 + (f" on {key['device']}" if several_devices else "") + (f" ({what})" if what else "")
                 + f": final accuracy {span} over the symmetry point's positions; reaches "
                 f"{target:.0%}: **{said}**.")
@@ -168,10 +168,11 @@ def energy_claim_verdicts(agg: pd.DataFrame, axes: list[str]) -> list[str]:
             if not answers:
                 continue
             said = verdict([(1, 1) if c == shortest else (0, 1) for _, c in answers])
-            cheapest = sorted({pulse_width_shown(c) for _, c in answers})
+            cheapest = sorted({pulse_width_shown(c, key["algorithm"]) for _, c in answers})
             parts.append(f"{name}: **{said}** (cheapest: {', '.join(cheapest)})")
         if parts:
             lead = (f"on {key['device']}, " if "device" in key and dev["device"].nunique() > 1 else "")
-            lines.append(f"`{key['algorithm']}` {lead}is {pulse_width_shown(shortest)} the cheapest width at every "
+            lines.append(f"`{key['algorithm']}` {lead}is {pulse_width_shown(shortest, key['algorithm'])} the cheapest "
+                         "width at every "
                          f"position of the symmetry point? " + "; ".join(parts) + ".")
     return lines

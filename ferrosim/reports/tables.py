@@ -53,7 +53,8 @@ def _lead(agg: pd.DataFrame) -> tuple[list[str], callable]:
 
     def values(row) -> list[str]:
         lead = [str(row["device"]) if not is_missing(row["device"]) else "-"] if several else []
-        return lead + [pulse_width_shown(row["pulse_width_s"]), str(row["algorithm"]), str(int(row["n_runs"]))]
+        return lead + [pulse_width_shown(row["pulse_width_s"], row["algorithm"]), str(row["algorithm"]),
+                       str(int(row["n_runs"]))]
 
     return headers, values
 

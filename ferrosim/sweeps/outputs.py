@@ -21,6 +21,7 @@ from ferrosim.energy.model import ENERGY_COLUMNS, summary_energy
 from ferrosim.errors import InputError
 from ferrosim.io.atomic import atomic_write
 from ferrosim.sweeps.plan import FIXED_AXES, PRICING_DEVICE_KEYS
+from ferrosim.sweeps.run_files import read_run, read_run_record
 from ferrosim.units import parse_pulse_width
 
 SUMMARY_COLUMNS = (
@@ -44,47 +45,15 @@ def run_dir(out: Path, run_id: str) -> Path:
 
 
 def is_complete(out: Path, run_id: str) -> bool:
-    """The run has a valid run.json (a corrupt one is a run to train again)."""
-    path = run_dir(out, run_id) / "run.json"
-    if not path.is_file():
+    """The run has a valid run.json and epochs.csv (a corrupt one is a run to train again)."""
+    folder = run_dir(out, run_id)
+    if not (folder / "run.json").is_file():
         return False
     try:
-        read_run_record(path)
+        read_run(folder)
     except InputError:
         return False
     return True
-
-
-def read_run_record(path: Path) -> dict[str, Any]:
-    """A complete run's run.json, checked: UTF-8 JSON holding an object whose `summary` has every
-    summary column, its own folder's run id and a numeric (or null) pulse width. Anything else
-    is an InputError naming the file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", file=path,
-                         hint="a damaged run: delete its folder or rerun the sweep") from None
-    except OSError as exc:
-        raise InputError(f"unreadable: {exc.strerror or exc}", file=path) from None
-    try:
-        record = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc.msg}", file=path, line=exc.lineno,
-                         hint="a damaged run: rerun the sweep to train it again") from None
-    summary = record.get("summary") if isinstance(record, dict) else None
-    if not isinstance(summary, dict):
-        raise InputError("not a run record (no 'summary' object)", file=path,
-                         hint="a damaged run: rerun the sweep to train it again")
-    missing = [k for k in SUMMARY_COLUMNS if k not in summary]
-    if missing:
-        raise InputError(f"summary lacks {', '.join(missing)}", file=path)
-    if summary["run_id"] != path.parent.name:
-        raise InputError(f"run_id {summary['run_id']!r} does not match its folder {path.parent.name!r}",
-                         file=path, hint="a run folder copied or renamed by hand?")
-    width = summary["pulse_width_s"]
-    if width is not None and (isinstance(width, bool) or not isinstance(width, (int, float))):
-        raise InputError(f"pulse_width_s {width!r} is not a number", file=path)
-    return record
 
 
 def energy_cells(cfg, counts: tuple[list[int], ...], n_train: int, epochs_to_target: int | None) -> dict[str, Any]:
@@ -161,11 +130,11 @@ def reprice_complete(run, out: Path) -> bool:
     if run.config.algorithm == "ideal":
         return False
     folder = run_dir(out, run.run_id)
-    record = read_run_record(folder / "run.json")
+    record, epochs = read_run(folder)
     cfg = run.config
     row = dict(record["summary"])
     e2t = row.get("epochs_to_target")
-    counts = epoch_counts(pd.read_csv(folder / "epochs.csv"), record["info"], cfg.training.batch_size)
+    counts = epoch_counts(epochs, record["info"], cfg.training.batch_size)
     energy = energy_cells(cfg, counts, int(record["info"]["n_train"]), None if e2t is None else int(e2t))
     wanted = cfg.energy.model_dump(mode="json")
     # the device's pricing facts too (a refit device file, e.g. with a measured I-V curve): what
