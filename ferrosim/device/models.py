@@ -114,10 +114,13 @@ class _DeviceBase(StrictInputModel):
     def granularity(self, mode: GranularityMode = "aihwkit", g0: float = 0.0) -> float:
         """Step size `eps` that converts a requested weight change into pulses (DESIGN.md s.2).
 
-        `aihwkit`: the larger of the two mean steps at the weight zero `g0` (aihwkit's
-        `dw_min`; for PowStep with symmetric bounds this is `dw_min*0.5**gamma`);
-        `min`: the smaller of the two; `mean`: their mean.
+        `aihwkit`: at g0 = 0, the weight granularity aihwkit 1.2.0 computes for the model
+        (`aihwkit_granularity`); at another weight zero, which aihwkit has no notion of, the
+        larger of the two mean steps there. `min`: the smaller of the two steps at `g0`;
+        `mean`: their mean.
         """
+        if mode == "aihwkit" and g0 == 0.0:
+            return self.aihwkit_granularity()
         up, down = float(self.step_up(g0)), float(self.step_down(g0))
         if mode == "aihwkit":
             return max(up, down)
@@ -126,6 +129,11 @@ class _DeviceBase(StrictInputModel):
         if mode == "mean":
             return 0.5 * (up + down)
         raise ValueError(f"unknown granularity mode {mode!r}")
+
+    def aihwkit_granularity(self) -> float:
+        """aihwkit's `calcWeightGranularity`: `dw_min`, the larger step at w = 0, for
+        ConstantStep (`linear`) and SoftBounds (their steps at 0 are `a_up` and `a_down`)."""
+        return max(float(self.step_up(0.0)), float(self.step_down(0.0)))
 
     def n_states(self, mode: GranularityMode = "aihwkit", g0: float = 0.0) -> float:
         """Number of distinguishable states, `(w_max - w_min)/eps`."""
@@ -205,6 +213,13 @@ class PowStepDevice(_DeviceBase):
         x = (np.asarray(g, dtype=float) - self.w_min) / (self.w_max - self.w_min)
         return self.a_down * np.power(np.maximum(x, 0.0), self.gamma_down)
 
+    def aihwkit_granularity(self) -> float:
+        """aihwkit 1.2.0's PowStep rule, `dw_min * 0.5**pow_gamma`, with its `dw_min =
+        max(a_up, a_down)` and `pow_gamma = max(gamma_up, gamma_down)` (`pow_up_down` lowers
+        the other exponent only). A formula, whatever the bounds: with `pow_up_down: 0.5` the
+        larger step at g = 0 that ferrosim took before was 2x it (issue 30)."""
+        return max(self.a_up, self.a_down) * 0.5 ** max(self.gamma_up, self.gamma_down)
+
     def symmetry_point(self) -> float:
         if self.gamma_up == self.gamma_down and self.gamma_up > 0:
             # ((w_max-g)/(g-w_min))**gamma = a_down/a_up  =>  g = (w_max + r*w_min)/(1 + r)
@@ -267,6 +282,18 @@ class TableDevice(_DeviceBase):
             k = int(np.nonzero((diff[:-1] > 0) != (diff[1:] > 0))[0][0])
             side = 1 if self.w_max - grid[k + 1] > grid[k] - self.w_min else -1
         return float(self.w_max if side == 1 else self.w_min)
+
+    def aihwkit_granularity(self) -> float:
+        """aihwkit has no table model; its nearest, PiecewiseStep, spreads its nodes evenly
+        over [w_min, w_max] (as ferrosim's fits lay out their tables: 65 nodes on [-1, 1]) and
+        takes `dw_min * piecewise_up_vec[n // 2]`: the up step at node n // 2, whichever
+        direction is larger there (issue 30). Where that step is 0 (a device that does not move
+        up at mid-range, e.g. aihwkit's Gong et al. trace) aihwkit's granularity would be 0 and
+        divide; ferrosim takes the larger step there instead."""
+        n = len(self.g)
+        node = self.w_min + (n // 2) / (n - 1) * (self.w_max - self.w_min)
+        up = float(self.step_up(node))
+        return up if up > 0 else max(up, float(self.step_down(node)))
 
     def uniform_grid(self, n: int | None = None) -> tuple[float, float, np.ndarray]:
         """Resample the four tables onto a uniform grid, for O(1) lookup in the kernel.
