@@ -110,3 +110,35 @@ def test_bad_input_raises_input_error_and_writes_nothing(tmp_path):
     with pytest.raises(InputError, match="not a sweep results folder|no such folder"):
         ferrosim.load_results(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+SCRIPT_SWEEP = """\
+name: script
+seed: [0, 1]
+dataset: {name: digits, train_subset: 120, test_subset: 60}
+network: {hidden: [8]}
+training: {epochs: 1, batch_size: 1, lr: 0.1}
+sweep:
+  algorithm: [sgd]
+"""
+
+
+@pytest.mark.parametrize("as_module", [False, True])
+def test_a_plain_script_without_a_main_guard_can_sweep_with_workers(tmp_path, as_module):
+    """Issue 28: `ferrosim.sweep(..., workers=2)` at the top level of a script with no
+    `if __name__ == "__main__":` died with 60 lines of multiprocessing traceback: each spawned
+    worker ran the script again. The workers now start without the caller's `__main__` (they run
+    only ferrosim's code), as in Jupyter. The same for `python -m a_module`."""
+    (tmp_path / "sweep.yaml").write_text(SCRIPT_SWEEP)
+    (tmp_path / "lab_script.py").write_text(textwrap.dedent(f"""\
+        import ferrosim
+        print("top level ran")
+        result = ferrosim.sweep({str(tmp_path / 'sweep.yaml')!r}, out={str(tmp_path / 'out')!r}, workers=2)
+        print("trained", result.trained, "failed", len(result.failed))
+        """))
+    command = [sys.executable, "-m", "lab_script"] if as_module else [sys.executable, "lab_script.py"]
+    proc = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "trained 2 failed 0" in proc.stdout
+    assert proc.stdout.count("top level ran") == 1  # the script ran once, not once per worker
+    assert "Traceback" not in proc.stderr

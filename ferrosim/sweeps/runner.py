@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -354,7 +355,8 @@ def _execute_pool(runs, out: Path, workers: int, finish, threads: int | None, on
 
     def start(i: int) -> None:
         run = queue.popleft()
-        running[lanes[i].submit(_run_pooled, run, str(out), threads)] = (i, run)
+        with _spawned_without_callers_main():  # a lane starts its worker at its first submit
+            running[lanes[i].submit(_run_pooled, run, str(out), threads)] = (i, run)
 
     try:
         for i in range(len(lanes)):
@@ -391,6 +393,27 @@ def _execute_pool(runs, out: Path, workers: int, finish, threads: int | None, on
         raise
     for pool in lanes:
         pool.shutdown()
+
+
+@contextmanager
+def _spawned_without_callers_main():
+    """Start spawned workers without the caller's `__main__`. spawn runs the main script (or
+    module) again in each new process to rebuild its functions, so a plain script that calls
+    `ferrosim.sweep(..., workers=2)` without `if __name__ == "__main__":` sweeps again in every
+    worker and breaks the pool (issue 28). ferrosim's workers run only ferrosim's functions, and
+    nothing of the caller's is sent to them, so they need none of it: while a worker starts,
+    `__main__` shows spawn neither a file nor a module name (as in Jupyter, where it has none)."""
+    main = sys.modules.get("__main__")
+    saved = {key: getattr(main, key) for key in ("__file__", "__spec__") if hasattr(main, key)}
+    try:
+        if "__file__" in saved:
+            del main.__file__
+        if "__spec__" in saved:
+            main.__spec__ = None
+        yield
+    finally:
+        for key, value in saved.items():
+            setattr(main, key, value)
 
 
 def _how_it_ended(pool) -> str:
@@ -434,8 +457,11 @@ def _execute_dask(runs, out: Path, scheduler: str | None, finish, threads: int |
 
         raise InputError("--executor dask needs dask.distributed",
                          hint='pip install "ferrosim[dask]"') from None
-    client = Client(scheduler) if scheduler else Client(processes=True, threads_per_worker=1,
-                                                        dashboard_address=None)
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        with _spawned_without_callers_main():  # a local cluster spawns its workers here
+            client = Client(processes=True, threads_per_worker=1, dashboard_address=None)
     futures = []
     try:
         # One thread per run: dask runs as many runs at once as its workers have threads.
