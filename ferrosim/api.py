@@ -59,7 +59,8 @@ def fit_device(paths: str | Path | list, output: str | Path | None = None, *, mo
                columns: Mapping[str, str] | Iterable[str] | None = None,
                units: Mapping[str, str] | Iterable[str] | None = None,
                sweep_config: str | Path | None = None, command: str | None = None,
-               iv: str | Path | None = None, warn: bool = True):
+               iv: str | Path | None = None, warn: bool = True,
+               directions: Mapping[str, str] | Iterable[str] | None = None, decimal: str | None = None):
     """Fit device response models to measured pulse responses (`ferrosim fit-device`).
 
     `paths`: a measurement file or folder, or a list of them. `columns` maps a lab export's
@@ -68,7 +69,10 @@ def fit_device(paths: str | Path | list, output: str | Path | None = None, *, mo
     do not say. Writes the device file (`output`, default
     devices/<name>.yaml), its figures and, with `sweep_config`, a ready sweep config. `iv`: DC I-V
     sweeps (a file or folder; default measurements.yaml `iv:`), paired with the devices by name
-    for the measured conduction during a pulse. Returns a `FitRun` (`.results`, `.device_file`,
+    for the measured conduction during a pulse. `directions`: the files that hold one direction
+    only (`{"dev1_dep.csv": "down"}` or `["dev1_dep.csv=down"]`, file names, globs or paths; else
+    the name rule `*_pot`/`*_dep` and measurements.yaml `direction:`); `decimal`: the lab tables'
+    decimal mark, `.` or `,` (default: detected). Returns a `FitRun` (`.results`, `.device_file`,
     `.output`, `.figures`, `.sweep_config`, `.warnings`: each also raised as a Python warning).
     """
     from ferrosim.device.fit_run import fit_path
@@ -82,6 +86,11 @@ def fit_device(paths: str | Path | list, output: str | Path | None = None, *, mo
         raise InputError(f"--read-voltage must be positive, got {read_voltage}")
     _pulse_width_with_unit(pulse_width)
     mapping = _column_map(columns, units)
+    from ferrosim.io.sidecar import parse_direction_options
+
+    directions = parse_direction_options(dict(directions) if isinstance(directions, Mapping) else list(directions or []))
+    if decimal is not None and decimal not in (".", ","):
+        raise InputError(f"--decimal {decimal!r}: the decimal mark is . or ,")
     if output is not None:
         from ferrosim.io.atomic import check_output_file
 
@@ -92,7 +101,8 @@ def fit_device(paths: str | Path | list, output: str | Path | None = None, *, mo
         check_sweep_config_path(Path(sweep_config))
     run = fit_path(paths, output, model=model, fmt=format, pulse_width=pulse_width, read_voltage_V=read_voltage,
                    device=device, refine=refine, figures=figures, columns=mapping, command=command,
-                   sweep_config=Path(sweep_config) if sweep_config is not None else None, iv=iv)
+                   sweep_config=Path(sweep_config) if sweep_config is not None else None, iv=iv,
+                   directions=directions, decimal=decimal)
     if warn:
         import warnings
 

@@ -169,6 +169,14 @@ def fit_device_cmd(
                                      "or replaces the roles of columns: in measurements.yaml; docs/lab-data.md."),
     unit: list[str] = typer.Option([], "--unit", metavar="ROLE=UNIT", help="Unit of a mapped column whose "
                                    "name does not say it, e.g. --unit conductance=uS."),
+    direction: list[str] = typer.Option([], "--direction", metavar="FILE=up|down", help="A file holding "
+                                        "one direction only (potentiation: up, depression: down), paired with "
+                                        "its device's other file; FILE: a name, glob or path. Repeat. Default: "
+                                        "the name rule *_pot/*_dep, *_up/*_down, *_set/*_reset, or direction: "
+                                        "in measurements.yaml files:."),
+    decimal: Optional[str] = typer.Option(None, "--decimal", metavar=". | ,", help="Decimal mark of a lab "
+                                          "table's numbers (default: a comma where cells are separated by ; "
+                                          "or tabs and numbers read 1,23)."),
     iv: Optional[Path] = typer.Option(None, "--iv", metavar="FILE|DIR", help="DC I-V sweeps of the devices "
                                       "(a file or a folder; default: iv: in measurements.yaml), paired by device "
                                       "name: the measured conduction during a pulse (docs/physics.md)."),
@@ -188,7 +196,7 @@ def fit_device_cmd(
     run = fit_device(paths, output, model=model, format=format, pulse_width=pulse_width, read_voltage=read_voltage,
                      device=device, refine=refine, figures=figures, columns=column, units=unit,
                      sweep_config=sweep_config, command="ferrosim fit-device " + " ".join(sys.argv[2:]),
-                     iv=iv, warn=False)
+                     iv=iv, warn=False, directions=direction, decimal=decimal)
     _print_fits(run)
 
 

@@ -41,7 +41,8 @@ def fit_path(path: str | Path | list, output: str | Path | None = None, *, model
              fmt: str | None = None, pulse_width: str | None = None, read_voltage_V: float | None = None,
              device: str | None = None, refine: str = "steps", figures: bool = True,
              command: str | None = None, columns=None, sweep_config: str | Path | None = None,
-             iv: str | Path | None = None) -> FitRun:
+             iv: str | Path | None = None, directions: dict[str, str] | None = None,
+             decimal: str | None = None) -> FitRun:
     """Fit every (device, pulse width) found in `path` (a file, a folder, or a list of them:
     cycles and repeats of one device and pulse width are pooled across all) and write one
     device file. The sidecar of the first path's folder applies. `columns`
@@ -49,20 +50,24 @@ def fit_path(path: str | Path | list, output: str | Path | None = None, *, model
     `sweep_config`: also write a sweep config for the device file (ferrosim.device.sweep_config);
     a single device only, and never over an existing file. `iv`: a DC I-V sweep file or folder
     (default: measurements.yaml `iv:`), paired with the devices by name
-    (ferrosim.device.iv_pairing): their measured conduction during a pulse."""
+    (ferrosim.device.iv_pairing): their measured conduction during a pulse. `directions`
+    (`--direction`, {file: up|down}) and `decimal` (`--decimal`) say how lab tables are laid out
+    (docs/lab-data.md)."""
     from ferrosim.io.measurements import read_path
 
     paths = [Path(p) for p in (path if isinstance(path, (list, tuple)) else [path])]
     path = paths[0]
+    layout = {"directions": directions, "decimal": decimal}
     measurements, sidecar, files = read_path(path, fmt, pulse_width=pulse_width,
-                                             read_voltage_V=read_voltage_V, device=device, columns=columns)
+                                             read_voltage_V=read_voltage_V, device=device, columns=columns, **layout)
     for extra in paths[1:]:
         more, _, more_files = read_path(extra, fmt, sidecar, pulse_width=pulse_width,
-                                        read_voltage_V=read_voltage_V, device=device, columns=columns)
+                                        read_voltage_V=read_voltage_V, device=device, columns=columns, **layout)
         measurements += more
         files += [f for f in more_files if f not in files]
     if not measurements:
         raise InputError("no measurement files found", file=path)
+    _check_directions(directions or {}, files)
     # every output is checked before the fit, so a bad one costs no fitting and writes nothing
     inputs = _input_files(paths, files, sidecar)
     out = _output_path(output, path, sidecar, inputs)
@@ -84,11 +89,11 @@ def fit_path(path: str | Path | list, output: str | Path | None = None, *, model
     if out.resolve() in {Path(f).resolve() for f in pairing.files}:
         raise InputError(f"-o {out}: is an I-V sweep read by this fit", hint="name another file, e.g. devices/<device>.yaml")
     files += [f for f in pairing.files if f not in files]
-    results, estimates = _fit_all(measurements, model, refine)
+    results, estimates, stuck = _fit_all(measurements, model, refine)
     entries: dict[str, dict[str, PulseWidthEntry]] = defaultdict(dict)
     by_width: dict[str, list[FitResult]] = defaultdict(list)
     windows = _polarization_windows(results)
-    warnings = list(pairing.warnings)
+    warnings = list(pairing.warnings) + stuck
     for res in results:
         label = format_pulse_width(res.pulse_width_s)
         fit = _fit_record(res, path)
@@ -255,12 +260,41 @@ def _output_path(output: str | Path | None, path: Path, sidecar: Sidecar, inputs
     return out
 
 
-def _fit_all(measurements, model: str, refine: str) -> tuple[list[FitResult], dict]:
-    """Every fit, and the data's symmetry point of each (device, width) with traces (an `auto`
-    fit passes over a model whose g* is outside its 68% interval)."""
+def _check_directions(directions: dict[str, str], files: list[Path]) -> None:
+    """Every `--direction FILE=...` names a file that was read (a typo is not silently unused)."""
+    from ferrosim.io.sidecar import direction_matches
+
+    for key, value in directions.items():
+        if not any(direction_matches(key, Path(f)) for f in files):
+            raise InputError(f"--direction {key}={value}: no file read is named {key}",
+                             hint="files read: " + ", ".join(Path(f).name for f in files[:8])
+                             + (", ..." if len(files) > 8 else ""))
+
+
+def _one_direction(name: str, pw: float | None, traces: list[Trace]) -> None:
+    """One line for a device whose files hold one direction only (its partner file not found)."""
+    from ferrosim.io.readers.lab_layout import PAIRING_HINT
+
+    held = {r.direction for t in traces for r in t.ramps}
+    if len(held) != 1:
+        return
+    have = held.pop()
+    files = ", ".join(sorted({Path(t.source).name for t in traces}))
+    raise InputError(f"{name} at {format_pulse_width(pw)}: {files} hold{'s' if ', ' not in files else ''} only "
+                     f"{have} pulses and no file of this device and pulse width holds "
+                     f"{'down' if have == 'up' else 'up'} pulses", file=traces[0].source, hint=PAIRING_HINT)
+
+
+def _fit_all(measurements, model: str, refine: str) -> tuple[list[FitResult], dict, list[str]]:
+    """Every fit, the data's symmetry point of each (device, width) with traces (an `auto` fit
+    passes over a model whose g* is outside its 68% interval), and a warning line per device
+    and width with reads stuck at an instrument limit (ferrosim.device.stuck_reads)."""
+    from ferrosim.device.stuck_reads import drop_stuck_reads
+
     groups: dict[tuple[str, float | None], list[Trace]] = defaultdict(list)
     results = []
     estimates: dict[tuple[str, float | None], object] = {}
+    stuck: list[str] = []
     for m in measurements:
         if isinstance(m, StepTable):
             results.append(fit_step_table(m))
@@ -271,14 +305,18 @@ def _fit_all(measurements, model: str, refine: str) -> tuple[list[FitResult], di
         if len(units) > 1:
             raise InputError(f"{name} at {format_pulse_width(pw)} mixes conductance and normalised data",
                              file=traces[0].source)
+        _one_direction(name, pw, traces)
+        traces, notes = drop_stuck_reads(traces)
+        stuck += [f"{name} {format_pulse_width(pw)}: {note}" for note in notes]
         est = estimates[(name, pw)] = _data_symmetry(traces)
         iv = None if isinstance(est, str) or est.value is None else est.interval_68
         try:
             results.append(fit_traces(traces, model, refine, symmetry_68=iv))
         except ValueError as exc:
             raise InputError(f"cannot fit {name} at {format_pulse_width(pw)}: {exc}", file=traces[0].source) from None
+        results[-1].notes[:0] = notes
     results.sort(key=lambda r: (r.device, r.pulse_width_s or 0.0))
-    return results, estimates
+    return results, estimates, stuck
 
 
 def _electrical(res: FitResult, measurements, sidecar: Sidecar, label: str, root: Path) -> PulseElectrical | None:

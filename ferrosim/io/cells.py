@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from pathlib import Path
 
 from ferrosim.errors import InputError
@@ -26,12 +27,23 @@ def is_number(text: str) -> bool:
     return True
 
 
-def cells(line: str) -> list[str]:
-    """Cells of a delimited line (comma, else semicolon, else tab), stripped."""
-    for sep in (",", ";", "\t"):
-        if sep in line:
-            return [c.strip() for c in next(csv.reader([line], delimiter=sep))]
-    return [line.strip()]
+def separator(line: str) -> str | None:
+    """The delimiter of a line: comma, else semicolon, else tab; None for one cell."""
+    return next((sep for sep in (",", ";", "\t") if sep in line), None)
+
+
+def cells(line: str, sep: str | None = None) -> list[str]:
+    """Cells of a delimited line, stripped: split at `sep` when given (a table's rows split at
+    its header's delimiter), else at the line's own `separator`."""
+    sep = sep or separator(line)
+    if sep is None or sep not in line:
+        return [line.strip()]
+    return [c.strip() for c in next(csv.reader([line], delimiter=sep))]
+
+
+DECIMAL_COMMA = re.compile(r"[-+]?(\d+,\d*|,\d+)([eE][-+]?\d+)?")
+"""A number written with a decimal comma (`1,23`, `-4,5E-09`): what a German or French
+spreadsheet writes, with `;` between the cells."""
 
 
 def number(text: str, path: Path, line: int, what: str) -> float:

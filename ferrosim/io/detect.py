@@ -32,7 +32,7 @@ def detect_format(path: str | Path) -> str:
         guessed = f"its layout alone suggests {fmt}; " if fmt else ""
         raise InputError(f"columns {shown} look like a lab export, which is read through a column mapping "
                          f"({guessed}native formats: {', '.join(NATIVE_FORMATS)})", file=path, line=header_line,
-                         hint=mapping_hint(header))
+                         hint=mapping_hint(header, path))
     if fmt is None:
         if not text.strip():
             raise InputError("empty file", file=path, hint=EXPECTED)

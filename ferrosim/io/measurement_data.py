@@ -157,7 +157,9 @@ class FileInfo(_Strict):
     device: str | None = None
     pulse_width: str | float | None = None
     direction: Direction | None = None
-    """For ramp files holding one direction only (CrossSim set = up, reset = down)."""
+    """For files holding one direction only (CrossSim set = up, reset = down; a lab export's
+    potentiation or depression file): over the file-name rule (`*_pot`/`*_dep`, ...), under
+    `--direction FILE=up|down`."""
     cycle: int | None = None
 
 
@@ -192,6 +194,9 @@ class Sidecar(_Strict):
     the data files of the folder are read as `lab-table` through it (docs/lab-data.md)."""
     units: dict[str, str] = Field(default_factory=dict)
     """Units of mapped columns whose names do not say them (role -> unit, e.g. conductance: uS)."""
+    decimal: Literal[".", ","] | None = None
+    """The decimal mark of the lab tables' numbers (default: a comma where the cells are
+    separated by `;` or tabs and hold numbers like `1,23`; `--decimal` overrides it)."""
     potentiating_polarity: Literal["negative", "positive"] | None = None
     """Which amplitude sign potentiates in a lab table without a direction column (default:
     the sign whose pulses raise the conductance on average)."""

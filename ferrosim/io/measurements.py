@@ -30,19 +30,22 @@ _SKIP_SUFFIXES = {".md", ".yaml", ".yml", ".png", ".jpg", ".jpeg", ".svg", ".pdf
 def read_file(path: str | Path, fmt: str | None = None, sidecar: Sidecar | None = None, *,
               pulse_width: str | float | None = None, read_voltage_V: float | None = None,
               device: str | None = None, quantity: str | None = None,
-              columns: ColumnMap | None = None) -> list[Trace | StepTable]:
+              columns: ColumnMap | None = None, directions: dict[str, str] | None = None,
+              decimal: str | None = None) -> list[Trace | StepTable]:
     """Records of one measurement file (with its set/reset or increasing/decreasing sibling).
 
     `fmt` is detected when None. `sidecar` defaults to the file folder's `measurements.yaml`.
     `pulse_width`, `read_voltage_V`, `device` and `quantity` are the command-line values
     (`quantity`: `current_A` or `conductance_S`, what ramps-CSV cells hold); `columns` is the
-    command line's column mapping (`--column`/`--unit`), over the sidecar's.
+    command line's column mapping (`--column`/`--unit`), over the sidecar's; `directions`
+    `--direction` ({file name, glob or path: up|down}); `decimal` `--decimal` (`.` or `,`).
     """
     path = Path(path)
     if path.is_dir():
         raise InputError("is a folder, expected a measurement file", file=path,
                          hint="read folders with read_path")
-    ctx = make_context(sidecar, path.parent, pulse_width, read_voltage_V, device, quantity, columns)
+    ctx = make_context(sidecar, path.parent, pulse_width, read_voltage_V, device, quantity, columns,
+                       directions, decimal)
     records, _ = _read_one(path, _check_format(fmt) if fmt else None, ctx)
     return records
 
@@ -50,23 +53,26 @@ def read_file(path: str | Path, fmt: str | None = None, sidecar: Sidecar | None 
 def read_path(path: str | Path, fmt: str | None = None, sidecar: Sidecar | None = None, *,
               pulse_width: str | float | None = None, read_voltage_V: float | None = None,
               device: str | None = None, quantity: str | None = None, columns: ColumnMap | None = None,
+              directions: dict[str, str] | None = None, decimal: str | None = None,
               ) -> tuple[list[Trace | StepTable], Sidecar, list[Path]]:
     """Records of a measurement file or of every data file in a folder (not recursive).
 
     Returns the records, the sidecar that applied and the files read (siblings included).
     In a folder, README*, LICENSE*, docs, images, YAML and hidden files are skipped, and *.txt
     files unless they are dG tables, and the I-V tables measurements.yaml names (`iv_table`);
-    a set/reset (increasing/decreasing) pair gives one record.
+    a set/reset (increasing/decreasing) pair gives one record. `directions` and `decimal`:
+    as read_file's.
     """
     path = Path(path)
     if not path.exists():
         raise InputError("file or folder not found", file=path, hint="check the path")
     fmt = _check_format(fmt) if fmt else None
     if path.is_file():
-        ctx = make_context(sidecar, path.parent, pulse_width, read_voltage_V, device, quantity, columns)
+        ctx = make_context(sidecar, path.parent, pulse_width, read_voltage_V, device, quantity, columns,
+                           directions, decimal)
         records, used = _read_one(path, fmt, ctx)
         return records, ctx.sidecar, used
-    ctx = make_context(sidecar, path, pulse_width, read_voltage_V, device, quantity, columns)
+    ctx = make_context(sidecar, path, pulse_width, read_voltage_V, device, quantity, columns, directions, decimal)
     records: list[Trace | StepTable] = []
     done: list[Path] = []
     # I-V tables the sidecar names are device data for the energy model, not pulse responses

@@ -106,6 +106,10 @@ class Context:
     quantity: str | None
     mapping: ColumnMap
     cli_mapping: bool
+    directions: dict[str, str] = field(default_factory=dict)
+    """`--direction FILE=up|down`: a file name, glob or path -> the direction its pulses go."""
+    decimal: str | None = None
+    """The decimal mark of lab tables (`--decimal`, else the sidecar's `decimal`), None to detect."""
 
 
 @dataclass
@@ -117,6 +121,7 @@ class Settings:
     device: str | None = None
     device_from: str = ""
     direction: str | None = None
+    direction_from: str = ""
     cycle: int = 0
     read_voltage_V: float | None = None
     read_voltage_from: str = ""
@@ -125,10 +130,11 @@ class Settings:
 
 
 def make_context(sidecar: Sidecar | None, folder: Path, pulse_width: Any, read_voltage_V: Any,
-                 device: str | None, quantity: str | None, columns: ColumnMap | None = None) -> Context:
+                 device: str | None, quantity: str | None, columns: ColumnMap | None = None,
+                 directions: dict[str, str] | None = None, decimal: str | None = None) -> Context:
     """The command-line values, checked, with the sidecar (`folder`'s when None) and the column
     mapping of both (the command line's roles added to the sidecar's or replacing them), checked
-    as a whole."""
+    as a whole. `directions`: `--direction` (parse_direction_options); `decimal`: `--decimal`."""
     if sidecar is None:
         sidecar = load_sidecar(folder)
     sidecar_map = ColumnMap(dict(sidecar.columns), dict(sidecar.units), sidecar.potentiating_polarity,
@@ -161,8 +167,33 @@ def make_context(sidecar: Sidecar | None, folder: Path, pulse_width: Any, read_v
             raise InputError(f"--read-voltage must be a positive number of volts, got {read_voltage_V!r}")
     if quantity is not None and quantity not in ("conductance_S", "current_A"):
         raise InputError(f"quantity must be conductance_S or current_A, got {quantity!r}")
+    if decimal is not None and decimal not in (".", ","):
+        raise InputError(f"--decimal {decimal!r}: the decimal mark is . or ,")
     return Context(sidecar, sidecar_file if sidecar_file.is_file() else None, pw, rv,
-                    device or None, quantity, mapping, bool(columns))
+                   device or None, quantity, mapping, bool(columns), dict(directions or {}),
+                   decimal if decimal is not None else sidecar.decimal)
+
+
+def parse_direction_options(items: list[str] | dict[str, str] | None) -> dict[str, str]:
+    """`--direction FILE=up|down` options (or a {file: direction} dict) as {file: up|down}; FILE is
+    a file name, a glob (`*_dep.csv`) or a path. One InputError naming the bad option."""
+    pairs = list(items.items()) if isinstance(items, dict) else [
+        tuple(part.strip() for part in item.rpartition("=")[::2]) for item in (items or [])]
+    out: dict[str, str] = {}
+    for key, value in pairs:
+        if not key or value not in ("up", "down"):
+            raise InputError(f"--direction {key}={value}: expected FILE=up or FILE=down",
+                             hint="e.g. --direction dev1_dep.csv=down (up: potentiation, down: depression)")
+        if key in out:
+            raise InputError(f"--direction: {key} given twice")
+        out[key] = value
+    return out
+
+
+def direction_matches(key: str, path: Path) -> bool:
+    """Whether `--direction KEY=...` names `path`: its name, a glob of names, or the path itself."""
+    return (key == path.name or fnmatch.fnmatchcase(path.name, key)
+            or Path(key).expanduser().resolve() == path.resolve())
 
 
 def file_settings(ctx: Context, path: Path) -> Settings:
@@ -199,8 +230,13 @@ def file_settings(ctx: Context, path: Path) -> Settings:
         s.read_voltage_V, s.read_voltage_from = sc.read_voltage_V, "measurements.yaml"
 
     s.quantity = ctx.quantity or sc.quantity or "current_A"
-    if "direction" in info:
-        s.direction = info["direction"][0]
+    given = [v for k, v in ctx.directions.items() if direction_matches(k, path)]
+    if len(set(given)) > 1:
+        raise InputError("--direction gives this file both up and down", file=path)
+    if given:
+        s.direction, s.direction_from = given[0], "--direction"
+    elif "direction" in info:
+        s.direction, s.direction_from = info["direction"]
     if "cycle" in info:
         s.cycle = int(info["cycle"][0])
     return s

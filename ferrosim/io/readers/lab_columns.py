@@ -19,9 +19,11 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ferrosim.errors import InputError, closest
 from ferrosim.io.cells import cells
+from ferrosim.io.readers.names import width_in_name
 from ferrosim.units import TIME_UNITS
 
 # -- roles and units ----------------------------------------------------------------------------
@@ -251,13 +253,21 @@ def looks_like_lab_export(names: list[str]) -> bool:
     return any(r in guess for r in STATE_ROLES) and ("pulse" in guess or "amplitude" in guess)
 
 
-def mapping_hint(names: list[str]) -> str:
-    """`--column pulse='Pulse #' ...` for the guessed roles, or the general form."""
+def mapping_hint(names: list[str], path: Path | None = None) -> str:
+    """`--column pulse='Pulse #' ...` for the guessed roles, or the general form: options that
+    run as printed, so one state column (conductance, else resistance, else current: a mapping
+    holds exactly one), and `--pulse-width` where the file's name carries one (`..._100ns.csv`)
+    and no column does."""
     guess = suggest_mapping(names)
     if not any(r in guess for r in STATE_ROLES):
         return "map the columns with --column ROLE=NAME (roles: " + ", ".join(ROLES) + "), docs/lab-data.md"
-    return ("map the columns, e.g. " + " ".join(f"--column {shlex.quote(f'{r}={n}')}" for r, n in guess.items())
-            + " (or columns: in measurements.yaml; docs/lab-data.md)")
+    state = next(r for r in STATE_ROLES if r in guess)
+    guess = {r: n for r, n in guess.items() if r == state or r not in STATE_ROLES}
+    options = [f"--column {shlex.quote(f'{r}={n}')}" for r, n in guess.items()]
+    width = width_in_name(path.name) if path is not None and "pulse_width" not in guess else None
+    if width is not None:
+        options.append(f"--pulse-width {width}")
+    return "map the columns, e.g. " + " ".join(options) + " (or columns: in measurements.yaml; docs/lab-data.md)"
 
 
 def header_cells(text: str) -> tuple[int, list[str]]:

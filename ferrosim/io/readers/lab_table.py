@@ -15,7 +15,12 @@ How rows become ramps (the pulse trains the fitter reads), in file order:
 - a new ramp starts where the direction changes, where the `pulse` count restarts, and where
   the `cycle` column changes; a row with amplitude 0 is a read without a pulse: its state is the
   state before the next pulse, not a step;
-- back-to-back ramps chain: a ramp's state before its first pulse is the last read before it.
+- back-to-back ramps chain: a ramp's state before its first pulse is the last read before it,
+  except in a file holding one direction only, whose next ramp follows pulses of the other
+  direction that are not in the file (no step is measured across them).
+
+Potentiation and depression in separate files of one device, the delimiter and the decimal
+mark: `lab_layout.py`.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from ferrosim.errors import InputError, closest
-from ferrosim.io.cells import cells, conductance, number
+from ferrosim.io.cells import DECIMAL_COMMA, cells, conductance, number
 from ferrosim.io.measurement_data import Ramp, Trace, assign_cycles
 from ferrosim.io.readers.lab_columns import (
     ROLES,
@@ -37,6 +42,14 @@ from ferrosim.io.readers.lab_columns import (
     mapping_hint,
     unit_factor,
     unit_in_name,
+)
+from ferrosim.io.readers.lab_layout import (
+    DECIMAL_HINT,
+    decimal_mark,
+    file_direction,
+    paired_device,
+    partner_file,
+    with_points,
 )
 from ferrosim.io.sidecar import Context, file_settings
 from ferrosim.units import parse_pulse_width
@@ -49,12 +62,30 @@ def read(path: Path, text: str, ctx: Context) -> tuple[list[Trace], list[Path]]:
     """The traces of a lab export through the mapping of the command line and the sidecar."""
     if not ctx.mapping:
         raise InputError("a lab table is read through a column mapping and none is given", file=path,
-                         hint=mapping_hint(header_cells(text)[1]))
+                         hint=mapping_hint(header_cells(text)[1], path))
+    traces = _read_file(path, text, ctx)
+    traces, by_name = traces
+    partner = partner_file(path) if by_name else None
+    if partner is None:
+        return traces, [path]
+    from ferrosim.io.readers.common import read_text
+
+    return traces + _read_file(partner, read_text(partner), ctx)[0], [path, partner]
+
+
+def _read_file(path: Path, text: str, ctx: Context) -> tuple[list[Trace], bool]:
+    """The file's traces, and whether the file-name rule made it a one-direction file (whose
+    partner, the name with the other direction word, is then read with it)."""
     s = file_settings(ctx, path)
+    direction, direction_from = file_direction(path, s.direction, s.direction_from)
     settings = LabSettings(pulse_width_s=s.pulse_width_s, device=s.device if s.device is not None else path.stem,
                            read_voltage_V=s.read_voltage_V, read_voltage_from=s.read_voltage_from,
-                           cycle=s.cycle, notes=s.notes)
-    return list(read_lab_table(path, text, ctx.mapping, settings)), [path]
+                           cycle=s.cycle, notes=s.notes, direction=direction, direction_from=direction_from,
+                           device_given=s.device is not None, decimal=ctx.decimal,
+                           decimal_from="--decimal" if ctx.decimal is not None and ctx.decimal != ctx.sidecar.decimal
+                           else "measurements.yaml decimal")
+    traces = read_lab_table(path, text, ctx.mapping, settings)
+    return traces, settings.one_way is not None and direction_from == "its name"
 
 
 @dataclass
@@ -67,6 +98,16 @@ class LabSettings:
     read_voltage_from: str
     cycle: int
     notes: list[str]
+    direction: str | None = None
+    """The direction every pulse of the file goes (a one-direction file), where known."""
+    direction_from: str = ""
+    """`--direction`, `measurements.yaml files[...]` or `its name` (the name rule gives way to the
+    file's own direction column and to amplitudes of both signs)."""
+    device_given: bool = False
+    decimal: str | None = None
+    decimal_from: str = "--decimal"
+    one_way: str | None = None
+    """Set by the reader: the direction the file's pulses were given from `direction`, if any."""
 
 
 @dataclass
@@ -159,6 +200,7 @@ def read_lab_table(path: Path, text: str, mapping: ColumnMap, s: LabSettings) ->
     lines = text.splitlines()
     head, names = _header(path, lines, mapping)
     col = {role: names.index(name) for role, name in mapping.columns.items()}
+    sep, decimal = decimal_mark(path, lines, head, list(col.values()), s.decimal, s.decimal_from)
     factors = {role: _factor(mapping, role, path, head + 1) for role in col if ROLES[role].dimension}
     state = next(r for r in STATE_ROLES if r in col)
     if state == "current" and "read_voltage" not in col and s.read_voltage_V is None:
@@ -176,10 +218,13 @@ def read_lab_table(path: Path, text: str, mapping: ColumnMap, s: LabSettings) ->
         if not raw.strip() or raw.lstrip().startswith("#"):
             continue
         n = k + 1
-        row_cells = cells(raw)
+        row_cells = cells(raw, sep)
         if len(row_cells) > len(names):
             raise InputError(f"expected {len(names)} values (one per header column), got {len(row_cells)}",
-                             file=path, line=n)
+                             file=path, line=n, hint="numbers with decimal commas need ; or tabs between the cells"
+                             if sep == "," else None)
+        if decimal == ",":
+            row_cells = with_points(row_cells)
 
         def value(role: str) -> str:
             return row_cells[col[role]] if role in col and col[role] < len(row_cells) else ""
@@ -190,7 +235,12 @@ def read_lab_table(path: Path, text: str, mapping: ColumnMap, s: LabSettings) ->
                 if required:
                     raise InputError(f"column '{mapping.columns[role]}' ({role}) is empty", file=path, line=n)
                 return None
-            return number(text_, path, n, f"column '{mapping.columns[role]}'") * factors.get(role, 1.0)
+            try:
+                return number(text_, path, n, f"column '{mapping.columns[role]}'") * factors.get(role, 1.0)
+            except InputError as exc:
+                if DECIMAL_COMMA.fullmatch(text_):  # a decimal comma read with a decimal point
+                    raise InputError(exc.what, file=path, line=n, hint=DECIMAL_HINT) from None
+                raise
 
         raw_state = quantity(state, required=True)
         if state == "conductance":
@@ -238,13 +288,23 @@ def read_lab_table(path: Path, text: str, mapping: ColumnMap, s: LabSettings) ->
     if not rows:
         raise InputError("no data rows after the header", file=path, line=head + 1)
 
+    s.one_way = _one_way(path, s, col, rows)
+    default_device = paired_device(path) if s.one_way is not None and not s.device_given else s.device
     groups: dict[tuple[str, float | None], list[_Row]] = {}
     for row in rows:
-        groups.setdefault((row.device or s.device, row.pulse_width_s or s.pulse_width_s), []).append(row)
+        groups.setdefault((row.device or default_device, row.pulse_width_s or s.pulse_width_s), []).append(row)
     traces = []
     for (device, pw), group in groups.items():
         notes = list(s.notes) + [f"lab table read through the column mapping of {mapping.source}: "
                                  + ", ".join(f"{r}='{c}'" for r, c in mapping.columns.items())]
+        if decimal == ",":
+            notes.append(f"{path.name}: numbers with decimal commas, cells separated by {sep!r}")
+        if s.one_way is not None:
+            notes.append(f"every pulse of {path.name} is {s.one_way} (from {s.direction_from}); its ramps do "
+                         "not chain: pulses of the other direction come between them")
+            for row in group:
+                if math.isnan(row.amplitude) or row.amplitude != 0:
+                    row.direction = s.one_way
         if s.pulse_width_s is not None and group[0].pulse_width_s is not None \
                 and not math.isclose(s.pulse_width_s, group[0].pulse_width_s):
             notes.append("the pulse width given outside the file is not used: the file has a pulse width column")
@@ -262,6 +322,21 @@ def read_lab_table(path: Path, text: str, mapping: ColumnMap, s: LabSettings) ->
     return traces
 
 
+def _one_way(path: Path, s: LabSettings, col: dict[str, int], rows: list[_Row]) -> str | None:
+    """The direction of every pulse of a one-direction file (`s.direction`), or None: the
+    file's own direction column wins, and the name rule gives way to amplitudes of both signs."""
+    if s.direction is None:
+        return None
+    if "direction" in col:
+        if s.direction_from != "its name":
+            s.notes.append(f"direction {s.direction} from {s.direction_from} not used: the file has a direction column")
+        return None
+    signs = {math.copysign(1.0, r.amplitude) for r in rows if not math.isnan(r.amplitude) and r.amplitude != 0}
+    if s.direction_from == "its name" and len(signs) > 1:
+        return None
+    return s.direction
+
+
 def _ramps(path: Path, group: list[_Row], mapping: ColumnMap, notes: list[str]) -> list[Ramp]:
     """Split a device's rows (file order) into ramps and give every pulse its direction."""
     has_dir = any(r.direction for r in group)
@@ -272,10 +347,12 @@ def _ramps(path: Path, group: list[_Row], mapping: ColumnMap, notes: list[str]) 
     # without a pulse (amplitude 0) changes no state: it only gives the next segment its start.
     segments: list[list[_Row]] = []
     starts: list[float | None] = []
+    chained: list[bool] = []  # the start is the last pulse's read (not a read without a pulse)
     last_read: float | None = None
+    after_pulse = False
     for row in group:
         if has_amp and row.amplitude == 0:
-            last_read = row.g
+            last_read, after_pulse = row.g, False
             continue
         cur = segments[-1][-1] if segments else None
         if (cur is None or (row.direction is not None and row.direction != cur.direction)
@@ -283,9 +360,13 @@ def _ramps(path: Path, group: list[_Row], mapping: ColumnMap, notes: list[str]) 
                 or (row.pulse is not None and cur.pulse is not None and row.pulse <= cur.pulse)):
             segments.append([row])
             starts.append(last_read)
+            chained.append(after_pulse)
         else:
             segments[-1].append(row)
-        last_read = row.g
+        last_read, after_pulse = row.g, True
+    directions = {r.direction for r in group if not (has_amp and r.amplitude == 0)}
+    if len(directions) == 1 and None not in directions:  # one direction: the other's pulses are elsewhere
+        starts = [None if c else st for st, c in zip(starts, chained)]
     ramps: list[Ramp] = []
     for seg, start in zip(segments, starts):
         if not seg:

@@ -1,15 +1,19 @@
-"""Directions and siblings from file names: `*_set.csv` holds up ramps and its sibling is
-`*_reset.csv`, `*_increasing.txt` pairs with `*_decreasing.txt` (CrossSim set = potentiation)."""
+"""Directions, siblings and pulse widths from file names: `*_set.csv` holds up ramps and its
+sibling is `*_reset.csv` (likewise `*_pot`/`*_dep`, `*_up`/`*_down`, `*_ltp`/`*_ltd`),
+`*_increasing.txt` pairs with `*_decreasing.txt` (CrossSim set = potentiation); `dev_100ns.csv`
+names its pulse width. One rule for every reader: the CrossSim ramps and the lab tables."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+from ferrosim.units import format_pulse_width, parse_pulse_width
+
 # File-name words that give a one-direction file's direction.
-UP_WORDS = ("set", "potentiation", "ltp", "up")
-DOWN_WORDS = ("reset", "depression", "ltd", "down")
-SIBLING_PAIRS = (("set", "reset"), ("potentiation", "depression"), ("ltp", "ltd"), ("up", "down"))
+UP_WORDS = ("set", "potentiation", "pot", "ltp", "up")
+DOWN_WORDS = ("reset", "depression", "dep", "ltd", "down")
+SIBLING_PAIRS = (("set", "reset"), ("potentiation", "depression"), ("pot", "dep"), ("ltp", "ltd"), ("up", "down"))
 DG_PAIR = ("increasing", "decreasing")
 
 
@@ -48,3 +52,18 @@ def strip_words(stem: str, words: tuple[str, ...]) -> str:
         stem = word_pattern(w).sub("", stem)
     stem = re.sub(r"[_\-. ]{2,}", "_", stem).strip("_-. ")
     return stem
+
+
+_WIDTH_IN_NAME = re.compile(r"(?<![A-Za-z0-9.])(\d+(?:\.\d+)?)\s?(ps|ns|us|µs|ms)(?![A-Za-z])")
+
+
+def width_in_name(name: str) -> str | None:
+    """The pulse width a file name carries (`dev1_100ns_pot.csv` -> `100ns`), else None; only
+    with a time unit below a second (`2s` in a name is too often something else)."""
+    found = {m.group(1) + m.group(2) for m in _WIDTH_IN_NAME.finditer(Path(name).stem)}
+    if len(found) != 1:
+        return None
+    try:
+        return format_pulse_width(parse_pulse_width(found.pop()))
+    except ValueError:
+        return None
