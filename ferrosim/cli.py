@@ -7,6 +7,7 @@ Exit codes (DESIGN.md section 8): 0 success, 2 bad input (one line `error: ...` 
 from __future__ import annotations
 
 import math
+import shlex
 import sys
 import warnings
 from pathlib import Path
@@ -195,7 +196,7 @@ def fit_device_cmd(
 
     run = fit_device(paths, output, model=model, format=format, pulse_width=pulse_width, read_voltage=read_voltage,
                      device=device, refine=refine, figures=figures, columns=column, units=unit,
-                     sweep_config=sweep_config, command="ferrosim fit-device " + " ".join(sys.argv[2:]),
+                     sweep_config=sweep_config, command=shlex.join(["ferrosim", *sys.argv[1:]]),
                      iv=iv, warn=False, directions=direction, decimal=decimal)
     _print_fits(run)
 

@@ -51,6 +51,12 @@ def check_one_device(widths: dict[str, list[float | None]]) -> None:
                              hint="give --pulse-width or pulse_width in measurements.yaml")
 
 
+def _one_line(command: str) -> str:
+    """The command as recorded (shell-quoted: it pastes back as it ran), unless an argument
+    holds a line break, which a comment line cannot."""
+    return command if "\n" not in command and "\r" not in command else " ".join(command.split())
+
+
 def sweep_config_text(data: DeviceFile, device_file: Path, config: Path, command: str | None = None) -> str:
     """The YAML text of the sweep config `config` for `data`, written to `device_file`."""
     (name, entry), = data.devices.items()
@@ -62,7 +68,7 @@ def sweep_config_text(data: DeviceFile, device_file: Path, config: Path, command
     origin = ("SYNTHETIC measurements (not measured: every output says synthetic_device = true)"
               if data.synthetic else "data not marked synthetic (synthetic: false in the device file)")
     header = [
-        f"# Sweep config written by `{' '.join((command or 'fit-device').split())}` (ferrosim {package_version()})",
+        f"# Sweep config written by `{_one_line(command or 'ferrosim fit-device')}` (ferrosim {package_version()})",
         f"# with the device file {rel}: device {name}, fitted from {origin}.",
     ]
     note = data.provenance.get("note")

@@ -43,6 +43,10 @@ def test_mapped_export_fits_from_the_command_line(tmp_path):
     assert df.provenance["settings"]["columns"] == {"pulse": "Pulse #", "amplitude": "V_pulse (V)",
                                                     "conductance": "G (nS)"}
     assert entry.conductance_range_S[1] < 1e-9  # nS read as nS, not S
+    # issue 28: the recorded command pastes back as it ran (`Pulse #` quoted, not a comment)
+    import shlex
+    assert shlex.split(df.provenance["command"]) == ["ferrosim", "fit-device", str(path), "--pulse-width", "2us",
+                                                      "--device", "LAB-1", *MAPPING, "-o", str(out), "--no-figures"]
 
 
 def test_bad_mappings_exit_2_in_one_line_and_write_nothing(tmp_path):

@@ -208,6 +208,20 @@ def test_colours_are_okabe_ito_and_fixed_by_sorted_pulse_width():
     assert len(set(colors)) == 3 and set(colors) <= set(OKABE_ITO.values()) - {OKABE_ITO["black"]}
 
 
+def test_a_pulse_width_keeps_its_colour_in_every_report():
+    """Issue 28: colours followed a width's index among the report's widths, so 20 ns was blue
+    in one report and orange in the next (one with 2 ns in it)."""
+    paper = [2e-8, 2e-7, 2e-6, 2e-5, 2e-4, 2e-3]
+    lone, wider = PulseWidthStyle([2e-8]), PulseWidthStyle([2e-9, 5e-9, *paper])
+    assert lone.color(2e-8) == wider.color(2e-8) == PulseWidthStyle(paper).color(2e-8)
+    assert len({PulseWidthStyle(paper).color(p) for p in paper}) == 6  # the paper's widths: six colours
+    population = [2e-8, 5e-8, 2e-7, 5e-7, 2e-6, 5e-6, 2e-5, 5e-5, 2e-4, 5e-4, 2e-3, 5e-3]
+    style = PulseWidthStyle(population)
+    assert len({(style.color(p), style.linestyle(p)) for p in population}) == 12  # none alike
+    close = PulseWidthStyle([2e-8, 2.5e-8])  # one series position: the longer moves on
+    assert close.color(2e-8) != close.color(2.5e-8)
+
+
 # -- figures, markdown, html ----------------------------------------------------------------
 def test_every_figure_is_a_valid_nonempty_png_with_an_svg(report):
     import matplotlib.image as mpimg
