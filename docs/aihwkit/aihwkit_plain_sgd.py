@@ -9,7 +9,9 @@ environment (../shared/tools/install-aihwkit.sh); prints one JSON line.
     tiki_taka_v2 / chopped_tt_v2 / agad (BufferedTransferCompound / ChoppedTransferCompound /
     DynamicTransferCompound on [device, device], aihwkit's defaults except A's learning rate:
     fast_lr = LR absolute for chopped_tt_v2 and agad, as tiki_taka_v2's fast_lr 1 x LR)
-    DEVICE: asym (default: up 0.03(1-w), down 0.01(1+w)) or sym (2% steps both ways)
+    DEVICE: asym (default: up 0.03(1-w), down 0.01(1+w)), sym (2% steps both ways) or powstep_ud
+    (issue 30: PowStepDevice(dw_min=0.02, up_down=0, pow_gamma=2, pow_up_down=0.5, w_min=-1,
+    w_max=1) with cycle-to-cycle noise dw_min_std 0.3 and no device-to-device spread; sgd only)
     IO: perfect (default: IOParameters(is_perfect=True, out_bound=OUT_BOUND) forward, perfect
     backward) or default (aihwkit's default IOParameters() both ways; OUT_BOUND is not used)
     PULSES: stochastic (default: PulseType.STOCHASTIC_COMPRESSED) or deterministic
@@ -46,10 +48,18 @@ if algorithm == "shift":
 
     device = SoftBoundsReferenceDevice(dw_min=dw_min, up_down=up_down, w_max=1.0, w_min=-1.0,
                                        subtract_symmetry_point=True)
+elif device_kind == "powstep_ud":
+    from aihwkit.simulator.configs.devices import PowStepDevice
+
+    assert algorithm == "sgd", "powstep_ud is for plain SGD"
+    device = PowStepDevice(dw_min=0.02, up_down=0.0, pow_gamma=2.0, pow_up_down=0.5, w_max=1.0, w_min=-1.0,
+                           pow_gamma_dtod=0.0, pow_up_down_dtod=0.0)
 else:
     device = SoftBoundsDevice(dw_min=dw_min, up_down=up_down, w_max=1.0, w_min=-1.0)
 for name in ("dw_min_dtod", "up_down_dtod", "w_max_dtod", "w_min_dtod", "dw_min_std", "reset_std"):
     setattr(device, name, 0.0)  # aihwkit's defaults add 30% device-to-device and c2c noise
+if device_kind == "powstep_ud":
+    device.dw_min_std = 0.3  # issue 30 keeps the cycle-to-cycle noise (ferrosim's c2c 0.3)
 if algorithm == "ideal":
     from aihwkit.simulator.configs import FloatingPointRPUConfig
 
