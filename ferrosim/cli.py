@@ -80,6 +80,7 @@ def train_cmd(
     """Train one network on simulated devices and print accuracy, pulses and energy per epoch."""
     from ferrosim.config import default_config_path, load_run_config
     from ferrosim.io.datasets import load_dataset
+    from ferrosim.training.kernel_cache import say_if_kernels_compile
     from ferrosim.training.layer_threads import check_threads
     from ferrosim.training.loop import train
 
@@ -109,6 +110,7 @@ def train_cmd(
         f"{cfg.training.epochs} epochs, batch {cfg.training.batch_size}, lr {cfg.training.lr}"
         + ("" if cfg.algorithm == "ideal" else f", device {dev.model}")
     )
+    say_if_kernels_compile(lambda line: err_console.print(line, markup=False), True)
 
     def show(rec) -> None:
         err_console.print(
@@ -307,6 +309,9 @@ def sweep_cmd(
     progress.log(f"sweep {session.plan.name}: {len(runs)} runs" + (f" (shard {index}/{count})" if count > 1 else "")
                  + f", {session.skipped} already complete, {len(todo)} to train"
                  + (f" on {n_workers} workers" if executor == "local" else " on dask") + f" -> {out}")
+    from ferrosim.training.kernel_cache import say_if_kernels_compile
+
+    say_if_kernels_compile(progress.log, bool(todo))
 
     def on_epoch(event) -> None:
         progress.epoch(event)
