@@ -15,6 +15,8 @@ import ferrosim
 from ferrosim.cli import main
 from ferrosim.device.stuck_reads import STUCK_RUN
 
+from test_attack27_labtables import _fit_error
+
 HEADER = ("Pulse #", "V_pulse (V)", "G (nS)")
 MAPPING = {"pulse": "Pulse #", "amplitude": "V_pulse (V)", "conductance": "G (nS)"}
 CLI_MAPPING = [x for r, c in MAPPING.items() for x in ("--column", f"{r}={c}")]
@@ -67,14 +69,6 @@ def _run(*argv: str) -> None:
     assert exit_info.value.code in (0, None)
 
 
-def _fit_error(capsys, *argv: str) -> str:
-    with pytest.raises(SystemExit) as exit_info:
-        main(["fit-device", *argv])
-    err = capsys.readouterr().err
-    lines = [ln for ln in err.splitlines() if ln.strip()]
-    assert exit_info.value.code == 2, err
-    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in err, err
-    return lines[0]
 
 
 # -- 1: potentiation and depression in separate files -----------------------------------------
