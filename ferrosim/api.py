@@ -69,7 +69,9 @@ def fit_device(paths: str | Path | list, output: str | Path | None = None, *, mo
     devices/<name>.yaml), its figures and, with `sweep_config`, a ready sweep config. `iv`: DC I-V
     sweeps (a file or folder; default measurements.yaml `iv:`), paired with the devices by name
     for the measured conduction during a pulse. Returns a `FitRun` (`.results`, `.device_file`,
-    `.output`, `.figures`, `.sweep_config`, `.warnings`: each also raised as a Python warning).
+    `.output`, `.figures`, `.sweep_config`, `.warnings` (also `.notes`): the CLI's `warning:`
+    lines, among them each set of pulse widths without an energy per pulse, each also raised as a
+    `ferrosim.FerrosimWarning` unless `warn=False`).
     """
     from ferrosim.device.fit_run import fit_path
     from ferrosim.device.fitting import MODEL_CHOICES
@@ -96,8 +98,10 @@ def fit_device(paths: str | Path | list, output: str | Path | None = None, *, mo
     if warn:
         import warnings
 
+        from ferrosim.errors import FerrosimWarning
+
         for line in run.warnings:
-            warnings.warn(line, UserWarning, stacklevel=2)
+            warnings.warn(line, FerrosimWarning, stacklevel=2)
     return run
 
 
