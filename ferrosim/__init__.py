@@ -14,7 +14,7 @@ Python API (the CLI is a thin layer over it; `ferrosim.api` documents each funct
 from __future__ import annotations
 
 __all__ = ["__version__", "fit_device", "sweep", "report", "load_results", "train", "RunConfig", "TrainResult",
-           "load_run_config"]
+           "load_run_config", "FerrosimWarning"]
 
 
 def __getattr__(name: str):
@@ -37,6 +37,10 @@ def __getattr__(name: str):
         from ferrosim import api
 
         return getattr(api, name)
+    if name == "FerrosimWarning":
+        from ferrosim.errors import FerrosimWarning
+
+        return FerrosimWarning
     if name in ("RunConfig", "load_run_config"):
         from ferrosim import config
 

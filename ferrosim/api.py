@@ -73,7 +73,9 @@ def fit_device(paths: str | Path | list, output: str | Path | None = None, *, mo
     only (`{"dev1_dep.csv": "down"}` or `["dev1_dep.csv=down"]`, file names, globs or paths; else
     the name rule `*_pot`/`*_dep` and measurements.yaml `direction:`); `decimal`: the lab tables'
     decimal mark, `.` or `,` (default: detected). Returns a `FitRun` (`.results`, `.device_file`,
-    `.output`, `.figures`, `.sweep_config`, `.warnings`: each also raised as a Python warning).
+    `.output`, `.figures`, `.sweep_config`, `.warnings` (also `.notes`): the CLI's `warning:`
+    lines, among them each set of pulse widths without an energy per pulse, each also raised as a
+    `ferrosim.FerrosimWarning` unless `warn=False`).
     """
     from ferrosim.device.fit_run import fit_path
     from ferrosim.device.fitting import MODEL_CHOICES
@@ -106,8 +108,10 @@ def fit_device(paths: str | Path | list, output: str | Path | None = None, *, mo
     if warn:
         import warnings
 
+        from ferrosim.errors import FerrosimWarning
+
         for line in run.warnings:
-            warnings.warn(line, UserWarning, stacklevel=2)
+            warnings.warn(line, FerrosimWarning, stacklevel=2)
     return run
 
 

@@ -240,9 +240,7 @@ def _print_fits(run) -> None:
                               f"{res.reason}", markup=False)
         for note in res.notes:
             err_console.print(f"note: {res.device} {format_pulse_width(res.pulse_width_s)}: {note}", markup=False)
-    from ferrosim.device.energy_gaps import energy_warnings
-
-    for line in [*run.warnings, *energy_warnings(run.device_file)]:
+    for line in run.warnings:  # energy_warnings among them
         err_console.print(f"warning: {line}", markup=False)
     estimated = sorted({e.energy_per_pulse_J.model for d in run.device_file.devices.values()
                         for e in d.pulse_widths.values() if e.energy_per_pulse_J.source == "estimated"})

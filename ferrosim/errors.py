@@ -38,6 +38,12 @@ class InputError(Exception):
         return _printable(f"{where}{self.what}{hint}")
 
 
+class FerrosimWarning(UserWarning):
+    """What the API raises as a Python warning where the CLI prints a `warning:` line (e.g. a
+    fitted device without an energy per pulse): `warnings.simplefilter("error", FerrosimWarning)`
+    turns them into errors, and they are told apart from numpy's or matplotlib's."""
+
+
 def _printable(text: str) -> str:
     """One line whatever a file name or value holds: control characters (a newline in a file
     name) are written as escapes."""

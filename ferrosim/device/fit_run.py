@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ferrosim.version import package_version
-from ferrosim.device.energy_gaps import energy_gap_text, energy_gaps
+from ferrosim.device.energy_gaps import energy_gap_text, energy_gaps, energy_warnings
 from ferrosim.device.fitting import FitResult, d2d_estimate, fit_step_table, fit_traces
 from ferrosim.energy.geometry import device_area
 from ferrosim.energy.inputs import DirectionPulses, PulseElectrical
@@ -34,7 +34,14 @@ class FitRun:
     figures: list[Path] = field(default_factory=list)
     sweep_config: Path | None = None
     warnings: list[str] = field(default_factory=list)
-    """One line each, for the person running the fit (the CLI prints them as `warning: ...`)."""
+    """One line each, for the person running the fit (the CLI prints them as `warning: ...`, the
+    API raises them as `ferrosim.FerrosimWarning`): symmetry points outside the data's interval,
+    I-V sweeps left out, and each set of pulse widths without an energy per pulse."""
+
+    @property
+    def notes(self) -> list[str]:
+        """The same lines as `warnings`."""
+        return self.warnings
 
 
 def fit_path(path: str | Path | list, output: str | Path | None = None, *, model: str = "auto",
@@ -152,7 +159,7 @@ def fit_path(path: str | Path | list, output: str | Path | None = None, *, model
         from ferrosim.device.fit_plots import plot_fits
 
         figs = plot_fits(results, data, out.with_suffix("").with_name(out.stem + "-figures"))
-    return FitRun(results, data, out, figs, sweep_config, warnings)
+    return FitRun(results, data, out, figs, sweep_config, [*warnings, *energy_warnings(data)])
 
 
 SYMMETRY_MAX_STEPS = 5000
@@ -384,6 +391,7 @@ def _energy(res: FitResult, measurements, sidecar: Sidecar, label: str,
     cfg = EnergyConfig(digital=False)  # conduction: measured where the data price it, else read
     plan = resolve(cfg, electrical)
     measured = "conduction[measured]" in plan.name
+    assumed = "conduction[assumed]" in plan.name or "conduction[measured/assumed]" in plan.name
     pp = plan.central
     return EnergyEntry(
         up=pp.total[0], down=pp.total[1], source="estimated", model=plan.name,
@@ -395,6 +403,8 @@ def _energy(res: FitResult, measurements, sidecar: Sidecar, label: str,
         note=f"{plan.name}, mean over the measured pulses; {electrical.area_note}; thickness "
         f"{electrical.thickness_nm:g} nm, eps_r {electrical.permittivity:g}; P_r {cfg.polarization_uC_per_cm2:g} uC/cm^2; "
         + ("conduction from the measured current" if measured else
+           "conduction at the conductance during the pulse stated in measurements.yaml (an assumption, not a "
+           "measurement)" if assumed else
            "conduction at the read conductance (a lower bound: the device conducts more at the programming "
            "voltage); runs reprice under their energy: section (docs/physics.md)"),
     )

@@ -31,4 +31,17 @@ def shortest_width_standing(energy: pd.Series) -> dict[str, Any]:
     return out
 
 
-__all__ = ["shortest_width_standing"]
+ONE_WIDTH = "one pulse width: no comparison"
+"""What every verdict, table and scan says where the runs have a single pulse width."""
+
+
+def ratio_text(shortest: str, longest: str, ratio: float, digits: int = 3) -> str:
+    """`2us costs x1.51 of 200us`: the shortest width's figure over the longest's, naming both,
+    so a verdict that names the cheapest width never hangs another width's ratio on it; '' for
+    NaN."""
+    if not math.isfinite(ratio):
+        return ""
+    return f"{shortest} costs x{ratio:.{digits}g} of {longest}"
+
+
+__all__ = ["ONE_WIDTH", "ratio_text", "shortest_width_standing"]

@@ -276,19 +276,41 @@ def _per_pulse(e: PulseElectrical, capacitive: bool, conduction: str, switching:
     )
 
 
-def model_name(capacitive: bool, conduction: str, switching: bool, cfg: EnergyConfig | None = None) -> str:
+def model_name(capacitive: bool, conduction: str, switching: bool, cfg: EnergyConfig | None = None,
+               e: PulseElectrical | None = None) -> str:
+    """`capacitive + conduction[read] + switching`: the terms priced; a `measured` conduction is
+    named `assumed` where it rests on an assumed conductance (`terms.conduction_label`)."""
     half = cfg is not None and cfg.capacitive_mode == "half_cv2"
+    label = terms.conduction_label(conduction, e)
     parts = ([f"capacitive{'[half_cv2]' if half else ''}"] if capacitive else []) + (
-        [] if conduction == "none" else [f"conduction[{conduction}"
+        [] if conduction == "none" else [f"conduction[{label}"
                                          + (f" x{cfg.conduction_scale:g}" if conduction == "scaled" and cfg else "")
                                          + "]"]) + (["switching"] if switching else [])
     return " + ".join(parts) or "no pulse energy"
 
 
+NO_AREA = "unknown (no device area)"
+"""The model a run records when its device has electrical data but no area and `energy:` names no
+term: the capacitive and switching terms need the area, so no estimate is complete and every
+energy column is empty, as fit-device's warning and the sweep config it writes say."""
+PARTIAL = " (partial: no device area, capacitive and switching not priced)"
+"""What the name of a model a config names for a device without an area ends in (before the
+digital term): the terms it prices, not the whole pulse; its upper estimate is open."""
+OPEN_UPPER = "open (no device area: capacitive and switching not priced)"
+"""The upper model's name of a partial estimate: no upper bound is known."""
+
+
+def is_partial(model_name: str) -> bool:
+    """True for the name of a partial estimate (a device without an area, terms named)."""
+    return PARTIAL in model_name
+
+
 def resolve(cfg: EnergyConfig, electrical: PulseElectrical | None, given: tuple[float | None, float | None] = (None, None),
             given_source: str = "given") -> EnergyPlan:
     """The energy plan of one device at one pulse width; EnergyConfigError names a setting the
-    data cannot price."""
+    data cannot price. A device without an area has no estimate (`NO_AREA`) unless `energy:`
+    names a term; then the named terms are priced as a partial estimate (`PARTIAL` in its name)
+    whose upper estimate is open (None: empty columns, never a zero-width band)."""
     digital = cfg.digital_params()
     if not cfg.explicit_terms() and given[0] is not None and given[1] is not None:
         pp = PerPulse(given=(float(given[0]), float(given[1])))
@@ -320,21 +342,26 @@ def resolve(cfg: EnergyConfig, electrical: PulseElectrical | None, given: tuple[
             if why:
                 raise EnergyConfigError("upper", f"'{m}' {why}")
         candidates = list(cfg.upper)
+    if not area and not cfg.explicit_terms():  # every setting checked above: a slip is still named
+        return EnergyPlan(NO_AREA + cfg.digital_tail(), None, None, None, "", digital)
     central = _finite(_per_pulse(e, capacitive, conduction, switching, cfg))
     # what the data say at least: a measured I-V curve with G held above its last point, else the read
     lower = _finite(_per_pulse(e, capacitive, "measured", False, cfg, bound="lower") if e.iv_curve is not None
                     else _per_pulse(e, capacitive, "read", False, cfg))
     if sum(lower.total) > sum(central.total):
         lower = central  # e.g. `conduction: none`: the lower estimate never exceeds the configured one
+    tail = cfg.digital_tail()
+    if not area:  # what the named terms cost, not the pulse: no upper bound is known
+        return EnergyPlan(model_name(capacitive, conduction, switching, cfg, e) + PARTIAL + tail, central, lower,
+                          None, OPEN_UPPER, digital)
     upper_switching = bool(can_switch) or switching  # the upper estimate counts the switching charge
     upper, upper_name = None, ""
     for m in [conduction, *candidates]:
         pp = central if (m == conduction and upper_switching == switching) else \
             _finite(_per_pulse(e, capacitive, m, upper_switching, cfg), "upper")
         if upper is None or sum(pp.total) > sum(upper.total):
-            upper, upper_name = pp, model_name(capacitive, m, upper_switching, cfg)
-    tail = cfg.digital_tail()
-    return EnergyPlan(model_name(capacitive, conduction, switching, cfg) + tail, central, lower, upper,
+            upper, upper_name = pp, model_name(capacitive, m, upper_switching, cfg, e)
+    return EnergyPlan(model_name(capacitive, conduction, switching, cfg, e) + tail, central, lower, upper,
                       upper_name + tail, digital)
 
 

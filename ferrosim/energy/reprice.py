@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from ferrosim.energy.claims import shortest_width_standing
-from ferrosim.energy.model import EnergyConfig, EnergyConfigError, EnergyOverflowError, resolve, summary_energy
+from ferrosim.energy.claims import ONE_WIDTH, ratio_text, shortest_width_standing
+from ferrosim.energy.model import (EnergyConfig, EnergyConfigError, EnergyOverflowError, is_partial, resolve,
+                                   summary_energy)
 from ferrosim.energy.terms import CONDUCTION_MODELS
 from ferrosim.errors import InputError
 from ferrosim.units import format_pulse_width
@@ -255,23 +256,34 @@ def aggregate(by_run: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 
 def claims(by_width: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Per model and algorithm: is the shortest width the cheapest, per metric?"""
+    """Per model and algorithm: is the shortest width the cheapest, per metric? Each verdict
+    names the width its ratio belongs to (`does not hold: 20us is cheapest (2us costs x1.51 of
+    200us)`); a single pulse width gets `ONE_WIDTH`, a partial estimate (a device without an
+    area) `undecided`."""
     rows = []
     for k, grp in by_width.groupby(keys, sort=False):
         grp = grp.sort_values("pulse_width_s")
-        if len(grp) < 2:
-            continue
         row = dict(zip(keys, k if isinstance(k, tuple) else (k,)))
-        row["shortest_s"], row["longest_s"] = float(grp["pulse_width_s"].iloc[0]), float(grp["pulse_width_s"].iloc[-1])
+        widths = grp["pulse_width_s"].dropna()
+        row["shortest_s"] = float(widths.iloc[0]) if len(widths) else math.nan
+        row["longest_s"] = float(widths.iloc[-1]) if len(widths) else math.nan
+        partial = is_partial(str(row.get("model", "")))
         for m in METRICS:
+            if len(widths) < 2:
+                row[m] = ONE_WIDTH
+                continue
             st = shortest_width_standing(_figure_per_width(grp, m))
             if st["cheapest"] is None:
                 row[m] = "n/a"
                 continue
-            ratio = st["vs_longest"]
+            if partial:
+                row[m] = "undecided (partial estimate: no device area, capacitive and switching not priced)"
+                continue
+            ratio = ratio_text(format_pulse_width(row["shortest_s"]), format_pulse_width(row["longest_s"]),
+                               st["vs_longest"])
             row[m] = (("holds" if st["cheapest"] == row["shortest_s"] else
                        f"does not hold: {format_pulse_width(st['cheapest'])} is cheapest")
-                      + (f" (x{ratio:.3g} of the longest)" if math.isfinite(ratio) else ""))
+                      + (f" ({ratio})" if ratio else ""))
         rows.append(row)
     return pd.DataFrame(rows)
 

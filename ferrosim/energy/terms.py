@@ -119,6 +119,23 @@ def _measured_current(e: PulseElectrical, d: DirectionPulses, p, up: bool):
     return _plain(v * e.conductance_during_pulse_S)
 
 
+def _assumed(e: PulseElectrical, d: DirectionPulses) -> bool:
+    """True when `measured` prices this direction from measurements.yaml's
+    `conductance_during_pulse_S` (the last source `_measured_current` falls back to)."""
+    return d.current_A is None and e.iv_curve is None and e.iv_table is None
+
+
+def conduction_label(model: str, e: PulseElectrical | None) -> str:
+    """The name a conduction model's figures carry: `measured` only where a current was measured
+    (a current column, an I-V sweep or table); `assumed` where `measured` rests on the
+    conductance during the pulse stated in measurements.yaml (an assumption, not a measurement);
+    `measured/assumed` where one direction was measured and the other assumed."""
+    if model != "measured" or e is None:
+        return model
+    assumed = [_assumed(e, d) for d in (e.up, e.down)]
+    return "assumed" if all(assumed) else "measured/assumed" if any(assumed) else "measured"
+
+
 CONDUCTION_CURRENT: dict[str, Callable] = {
     "read": _read_current, "scaled": _scaled_current, "schottky": _schottky_current,
     "schottky_read": _schottky_read_current, "measured": _measured_current,

@@ -7,9 +7,11 @@ Outputs (in `<results>/energy/` unless told otherwise):
 - `energy_by_run.csv`: one row per run and model, the summary's energy columns;
 - `energy_by_pulse_width.csv`: mean and std over seeds per model, algorithm and pulse width;
 - `energy.md`: one table per model and, per model, whether the paper's energy claims hold;
+- `figures/energy_split.png|svg`: pulse and digital energy apart, per algorithm and pulse width;
 - with a scan, `scan_<key>.csv` and `figures/scan_<key>.png|svg`: energy vs pulse width across
   the scanned values, and the value at which the shortest width becomes the cheapest (for a
-  categorical scan, e.g. `energy.digital.node=45nm_fp32,7nm_int8`, at which values it is).
+  categorical scan, e.g. `energy.digital.node=45nm_fp32,7nm_int8`, at which values it is); with
+  one pulse width, each energy against the scanned value and "one pulse width: no comparison".
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ import pandas as pd
 from pydantic import ValidationError
 
 from ferrosim.config import DeviceConfig, apply_overrides
-from ferrosim.energy.model import EnergyConfig
+from ferrosim.energy.claims import ONE_WIDTH
+from ferrosim.energy.model import NO_AREA, EnergyConfig, is_partial
 from ferrosim.energy.reprice import (METRICS, PricedRun, Repricing, Scan, check_overrides, crossing_points,
                                      parse_scan, reprice_runs, shortest_ratios, shown, validated)
 from ferrosim.errors import InputError
 from ferrosim.io.atomic import write_figure
 from ferrosim.reports.collect import distinct_runs, load_sweeps
+from ferrosim.reports.energy_note import IDEAL_DIGITAL, NO_AREA_ENERGIES, PARTIAL_ENERGIES
 from ferrosim.reports.formatting import format_si
 from ferrosim.sweeps.outputs import atomic_write, epoch_counts
 from ferrosim.units import format_pulse_width
@@ -123,6 +127,7 @@ def write_repricing(r: Repricing, out: Path) -> list[Path]:
         paths.append(out / f"scan_{slug}.csv")
         atomic_write(paths[-1], r.scan.table.to_csv(index=False, float_format="%.10g"))
         paths += scan_figure(r.scan, out / "figures" / f"scan_{slug}")
+    paths += split_figure(r, out / "figures" / SPLIT_FIGURE)
     return paths
 
 
@@ -139,12 +144,26 @@ def markdown(r: Repricing) -> str:
     lines += [f"Note: {n}." for n in r.notes] + ([""] if r.notes else [])
     if any(run.device.synthetic for run in r.runs):
         lines += ["**SYNTHETIC device data**: these energies describe no real device.", ""]
-    lines += ["## Do shorter pulses cost less? (shortest width vs every other width)", "",
-              "| model | algorithm | " + " | ".join(_METRIC_NAMES[m] for m in METRICS) + " |",
+    lines += ["## Do shorter pulses cost less? (shortest width vs every other width)", ""]
+    widths = _widths_priced(r)
+    if len(widths) == 1:
+        lines += [f"{ONE_WIDTH[0].upper()}{ONE_WIDTH[1:]}: every run is at {_width(widths[0])}, so no width can be "
+                  "cheaper than another. The energies at that width are below; sweep two or more widths to "
+                  "compare them" + (", and the scan below draws each energy against the scanned setting"
+                                    if r.scan is not None else "") + ".", ""]
+    lines += ["| model | algorithm | " + " | ".join(_METRIC_NAMES[m] for m in METRICS) + " |",
               "|---|---|" + "---|" * len(METRICS)]
     for row in r.claims.itertuples(index=False):
         lines.append(f"| {row.model} | {row.algorithm} | " + " | ".join(getattr(row, m) for m in METRICS) + " |")
     lines.append("")
+    if any(is_partial(m.label) for m in r.models):
+        lines += [f"Partial estimates: {PARTIAL_ENERGIES}.", ""]
+    if any(NO_AREA in m.label for m in r.models):
+        lines += [f"Empty energies under `{NO_AREA}`: {NO_AREA_ENERGIES}.", ""]
+    lines += ["## Pulse and digital energy apart", "",
+              f"`figures/{SPLIT_FIGURE}.png` shows, per algorithm and pulse width, the pulse energy (the device) "
+              "beside the digital energy (gradient products and accumulator) of the configured model, and the "
+              f"digital share of their total. `ideal` (floating point, no device) is not re-priced: {IDEAL_DIGITAL}.", ""]
     if any(math.isnan(run.pulse_width_s) for run in r.runs):
         lines += [NO_WIDTH_NOTE + ".", ""]
     for m in r.models:
@@ -169,8 +188,16 @@ def markdown(r: Repricing) -> str:
                   f"`figures/scan_{r.scan.key.replace('.', '_')}.png`.", ""]
         for (alg, metric, _), sentence in sorted(r.scan.crossover.items()):
             lines.append(f"- {alg}, {_METRIC_NAMES[metric]}: {sentence}.")
+        if len(widths) == 1:
+            lines.append(f"- {ONE_WIDTH}: the figure draws each energy at {_width(widths[0])} against "
+                         f"{r.scan.key}.")
         lines.append("")
     return "\n".join(lines)
+
+
+def _widths_priced(r: Repricing) -> list[float]:
+    """The distinct pulse widths of the priced runs (runs without one left out), ascending."""
+    return sorted({run.pulse_width_s for run in r.runs if not math.isnan(run.pulse_width_s)})
 
 
 NO_WIDTH_NOTE = ("Runs without a pulse width (pulse width \"-\": a device given by its response, not a device "
@@ -215,9 +242,13 @@ def scan_figure(scan: Scan, stem: Path) -> list[Path]:
     norm = (colors.LogNorm if log else colors.Normalize)(vmin=values.min(), vmax=values.max())
     cmap = cm.viridis
     palette = {v: (cm.tab10(k % 10) if categorical else cmap(norm(v))) for k, v in enumerate(scan.values)}
+    one_width = table["pulse_width_s"].nunique() == 1
     for i, alg in enumerate(algorithms):
         grp = table[table["algorithm"] == alg]
         widths = sorted(grp["pulse_width_s"].unique())
+        if one_width:  # nothing to compare: each energy against the scanned value, what there is
+            _against_value(axes[i], grp, scan, values, metrics, alg, _width(widths[0]))
+            continue
         for j, m in enumerate(metrics):
             ax = axes[i, j]
             drawn = False
@@ -266,13 +297,111 @@ def scan_figure(scan: Scan, stem: Path) -> list[Path]:
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7)
         ax.grid(True, which="both", alpha=0.3)
-    if categorical:  # the line colours of the first three panels name the categories
+    if one_width:
+        pass  # one line per panel, the scanned value on its x axis: no colour to explain
+    elif categorical:  # the line colours of the first three panels name the categories
         handles, labels = axes[0, 0].get_legend_handles_labels()
         fig.legend(handles, labels, title=scan.key, loc="outside right upper", fontsize=9)
     else:
         sm = cm.ScalarMappable(norm=norm, cmap=cmap)
         fig.colorbar(sm, ax=axes[:, 3].tolist(), label=scan.key, shrink=0.8, location="right")
-    fig.suptitle(f"Update energy vs pulse width across {scan.key} (re-priced, mean over seeds)", fontsize=12)
+    fig.suptitle(f"Update energy against {scan.key} at {_width(table['pulse_width_s'].iloc[0])} ({ONE_WIDTH}; "
+                 "re-priced, mean over seeds)" if one_width else
+                 f"Update energy vs pulse width across {scan.key} (re-priced, mean over seeds)", fontsize=12)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return [write_figure(fig, stem.with_suffix(f".{ext}"), dpi=110) for ext in ("png", "svg")]
+    finally:
+        plt.close(fig)
+
+
+def _against_value(row, grp: pd.DataFrame, scan: Scan, x: np.ndarray, metrics: tuple, alg: str, width: str) -> None:
+    """One row of the scan figure for runs at a single pulse width: each energy against the
+    scanned value (categories on a categorical axis), and the comparison panel says why it is empty."""
+    from ferrosim.reports.plotting import empty_panel
+
+    for ax, m in zip(row, metrics):
+        at = grp.set_index("value").reindex(scan.values)
+        y = (at[f"{m}_mean"].where(at["reached"] == at["n"]) if m == "energy_to_target_J" else at[f"{m}_mean"])
+        y = y.to_numpy(dtype=float)
+        ok = np.isfinite(y) & (y > 0)
+        ax.set_title(f"{alg} at {width}\n{_METRIC_NAMES[m]}", fontsize=10)
+        if not ok.any():
+            empty_panel(ax, "no figure: the target was not reached by every seed" if m == "energy_to_target_J"
+                        else "no figure: no energy at any scanned value")
+            continue
+        ax.plot(x[ok], y[ok], "o" if scan.categorical else "-o", ms=3, lw=1.2, color="#0072B2")
+        ax.set_yscale("log")
+        if scan.categorical:
+            ax.set_xticks(x, [shown(v) for v in scan.values], rotation=20, fontsize=9)
+            ax.set_xlim(-0.5, len(x) - 0.5)
+        elif scan.log:
+            ax.set_xscale("log")
+        ax.set_xlabel(scan.key, fontsize=10)
+        ax.set_ylabel(f"{_METRIC_NAMES[m]} (J)", fontsize=10)
+        ax.grid(True, which="both", alpha=0.3)
+    row[3].set_title(f"{alg}\nshortest width vs the others", fontsize=10)
+    empty_panel(row[3], f"{ONE_WIDTH}: every run is at {width}; sweep two or more widths to compare them")
+
+
+SPLIT_FIGURE = "energy_split"
+"""The figure (PNG and SVG in `figures/`) that shows pulse and digital energy apart."""
+
+
+def split_figure(r: Repricing, stem: Path) -> list[Path]:
+    """Per algorithm and pulse width (configured model, mean over seeds): the pulse energy (the
+    device) beside the digital energy (gradient products and accumulator) on a log axis, and the
+    digital share of their total, so a total dominated by digital work is not read as the
+    device's."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ferrosim.reports.plotting import empty_panel
+
+    sub = r.by_width[r.by_width["model"] == r.models[0].label].sort_values(["algorithm", "pulse_width_s"])
+    labels = [f"{row.algorithm}\n{_width(row.pulse_width_s)}" for row in sub.itertuples(index=False)]
+    pulse = sub["pulse_energy_J_mean"].to_numpy(dtype=float)
+    digital = sub["energy_digital_J_mean"].fillna(0.0).to_numpy(dtype=float)
+    fig, axes = plt.subplots(1, 2, figsize=(max(8.0, 1.0 + 1.1 * len(labels)) * 1.6, 4.6), layout="constrained")
+    x = np.arange(len(labels))
+    ax = axes[0]
+    if not np.isfinite(pulse).any():
+        empty_panel(ax, f"no pulse energy under {r.models[0].label}: every run's energy is empty")
+        empty_panel(axes[1], "no share without a pulse energy")
+    else:
+        p = np.nan_to_num(pulse)
+        for shift, y, colour, name in ((-0.2, p, "#0072B2", "pulses (device)"),
+                                       (0.2, digital, "#E69F00", "digital (products + accumulator)")):
+            ok = y > 0  # a log axis: a zero bar is left out (the share panel shows it as 0%)
+            ax.bar(x[ok] + shift, y[ok], width=0.4, color=colour, label=name)
+        ax.set_yscale("log")
+        ax.set_xticks(x, labels, fontsize=8, rotation=30 if len(labels) > 6 else 0)
+        ax.set_xlim(-0.6, len(labels) - 0.4)
+        ax.set_ylabel("energy over the training (J, mean over seeds)", fontsize=10)
+        ax.set_title("pulse and digital energy side by side (log scale)", fontsize=10)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
+        ax.grid(True, axis="y", alpha=0.3)
+        total = p + digital
+        share = np.divide(digital, total, out=np.full_like(total, np.nan), where=total > 0)
+        ok = np.isfinite(share)
+        axes[1].bar(x[ok], 100 * share[ok], color="#E69F00")
+        for xi, s in zip(x[ok], share[ok]):
+            axes[1].annotate(f"{100 * s:.4g}%", (xi, 100 * s), xytext=(0, 2), textcoords="offset points",
+                             ha="center", fontsize=8)
+        axes[1].set_xticks(x, labels, fontsize=8, rotation=30 if len(labels) > 6 else 0)
+        axes[1].set_ylim(0, 108)
+        axes[1].set_xlim(-0.6, len(labels) - 0.4)
+        axes[1].set_ylabel("digital share of the total (%)", fontsize=10)
+        axes[1].set_title("how much of the total is digital work", fontsize=10)
+        axes[1].grid(True, axis="y", alpha=0.3)
+    import textwrap
+
+    fig.suptitle(textwrap.fill(f"Pulse vs digital energy per algorithm and pulse width ({r.models[0].label}); "
+                               "ideal (floating point, no device) is not shown: its digital weight update is "
+                               "not priced", 130), fontsize=10)
     stem.parent.mkdir(parents=True, exist_ok=True)
     try:
         return [write_figure(fig, stem.with_suffix(f".{ext}"), dpi=110) for ext in ("png", "svg")]
@@ -290,7 +419,14 @@ def terminal_lines(r: Repricing) -> list[str]:
             out.append(f"scan {alg}, {_METRIC_NAMES[metric]}: {sentence}")
     if any(math.isnan(run.pulse_width_s) for run in r.runs):
         out.append(f"note: {NO_WIDTH_NOTE[0].lower()}{NO_WIDTH_NOTE[1:]}")
+    widths = _widths_priced(r)
+    if len(widths) == 1:
+        out.append(f"note: {ONE_WIDTH}: every run is at {_width(widths[0])}"
+                   + (f"; the scan figure draws each energy against {r.scan.key}" if r.scan is not None else ""))
+    if any(NO_AREA in m.label for m in r.models):
+        out.append(f"note: {NO_AREA_ENERGIES}")
     return out
 
 
-__all__ = ["energy_config", "load_runs", "markdown", "reprice", "scan_figure", "terminal_lines", "write_repricing"]
+__all__ = ["SPLIT_FIGURE", "energy_config", "load_runs", "markdown", "reprice", "scan_figure", "split_figure",
+           "terminal_lines", "write_repricing"]

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ferrosim.reports.aggregate import IDEAL_LABEL, algorithm_rank, pareto_mask, select
+from ferrosim.energy.claims import ONE_WIDTH
 from ferrosim.reports.energy_note import no_energy_text
 from ferrosim.reports.style import IDEAL_COLOR, NEUTRAL, PulseWidthStyle, algorithm_style
 from ferrosim.reports.plotting import (DPI, SYNTHETIC_TAG, FigureFile, empty_panel, new_figure, percent_axis,
@@ -250,7 +251,9 @@ def vs_pulse_width(data: FigureInputs, folder: Path) -> FigureFile:
     legend.update({data.style.label(p): Line2D([], [], ls="none", marker="o", mfc=data.style.color(p), mec="black")
                    for p in data.style.pulse_widths})
     fig.legend(list(legend.values()), list(legend.keys()), loc="outside right center", fontsize=8, frameon=False)
-    suptitle(fig, "Accuracy, convergence and energy vs pulse width (mean ± std over seeds)", data.title_tag())
+    one = len(data.style.pulse_widths) == 1
+    suptitle(fig, "Accuracy, convergence and energy vs pulse width (mean ± std over seeds)"
+             + (f"; {ONE_WIDTH} ({data.style.label(data.style.pulse_widths[0])})" if one else ""), data.title_tag())
     caption = ("Final test accuracy, epochs to reach the target test accuracy, energy per programming "
                "pulse and total weight-update energy over the whole training (pulses plus the digital "
                f"accumulator), against pulse width (log axis). Energy model: {data.energy_models['central']}; "
@@ -258,7 +261,9 @@ def vs_pulse_width(data: FigureInputs, folder: Path) -> FigureFile:
                f"upper ({data.energy_models['upper']}). Mean over seeds, bars ± one standard deviation; marker "
                "shape = algorithm, colour = pulse width. Black dashed: `ideal` (floating point, no "
                "device energy). Hollow markers at the dotted line: never reached the target; k/n: only "
-               "k of n seeds did (the mean is over those).")
+               "k of n seeds did (the mean is over those)."
+               + (f" Every run is at one pulse width: no comparison between widths; the energies at "
+                  f"{data.style.label(data.style.pulse_widths[0])} are shown as they are." if one else ""))
     return save_figure(fig, folder, "vs_pulse_width", "Accuracy, convergence and energy vs pulse width", caption)
 
 

@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ferrosim.reports.aggregate import METRICS, STATS, pulse_width_shown, select, shortest_width_standing
-from ferrosim.reports.energy_note import all_missing, no_energy_text, unmeasured_conduction_text
+from ferrosim.energy.claims import ONE_WIDTH, ratio_text
+from ferrosim.energy.model import is_partial
+from ferrosim.reports.energy_note import (IDEAL_DIGITAL, PARTIAL_ENERGIES, all_missing, no_energy_text,
+                                         unmeasured_conduction_text)
 from ferrosim.reports.formatting import format_stat, is_missing
 from ferrosim.units import pulse_width_text
 
@@ -102,11 +105,14 @@ def summary_tables(agg: pd.DataFrame, variants: list, target_of: dict[str, float
                   f"{models['upper']}. Energy per pulse: mean of the up and down pulse energies; per "
                   "update: total over the number of mini-batch updates; total: all programming pulses of "
                   "the training plus the digital accumulator of mixed precision (its own column); to "
-                  "target: cumulative until the first epoch at the target. `ideal` uses no device (0 J)."),
+                  "target: cumulative until the first epoch at the target. `ideal` uses no device: its 0 J "
+                  f"prices no pulse, not its digital work: {IDEAL_DIGITAL}."),
         )
         device = sub[sub["algorithm"] != "ideal"]
         if not device.empty and all_missing(device["total_energy_J_mean"]):
             energy.note = f"{no_energy_text(models['central'])}. {energy.note}"
+        elif is_partial(models["central"]):
+            energy.note = f"{PARTIAL_ENERGIES[0].upper()}{PARTIAL_ENERGIES[1:]}. {energy.note}"
         elif unmeasured_conduction_text(models["central"]):
             text = unmeasured_conduction_text(models["central"])
             energy.note += f" {text[0].upper()}{text[1:]}."
@@ -155,7 +161,15 @@ def energy_claim_lines(agg: pd.DataFrame, variants: list, models: dict[str, str]
     for label, values in variants:
         sub = select(agg, values)
         dev = sub[(sub["algorithm"] != "ideal") & sub["pulse_width_s"].notna()]
+        prefix = f"{label}, " if label else ""
+        if dev["pulse_width_s"].nunique() == 1:
+            lines.append(f"{prefix}{ONE_WIDTH} (every run at {pulse_width_text(dev['pulse_width_s'].iloc[0])}): "
+                         "the energies are in the table above; sweep two or more widths to compare them.")
+            continue
         if dev["pulse_width_s"].nunique() < 2:
+            continue
+        if is_partial(models["central"]):
+            lines.append(f"{prefix}undecided: {PARTIAL_ENERGIES}.")
             continue
         for algorithm, grp in dev.groupby("algorithm", sort=False):
             grp = grp.sort_values("pulse_width_s")
@@ -173,14 +187,13 @@ def energy_claim_lines(agg: pd.DataFrame, variants: list, models: dict[str, str]
                     if st["cheapest"] is None:
                         continue
                     first = st["cheapest"] == grp["pulse_width_s"].iloc[0]
-                    ratio = st["vs_longest"]
-                    longest = pulse_width_text(grp["pulse_width_s"].iloc[-1])
+                    ratio = ratio_text(pulse_width_text(grp["pulse_width_s"].iloc[0]),
+                                       pulse_width_text(grp["pulse_width_s"].iloc[-1]), st["vs_longest"], 2)
                     verdicts.append(f"{est} {'yes' if first else 'no, ' + pulse_width_text(st['cheapest'])}"
-                                    + (f" (x{ratio:.2g} of {longest})" if ratio == ratio else ""))
+                                    + (f" ({ratio})" if ratio else ""))
                 if verdicts:
                     parts.append(f"{name}: " + ", ".join(verdicts))
             if parts:
-                prefix = f"{label}, " if label else ""
                 shortest = pulse_width_text(grp["pulse_width_s"].iloc[0])
                 lines.append(f"{prefix}`{algorithm}`: is {shortest} the cheapest width (else which is)? "
                              + "; ".join(parts) + ".")

@@ -162,7 +162,7 @@ class SummaryView:
         parts = [f"mean ± std over seeds; energies under the model {self.energy_model} (bands and other models: "
                  "report.md, `ferrosim energy`); full statistics in summary_by_pulse_width.csv"]
         if (self.agg["algorithm"] == "ideal").any():
-            parts.append("ideal: floating point, no device (pulse width -)")
+            parts.append("ideal: floating point, no device (pulse width -); 0 J: its digital update is not priced")
         if unmeasured_conduction_text(self.energy_model):
             parts.append(unmeasured_conduction_text(self.energy_model))
         share = self.agg.get("extrapolated_share_mean")

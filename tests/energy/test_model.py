@@ -40,8 +40,10 @@ def test_terms_switch_off_and_the_upper_takes_the_largest_configured():
 
 
 def test_measured_current_is_the_default_conduction_where_the_data_have_it():
+    # measurements.yaml's conductance_during_pulse_S is an assumption: priced by the `measured`
+    # model, named `assumed` (issue 28)
     assert resolve(EnergyConfig(), electrical(conductance_during_pulse_S=1e-5)).name == \
-        "capacitive + conduction[measured] + switching + digital"
+        "capacitive + conduction[assumed] + switching + digital"
 
 
 def test_stated_energy_is_used_as_is_unless_terms_are_named():
