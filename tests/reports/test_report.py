@@ -306,9 +306,14 @@ def test_html_renders_in_headless_chromium_with_every_figure(report, tmp_path):
         assert im.size == (1280, 2000)
         pixels = np.asarray(im.convert("RGB")).reshape(-1, 3).astype(int)
     assert len(np.unique(pixels, axis=0)) > 500  # text, tables, banner and plots: not a blank page
-    # the orange of the second pulse width is drawn only inside the figures: a figure was painted
-    orange = np.array([int(OKABE_ITO["orange"][k:k + 2], 16) for k in (1, 3, 5)])
-    assert (np.abs(pixels - orange).max(axis=1) <= 12).sum() > 200
+    # the pulse widths' colours (orange for 20 ns, yellow for 200 us since issue 28 fixed each
+    # width's colour) are drawn only inside the figures: a figure was painted
+    style = PulseWidthStyle([2e-8, 2e-4])
+    painted = 0
+    for hex_colour in (style.color(2e-8), style.color(2e-4)):
+        colour = np.array([int(hex_colour[k:k + 2], 16) for k in (1, 3, 5)])
+        painted += int((np.abs(pixels - colour).max(axis=1) <= 12).sum())
+    assert painted > 200
 
 
 # -- partial sweeps, shards, fallbacks, several folders ------------------------------------
