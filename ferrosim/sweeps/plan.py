@@ -206,8 +206,9 @@ def _expand(data: dict, path: Path, lines: dict[Loc, int]) -> SweepPlan:
     where: dict[str, Loc] = {}
     for key, values, loc in axes:  # `seed: [0, 1]` and `sweep: {seed: [5]}`: which one? (one would be lost)
         if key in where:
-            raise InputError(f"{key} is swept twice (at line {line_of(lines, where[key])} and here): one or the other",
-                             file=path, line=line_of(lines, loc))
+            first = line_of(lines, where[key])
+            raise InputError(f"{key} is swept twice ({'at line ' + str(first) if first else 'elsewhere'} and here): "
+                             "one or the other", file=path, line=line_of(lines, loc))
         where[key] = loc
     for key, values, loc in axes:
         if not values:
