@@ -106,14 +106,20 @@ def run_one(run: PlannedRun, out: str, threads: int | None = None,
         return RunOutcome(run.run_id, True, summary=row, wall_s=time.perf_counter() - t0, n_train=n_train)
     except Exception as exc:  # noqa: BLE001 - a crashed run is recorded and the sweep goes on
         msg = " ".join(str(exc).split()) or type(exc).__name__
-        try:
-            atomic_write(folder / "failed.json", json.dumps(
-                {"run_id": run.run_id, "error": f"{type(exc).__name__}: {msg}",
-                 "traceback": traceback.format_exc()}, indent=1))
-        except OSError:
-            pass  # e.g. the disk is full: the outcome below still carries the error
-        return RunOutcome(run.run_id, False, error=f"{type(exc).__name__}: {msg}",
-                          wall_s=time.perf_counter() - t0, n_train=n_train)
+        error = f"{type(exc).__name__}: {msg}"
+        _record_failure(folder, run.run_id, error, traceback.format_exc())
+        return RunOutcome(run.run_id, False, error=error, wall_s=time.perf_counter() - t0, n_train=n_train)
+
+
+def _record_failure(folder: Path, run_id: str, error: str, trace: str | None) -> None:
+    """A failed run's failed.json (its error, and the traceback when there is one), which the
+    summary and `ferrosim report` read and the next sweep retries."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write(folder / "failed.json", json.dumps({"run_id": run_id, "error": error, "traceback": trace},
+                                                        indent=1))
+    except OSError:
+        pass  # e.g. the disk is full: the outcome still carries the error
 
 
 def _epoch_reporter(run: PlannedRun, n_train: int, t0: float, report: Callable[[EpochEvent], None]):
@@ -438,14 +444,8 @@ def _how_it_ended(pool) -> str:
 def _lost_run(run: PlannedRun, out: Path, why: str) -> RunOutcome:
     """The outcome of a run whose worker never came back, with its failed.json (as a crashed
     run's), so the summary and `ferrosim report` say what failed."""
-    folder = run_dir(Path(out), run.run_id)
     error = f"WorkerLost: {why}"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        atomic_write(folder / "failed.json", json.dumps({"run_id": run.run_id, "error": error,
-                                                         "traceback": None}, indent=1))
-    except OSError:
-        pass  # e.g. the disk is full: the outcome below still carries the error
+    _record_failure(run_dir(Path(out), run.run_id), run.run_id, error, None)
     return RunOutcome(run.run_id, False, error=error)
 
 
