@@ -387,29 +387,13 @@ def _print_plan(plan, runs, todo, out, workers: int = 1, executor: str = "local"
     out_console.print(f"{len(todo)} of {len(runs)} runs to train: {work:,} sample-updates in all",
                       markup=False)
     if todo:
-        _print_estimate(todo, workers, executor, threads, samples, sum(load_s.values()),
-                        _finished_times(out))
-
-
-def _finished_times(out) -> list:
-    """(stored configuration, wall seconds) of every finished run in `out`, in this plan or not
-    (a sibling's time beats a calibration; seed 0 may have run under another `--set`)."""
-    from ferrosim.sweeps.outputs import read_run_record
-
-    pairs = []
-    for path in sorted(out.glob("runs/*/run.json")) if out.is_dir() else []:
-        try:
-            record = read_run_record(path)
-            pairs.append((record["config"], float(record["summary"]["wall_s"])))
-        except (InputError, KeyError, TypeError, ValueError):
-            continue  # no usable time: the run is calibrated like the others
-    return pairs
+        _print_estimate(todo, workers, executor, threads, samples, sum(load_s.values()), out)
 
 
 def _print_estimate(todo, workers: int, executor: str, threads: int | None, samples: dict,
-                    data_load_s: float, done: list | None = None) -> None:
+                    data_load_s: float, out) -> None:
     """`estimated time: ~6 min with 2 workers (calibrated on this machine: ...)`, or why not."""
-    from ferrosim.sweeps.estimate import duration, estimate, measured_siblings, micro
+    from ferrosim.sweeps.estimate import duration, estimate, finished_times, measured_kind, measured_siblings, micro
     from ferrosim.sweeps.runner import pool_threads
 
     if executor == "dask":
@@ -418,9 +402,12 @@ def _print_estimate(todo, workers: int, executor: str, threads: int | None, samp
         n, run_threads, pool = 1, threads, False  # in-process, as the sweep runs them
     else:
         n, run_threads, pool = workers, pool_threads(workers, threads), True
-    known = measured_siblings(done or [], todo)
+    done = finished_times(out)
+    known = measured_siblings(done, todo)
+    by_kind = measured_kind(done, [r for r in todo if r.run_id not in known], samples)
     try:
-        est = estimate(todo, n, run_threads, pool=pool, samples=samples, data_load_s=data_load_s, known=known)
+        est = estimate(todo, n, run_threads, pool=pool, samples=samples, data_load_s=data_load_s,
+                       known={**known, **by_kind})
     except Exception as exc:  # noqa: BLE001 - the plan above stands; the estimate is a bonus
         msg = " ".join(str(exc).split()) or type(exc).__name__
         out_console.print(f"estimated time: unknown (calibration failed: {msg})", markup=False)
@@ -431,9 +418,11 @@ def _print_estimate(todo, workers: int, executor: str, threads: int | None, samp
         parts.append(f"calibrated on this machine: {micro(h.sample_s, sys.stdout.encoding)} per sample-update "
                      f"for {h.label}" + (f", {len(est.groups) - 1} other kind{'s' if len(est.groups) > 2 else ''} "
                                          "of run" if len(est.groups) > 1 else ""))
-    if est.known:
-        parts.append(f"{est.known} run{'s' if est.known > 1 else ''} timed by {'their' if est.known > 1 else 'its'} "
+    if known:
+        parts.append(f"{len(known)} run{'s' if len(known) > 1 else ''} timed by {'their' if len(known) > 1 else 'its'} "
                      "finished runs that differ only in the seed")
+    if by_kind:
+        parts.append(f"{len(by_kind)} by the time per sample-update of finished runs of the same kind at other settings")
     where = "; ".join(parts)
     if executor == "dask":
         out_console.print(f"estimated time: {duration(est.wall_s)} on one dask worker, divided among the "

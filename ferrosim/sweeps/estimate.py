@@ -16,6 +16,12 @@ estimate is the time its last worker finishes. Each worker first starts (`WORKER
 measured: spawning it and importing numpy, numba and ferrosim), loads the data (timed here) and
 compiles or loads the kernels (timed here). Other jobs on the same cores are not in it.
 
+A run whose cost changes as it learns (the Tiki-Taka presets fire most of their pulses in their
+first samples) fools that calibration, so finished runs in the results folder come first: a run
+with a finished seed sibling takes its time (`measured_siblings`), one with a finished run of its
+kind at other settings, e.g. another pulse width, that run's time per sample-update
+(`measured_kind`); only the rest are calibrated.
+
 Nothing is written: the calibration trains on copies of the runs' configs and keeps no result.
 Groups left when `budget_s` is spent are scaled from a calibrated group (same algorithm when
 there is one) by their number of weights.
@@ -28,6 +34,7 @@ import itertools
 import json
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from ferrosim.sweeps.plan import PRICING_DEVICE_KEYS, PlannedRun
 
@@ -88,7 +95,11 @@ def samples_per_epoch(runs: list[PlannedRun], load_s: dict[tuple, float] | None 
 
 def cost_key(run: PlannedRun) -> tuple:
     """What sets the time of one sample-update of `run` (not the seed, lr, pulse width ...)."""
-    c = run.config
+    return config_cost_key(run.config)
+
+
+def config_cost_key(c) -> tuple:
+    """`cost_key` of a run configuration (a `RunConfig`)."""
     io = None if c.algorithm == "ideal" else c.io.model_dump_json()  # a str: quick to hash and compare
     return (c.algorithm, c.dataset.name, c.dataset.data_dir, c.dataset.test_subset, tuple(c.network.hidden),
             c.network.activation, c.network.digital_bias, c.training.batch_size, io)
@@ -107,19 +118,66 @@ def seed_sibling_key(config: dict) -> str:
     return json.dumps(cfg, sort_keys=True, default=str)
 
 
-def measured_siblings(done: list[tuple[dict, float]], todo: list[PlannedRun]) -> dict[str, float]:
+def finished_times(out: Path) -> list[tuple[dict, float, int | None]]:
+    """(stored configuration, wall seconds, training samples per epoch or None) of every finished
+    run in the results folder `out`, in this plan or not (a finished run's time beats a
+    calibration; seed 0 may have run under another `--set`). A run.json that cannot be read is
+    left out: its runs are calibrated like the others."""
+    from ferrosim.errors import InputError
+    from ferrosim.sweeps.run_files import read_run_record
+
+    found = []
+    for path in sorted(out.glob("runs/*/run.json")) if out.is_dir() else []:
+        try:
+            record = read_run_record(path)
+            n_train = (record.get("info") or {}).get("n_train")
+            found.append((record["config"], float(record["summary"]["wall_s"]),
+                          int(n_train) if isinstance(n_train, int) and n_train > 0 else None))
+        except (InputError, KeyError, TypeError, ValueError):
+            continue
+    return found
+
+
+def measured_siblings(done: list[tuple], todo: list[PlannedRun]) -> dict[str, float]:
     """run_id -> seconds for the runs of `todo` that have finished runs (`done`: each a stored
     configuration with its measured wall time) differing only in the seed: the mean of those
     times. Pulse-heavy runs slow down or speed up as they learn (the Tiki-Taka presets fire most
     pulses early), which a calibration on a run's first samples cannot see; a finished seed can."""
     times: dict[str, list[float]] = {}
-    for config, seconds in done:
+    for config, seconds, *_ in done:
         times.setdefault(seed_sibling_key(config), []).append(seconds)
     out = {}
     for run in todo:
         got = times.get(seed_sibling_key(run.config.model_dump(mode="json")))
         if got:
             out[run.run_id] = sum(got) / len(got)
+    return out
+
+
+def measured_kind(done: list[tuple], todo: list[PlannedRun], samples: dict[str, int]) -> dict[str, float]:
+    """run_id -> seconds for the runs of `todo` whose kind (`cost_key`: algorithm, layer sizes,
+    batch size, data, periphery) has finished runs in `done` (each a stored configuration, its
+    wall time and its training samples per epoch) at other settings, e.g. another pulse width:
+    their mean time per sample-update (wall time over epochs x samples, set-up and test
+    evaluation included) times the run's sample-updates. Runs whose cost changes as they learn
+    (the Tiki-Taka presets fire most of their pulses in their first samples) fool a calibration
+    several times over; a finished run of the same kind has seen the whole run. `samples`: the
+    training samples per epoch of each run of `todo` (`samples_per_epoch`)."""
+    from ferrosim.config.schema import RunConfig
+
+    rates: dict[tuple, list[float]] = {}
+    for config, seconds, n_train in done:
+        try:
+            cfg = RunConfig.model_validate(config)
+        except Exception:  # noqa: BLE001 - a stored config this version no longer reads: no rate from it
+            continue
+        if n_train and cfg.training.epochs > 0:
+            rates.setdefault(config_cost_key(cfg), []).append(seconds / (cfg.training.epochs * n_train))
+    out = {}
+    for run in todo:
+        got = rates.get(cost_key(run))
+        if got:
+            out[run.run_id] = sum(got) / len(got) * run.config.training.epochs * samples[run.run_id]
     return out
 
 
@@ -273,5 +331,6 @@ def micro(seconds: float, encoding: str | None = None) -> str:
     return f"{seconds * 1e6:.3g} {unit}"
 
 
-__all__ = ["BUDGET_S", "Calibration", "Estimate", "calibrate", "cost_key", "duration", "estimate", "makespan",
-           "measured_siblings", "micro", "sample_slope", "samples_per_epoch", "seed_sibling_key"]
+__all__ = ["BUDGET_S", "Calibration", "Estimate", "calibrate", "config_cost_key", "cost_key", "duration", "estimate",
+           "finished_times", "makespan", "measured_kind", "measured_siblings", "micro", "sample_slope",
+           "samples_per_epoch", "seed_sibling_key"]
