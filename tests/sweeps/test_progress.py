@@ -166,7 +166,6 @@ def test_dry_run_prints_an_estimated_time_and_writes_nothing(tmp_path):
 def test_a_finished_seed_times_its_siblings_in_the_estimate(tmp_path):
     """Issue 26: runs that differ from a finished run only in the seed take its measured time
     (a calibration on a run's first samples misjudges runs whose cost changes as they learn)."""
-    import json
 
     from ferrosim.sweeps.estimate import measured_siblings
 
@@ -185,12 +184,7 @@ def test_a_finished_seed_times_its_siblings_in_the_estimate(tmp_path):
     config = write(tmp_path, TINY)
     out = tmp_path / "out"
     first = ferrosim("sweep", str(config), "--out", str(out), "--set", "seed=0")
-    assert first.returncode == 0, first.stderr
-    for path in out.glob("runs/*/run.json"):
-        record = json.loads(path.read_text())
-        record["summary"]["wall_s"] = 1000.0
-        path.write_text(json.dumps(record))
-    proc = ferrosim("sweep", str(config), "--out", str(out), "--dry-run", "--workers", "1", "--merge")
+    proc = dry_run_after_finished_runs_of(first, config, out)
     assert proc.returncode == 0, proc.stderr
     assert "2 of 4 runs to train" in proc.stdout
     assert re.search(r"estimated time: ~(33|34) min with 1 worker \(2 runs timed by their finished runs that "
@@ -231,18 +225,24 @@ def test_runs_of_a_kind_with_a_finished_run_are_timed_by_its_time_per_sample_upd
     out = tmp_path / "out"
     first = ferrosim("sweep", str(config), "--out", str(out), "--set", "seed=0", "--set", "sweep.pulse_width=[20ns]",
                      "--set", "sweep.algorithm=[sgd]")
-    assert first.returncode == 0, first.stderr
-    for path in out.glob("runs/*/run.json"):
-        record = json.loads(path.read_text())
-        record["summary"]["wall_s"] = 1000.0
-        path.write_text(json.dumps(record))
-    proc = ferrosim("sweep", str(config), "--out", str(out), "--dry-run", "--workers", "1", "--merge")
+    proc = dry_run_after_finished_runs_of(first, config, out)
     assert proc.returncode == 0, proc.stderr
     text = " ".join(proc.stdout.split())
     assert "5 of 6 runs to train" in text
     assert re.search(r"estimated time: ~5[01] min with 1 worker \(calibrated on this machine: .* for ideal .*; "
                      r"1 run timed by its finished runs that differ only in the seed; 2 by the time per "
                      r"sample-update of finished runs of the same kind at other settings\)", text), text
+
+
+def dry_run_after_finished_runs_of(first, config, out):
+    """`sweep --dry-run --workers 1 --merge` of `config` into `out`, after the sweep `first` (its
+    process) has finished there, with each finished run's recorded wall time set to 1000 s."""
+    assert first.returncode == 0, first.stderr
+    for path in out.glob("runs/*/run.json"):
+        record = json.loads(path.read_text())
+        record["summary"]["wall_s"] = 1000.0
+        path.write_text(json.dumps(record))
+    return ferrosim("sweep", str(config), "--out", str(out), "--dry-run", "--workers", "1", "--merge")
 
 
 def test_timing_noise_never_gives_a_negative_time_per_sample_update():
