@@ -83,6 +83,7 @@ class SweepData:
     missing: list[MissingRun]
     missing_unlisted: int = 0  # missing runs known only by count (plan could not be rebuilt)
     plan_note: str | None = None  # why the missing runs could not be listed
+    outside_plan: int = 0  # complete runs not in sweep.yaml's plan (merged from earlier sweeps, --merge)
     device_files: list[DeviceFileInfo] = field(default_factory=list)
     devices: list[DeviceUsed] = field(default_factory=list)
 
@@ -241,6 +242,7 @@ def _find_missing(data: SweepData) -> None:
         reason = "sweep.yaml holds no config"
     if plan is not None:
         data.planned = len(plan.runs)
+        data.outside_plan = len(complete - {run.run_id for run in plan.runs})
         for run in plan.runs:
             if run.run_id not in complete:
                 data.missing.append(MissingRun(data.label, run.run_id, run.label,

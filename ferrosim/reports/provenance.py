@@ -36,6 +36,9 @@ def sweep_facts(sweep) -> list[tuple[str, str]]:
     complete = len(sweep.summary)
     planned = sweep.planned
     runs = f"{complete} complete" + (f" of {planned} planned" if planned is not None else "")
+    if sweep.outside_plan:  # `sweep --merge` records the last plan: the folder may hold more
+        runs = (f"{complete} complete: {complete - sweep.outside_plan} of the {planned} planned by the last sweep "
+                f"into the folder (sweep.yaml) and {sweep.outside_plan} merged from earlier sweeps")
     if sweep.missing or sweep.missing_unlisted:
         failed = sum(1 for m in sweep.missing if m.error)
         runs += f"; {len(sweep.missing) + sweep.missing_unlisted} missing" + (f" ({failed} failed)" if failed else "")

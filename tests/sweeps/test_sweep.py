@@ -327,6 +327,13 @@ def test_a_results_folder_refuses_other_settings_but_takes_edited_lists(tmp_path
     assert sweep("--set", "energy.digital=false", "--dry-run")[0] == 0  # re-priced, not retrained
     assert sweep("--set", "training.epochs=2", "--merge")[0] == 0
     assert len(list((out / "runs").iterdir())) == 2
+    # sweep.yaml now holds the last plan (1 run); the report counts the merged run too, not "2 of 1"
+    from ferrosim.reports.collect import load_sweep
+    from ferrosim.reports.provenance import sweep_facts
+
+    facts = dict(sweep_facts(load_sweep(out)))
+    assert facts["runs"] == ("2 complete: 1 of the 1 planned by the last sweep into the folder (sweep.yaml) "
+                             "and 1 merged from earlier sweeps")
 
 
 def test_a_finished_sweep_points_to_its_summary_and_the_report(tmp_path, capsys):
