@@ -64,7 +64,8 @@ def train_cmd(
         None, help="Run config (YAML). Without it, the embedded default: digits, 64-32-10 "
         "sigmoid MLP, 10 epochs, batch 1, plain pulsed SGD on a symmetric soft-bounds device."),
     algorithm: Optional[str] = typer.Option(None, "--algorithm", "-a",
-                                            help="Override the algorithm: ideal | sgd | mixed_precision | sgd_symmetry_shift | sgd_balanced."),
+                                            help="Override the algorithm: ideal | sgd | mixed_precision | sgd_symmetry_shift | "
+                                            "sgd_balanced | tiki_taka_v2 | chopped_tt_v2 | agad."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Override the seed."),
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Override training.epochs."),
     data_dir: Optional[Path] = typer.Option(None, "--data-dir",

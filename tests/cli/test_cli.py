@@ -1,5 +1,6 @@
 """The command line as a batch job sees it: exit codes, one-line errors, outputs."""
 
+import os
 import subprocess
 import sys
 
@@ -26,6 +27,17 @@ def test_version_and_help():
     assert proc.returncode == 0
     for command in ("fit-device", "sweep", "report", "train"):
         assert command in proc.stdout
+
+
+def test_train_help_names_every_algorithm():
+    """`train --algorithm` listed five of the eight algorithms (the Tiki-Taka family was missing)."""
+    from ferrosim.config.schema import ALGORITHMS
+
+    proc = ferrosim("train", "--help", env={**os.environ, "COLUMNS": "200"})
+    assert proc.returncode == 0
+    line = " ".join(proc.stdout.split())
+    listed = line[line.index("Override the algorithm:"):].split(".")[0]
+    assert [a for a in ALGORITHMS if a not in listed.replace("│", " ").split()] == []
 
 
 def test_train_prints_table_and_writes_csv(tmp_path):
