@@ -35,7 +35,9 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
+from ferrosim.config import RunConfig
 from ferrosim.sweeps.plan import PRICING_DEVICE_KEYS, PlannedRun
 
 TARGET_S = 0.3
@@ -98,8 +100,8 @@ def cost_key(run: PlannedRun) -> tuple:
     return config_cost_key(run.config)
 
 
-def config_cost_key(c) -> tuple:
-    """`cost_key` of a run configuration (a `RunConfig`)."""
+def config_cost_key(c: RunConfig) -> tuple:
+    """`cost_key` of a run configuration."""
     io = None if c.algorithm == "ideal" else c.io.model_dump_json()  # a str: quick to hash and compare
     return (c.algorithm, c.dataset.name, c.dataset.data_dir, c.dataset.test_subset, tuple(c.network.hidden),
             c.network.activation, c.network.digital_bias, c.training.batch_size, io)
@@ -118,23 +120,29 @@ def seed_sibling_key(config: dict) -> str:
     return json.dumps(cfg, sort_keys=True, default=str)
 
 
-def finished_times(out: Path) -> list[tuple[dict, float, int | None]]:
-    """(stored configuration, wall seconds, training samples per epoch or None) of every finished
-    run in the results folder `out`, in this plan or not (a finished run's time beats a
-    calibration; seed 0 may have run under another `--set`). A run.json that cannot be read is
-    left out: its runs are calibrated like the others."""
+class FinishedRun(NamedTuple):
+    """A finished run in a results folder, as the estimate uses it."""
+
+    config: dict  # run.json's config, as stored
+    wall_s: float
+    run_config: RunConfig  # the same, checked
+    n_train: int  # training samples per epoch
+
+
+def finished_times(out: Path) -> list[FinishedRun]:
+    """Every finished run in the results folder `out`, in this plan or not (a finished run's time
+    beats a calibration; seed 0 may have run under another `--set`). A run.json that cannot be
+    read is left out: its runs are calibrated like the others."""
     from ferrosim.errors import InputError
-    from ferrosim.sweeps.run_files import read_run_record
+    from ferrosim.sweeps.run_files import read_checked_run
 
     found = []
     for path in sorted(out.glob("runs/*/run.json")) if out.is_dir() else []:
         try:
-            record = read_run_record(path)
-            n_train = (record.get("info") or {}).get("n_train")
-            found.append((record["config"], float(record["summary"]["wall_s"]),
-                          int(n_train) if isinstance(n_train, int) and n_train > 0 else None))
-        except (InputError, KeyError, TypeError, ValueError):
+            record, checked = read_checked_run(path)
+        except InputError:
             continue
+        found.append(FinishedRun(record["config"], checked.summary.wall_s, checked.config, checked.info.n_train))
     return found
 
 
@@ -154,25 +162,19 @@ def measured_siblings(done: list[tuple], todo: list[PlannedRun]) -> dict[str, fl
     return out
 
 
-def measured_kind(done: list[tuple], todo: list[PlannedRun], samples: dict[str, int]) -> dict[str, float]:
+def measured_kind(done: list[FinishedRun], todo: list[PlannedRun], samples: dict[str, int]) -> dict[str, float]:
     """run_id -> seconds for the runs of `todo` whose kind (`cost_key`: algorithm, layer sizes,
-    batch size, data, periphery) has finished runs in `done` (each a stored configuration, its
-    wall time and its training samples per epoch) at other settings, e.g. another pulse width:
+    batch size, data, periphery) has finished runs in `done` at other settings, e.g. another
+    pulse width:
     their mean time per sample-update (wall time over epochs x samples, set-up and test
     evaluation included) times the run's sample-updates. Runs whose cost changes as they learn
     (the Tiki-Taka presets fire most of their pulses in their first samples) fool a calibration
     several times over; a finished run of the same kind has seen the whole run. `samples`: the
     training samples per epoch of each run of `todo` (`samples_per_epoch`)."""
-    from ferrosim.config.schema import RunConfig
-
     rates: dict[tuple, list[float]] = {}
-    for config, seconds, n_train in done:
-        try:
-            cfg = RunConfig.model_validate(config)
-        except Exception:  # noqa: BLE001 - a stored config this version no longer reads: no rate from it
-            continue
-        if n_train and cfg.training.epochs > 0:
-            rates.setdefault(config_cost_key(cfg), []).append(seconds / (cfg.training.epochs * n_train))
+    for run in done:
+        cfg = run.run_config
+        rates.setdefault(config_cost_key(cfg), []).append(run.wall_s / (cfg.training.epochs * run.n_train))
     out = {}
     for run in todo:
         got = rates.get(cost_key(run))
@@ -332,5 +334,5 @@ def micro(seconds: float, encoding: str | None = None) -> str:
 
 
 __all__ = ["BUDGET_S", "Calibration", "Estimate", "calibrate", "config_cost_key", "cost_key", "duration", "estimate",
-           "finished_times", "makespan", "measured_kind", "measured_siblings", "micro", "sample_slope",
+           "FinishedRun", "finished_times", "makespan", "measured_kind", "measured_siblings", "micro", "sample_slope",
            "samples_per_epoch", "seed_sibling_key"]

@@ -92,6 +92,12 @@ class RunRecord(BaseModel):
 def read_run_record(path: Path) -> dict[str, Any]:
     """A complete run's run.json, checked (see the module docstring), as the dict it holds.
     Anything else is an InputError naming the file and the key."""
+    return read_checked_run(path)[0]
+
+
+def read_checked_run(path: Path) -> tuple[dict[str, Any], RunRecord]:
+    """`read_run_record`, with the typed record its check built (config a `RunConfig`, info and
+    summary typed), for readers that compute with it."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -120,7 +126,7 @@ def read_run_record(path: Path) -> dict[str, Any]:
         error = validation_error(exc, RunRecord, path, {})
         raise InputError(error.what, file=path, hint=DAMAGED) from None
     _agree(checked, path)
-    return record
+    return record, checked
 
 
 def _agree(record: RunRecord, path: Path) -> None:
@@ -191,4 +197,4 @@ def read_run(folder: Path) -> tuple[dict[str, Any], pd.DataFrame]:
     return record, read_epochs(path, int(record["config"]["training"]["epochs"]))
 
 
-__all__ = ["EPOCH_COLUMNS", "RunRecord", "read_epochs", "read_run", "read_run_record"]
+__all__ = ["EPOCH_COLUMNS", "RunRecord", "read_checked_run", "read_epochs", "read_run", "read_run_record"]

@@ -203,23 +203,21 @@ def test_runs_of_a_kind_with_a_finished_run_are_timed_by_its_time_per_sample_upd
     """Issue 26: a Tiki-Taka preset fires most of its pulses in its first samples, so a calibration
     said 21-23 h for a sweep whose runs took about 9 h; a finished run of the same kind (algorithm,
     network, batch, data) at another pulse width has seen a whole run and times the others."""
-    from ferrosim.sweeps.estimate import measured_kind
+    from ferrosim.sweeps.estimate import FinishedRun, finished_times, measured_kind
 
     config = write(tmp_path, TINY.replace("algorithm: [ideal, sgd]", "algorithm: [ideal, sgd]\n  pulse_width: [20ns, 2us]")
                    .replace("name: tiny", "name: tiny\ndevice: {model: softbounds, dw_min: 0.01}"))
     runs = load_plan(config).runs
     samples = {r.run_id: 120 for r in runs}
     sgd_20ns = [r for r in runs if r.config.algorithm == "sgd" and r.pulse_width_s == 2e-8 and r.config.seed == 0]
-    done = [(sgd_20ns[0].config.model_dump(mode="json"), 480.0, 120)]  # 2 epochs x 120 samples: 2 s each
+    cfg = sgd_20ns[0].config
+    done = [FinishedRun(cfg.model_dump(mode="json"), 480.0, cfg, 120)]  # 2 epochs x 120 samples: 2 s each
     todo = [r for r in runs if r.run_id != sgd_20ns[0].run_id]
     timed = measured_kind(done, todo, samples)
     assert {r.config.algorithm for r in todo if r.run_id in timed} == {"sgd"}  # ideal is another kind
     assert len(timed) == 3 and set(timed.values()) == {480.0}
     half = [r for r in todo if r.config.algorithm == "sgd"][0]
     assert measured_kind(done, [half], {half.run_id: 60})[half.run_id] == 240.0  # half the samples
-    # a stored config this version cannot read, or no sample count, gives no rate
-    assert measured_kind([({"algorithm": "nonsense"}, 480.0, 120)], todo, samples) == {}
-    assert measured_kind([(done[0][0], 480.0, None)], todo, samples) == {}
     # the CLI: one finished sgd run at 20 ns (seed 0) with 1000 s recorded; its seed sibling is
     # timed as itself, the other sgd runs by its time per sample-update, ideal by a calibration
     out = tmp_path / "out"
@@ -232,6 +230,11 @@ def test_runs_of_a_kind_with_a_finished_run_are_timed_by_its_time_per_sample_upd
     assert re.search(r"estimated time: ~5[01] min with 1 worker \(calibrated on this machine: .* for ideal .*; "
                      r"1 run timed by its finished runs that differ only in the seed; 2 by the time per "
                      r"sample-update of finished runs of the same kind at other settings\)", text), text
+    # a run.json that cannot be read gives no time: the folder's readable runs still do
+    (out / "runs" / "deadbeef0000").mkdir()
+    (out / "runs" / "deadbeef0000" / "run.json").write_text("{")
+    found = finished_times(out)
+    assert [(f.wall_s, f.n_train, f.run_config.algorithm) for f in found] == [(1000.0, 120, "sgd")]
 
 
 def dry_run_after_finished_runs_of(first, config, out):
